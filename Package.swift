@@ -1,0 +1,51 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Numerics targets build in the Swift 5 language mode: their kernels pass raw buffers into
+// parallel loops, which Swift 6's strict sendability checking cannot see are disjoint.
+let numerics: [SwiftSetting] = [.swiftLanguageMode(.v5)]
+
+let package = Package(
+    name: "qcs",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "qcs", targets: ["qcs"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // MARK: - System-library shims (module map + one header each)
+        .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c",
+                       providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CZstd", path: "Sources/CZstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CJPEG", path: "Sources/CJPEG", providers: [.apt(["libjpeg62-turbo-dev"])]),
+
+        // MARK: - Engine
+        .target(name: "Autograd", dependencies: ["CBLAS"], swiftSettings: numerics),
+        .target(name: "NN", dependencies: ["Autograd"], swiftSettings: numerics),
+        .target(name: "Safetensors", dependencies: ["Autograd"], swiftSettings: numerics),
+        .target(name: "Distributed", dependencies: ["CMPI"], swiftSettings: numerics),
+
+        // MARK: - Programs
+        .executableTarget(
+            name: "qcs",
+            dependencies: [
+                "Autograd", "NN", "Distributed", "CBLAS",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: numerics),
+        .executableTarget(name: "qcs-mpi-check", dependencies: ["Distributed"], path: "Sources/MPICheck",
+                          swiftSettings: numerics),
+
+        // MARK: - Tests
+        .testTarget(name: "AutogradTests", dependencies: ["Autograd", "Safetensors"],
+                    resources: [.copy("Fixtures")], swiftSettings: numerics),
+        .testTarget(name: "NNTests", dependencies: ["NN", "Autograd", "Safetensors"], swiftSettings: numerics),
+        .testTarget(name: "SafetensorsTests", dependencies: ["Safetensors", "Autograd"], swiftSettings: numerics),
+        .testTarget(name: "DistributedTests", dependencies: ["Distributed"], swiftSettings: numerics),
+    ]
+)

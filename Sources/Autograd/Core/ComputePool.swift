@@ -1,0 +1,40 @@
+import Foundation
+import CBLAS
+
+/// The threads of one rank: OpenBLAS's and the pool that runs elementwise and reduction
+/// kernels. Both follow one setting so that ranks sharing a node never oversubscribe it.
+public final class ComputePool: @unchecked Sendable {
+    public let threads: Int
+
+    /// - Parameter threads: worker count; nil means all cores of this process's share
+    ///   (`QCS_THREADS`, else `OMP_NUM_THREADS`, else the online core count).
+    public init(threads: Int? = nil) {
+        let n = threads ?? ComputePool.defaultThreadCount()
+        self.threads = max(1, n)
+        openblas_set_num_threads(Int32(self.threads))
+    }
+
+    public static func defaultThreadCount() -> Int {
+        for key in ["QCS_THREADS", "OMP_NUM_THREADS"] {
+            if let value = getenv(key), let n = Int(String(cString: value)), n > 0 { return n }
+        }
+        return max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+    }
+
+    /// Runs `body` over `0..<count` split into contiguous chunks of at least `grain` items,
+    /// one chunk per thread at most. Small jobs run inline: waking threads costs microseconds.
+    public func parallelFor(_ count: Int, grain: Int = 4096, _ body: (Range<Int>) -> Void) {
+        guard count > 0 else { return }
+        let chunks = min(threads, max(1, count / max(grain, 1)))
+        if chunks <= 1 {
+            body(0..<count)
+            return
+        }
+        let per = (count + chunks - 1) / chunks
+        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+            let start = c * per
+            let end = min(count, start + per)
+            if start < end { body(start..<end) }
+        }
+    }
+}

@@ -1,0 +1,139 @@
+/// The tape of one forward pass. Ops append nodes as they run; `backward` walks them in
+/// reverse, each node adding its contribution into the gradients of its inputs. `reset` drops
+/// every activation at once so the next step reuses the same pooled memory.
+///
+/// Gradient convention (as in llm.c): backward *adds* into gradient buffers. Parameter
+/// gradients land directly in the parameter store's flat gradient buffer, which is zeroed
+/// explicitly (`ParameterStore.zeroGradients`), never implicitly.
+public final class Graph {
+    public let pool: BufferPool
+    public let compute: ComputePool
+    public let parameters: ParameterStore?
+    /// Training mode: batch-norm uses batch statistics and updates running ones, dropout drops.
+    public var isTraining: Bool
+
+    struct Node {
+        var value: Tensor
+        var requiresGrad: Bool
+        /// Where this node's gradient accumulates when it is fixed in advance (a parameter's
+        /// slice of the flat gradient buffer); otherwise allocated on first use.
+        var gradient: Tensor?
+        var backward: ((Graph, Tensor) -> Void)?
+    }
+
+    private(set) var nodes: [Node] = []
+
+    public init(parameters: ParameterStore? = nil, compute: ComputePool? = nil,
+                pool: BufferPool = BufferPool(), training: Bool = true) {
+        self.parameters = parameters
+        self.compute = compute ?? ComputePool()
+        self.pool = pool
+        self.isTraining = training
+    }
+
+    // MARK: - Memory
+
+    /// An uninitialised tensor from the pool.
+    public func allocate(_ shape: [Int]) -> Tensor {
+        Tensor(shape: shape, storage: Storage(count: shape.reduce(1, *), pool: pool))
+    }
+
+    /// A zero-filled tensor from the pool.
+    public func zeros(_ shape: [Int]) -> Tensor {
+        let t = allocate(shape)
+        t.data.initialize(repeating: 0, count: t.count)
+        return t
+    }
+
+    /// Drops every node (activations and gradients return to the pool).
+    public func reset() {
+        nodes.removeAll(keepingCapacity: true)
+    }
+
+    public var nodeCount: Int { nodes.count }
+
+    // MARK: - Leaves
+
+    /// A leaf holding data. With `requiresGrad` its gradient is kept and readable after backward.
+    public func input(_ value: Tensor, requiresGrad: Bool = false) -> Variable {
+        nodes.append(Node(value: value, requiresGrad: requiresGrad, gradient: nil, backward: nil))
+        return Variable(graph: self, id: nodes.count - 1, value: value)
+    }
+
+    /// A leaf viewing parameter `p` of the bound store; its gradient accumulates into the
+    /// store's flat gradient buffer. Using one parameter several times (the four branches)
+    /// accumulates all uses.
+    public func param(_ p: Parameter) -> Variable {
+        guard let store = parameters else {
+            preconditionFailure("Graph.param(\(p.name)) on a graph without a ParameterStore")
+        }
+        let grad: Tensor? = store.requiresGrad ? store.gradient(p) : nil
+        nodes.append(Node(value: store.value(p), requiresGrad: grad != nil, gradient: grad, backward: nil))
+        return Variable(graph: self, id: nodes.count - 1, value: nodes[nodes.count - 1].value)
+    }
+
+    // MARK: - Recording
+
+    /// Appends the result of an op. `backward` receives the graph and the gradient of this
+    /// output, and adds into the gradients of whichever inputs need one (`gradient(for:)`).
+    /// It is dropped when no input requires a gradient.
+    public func record(_ value: Tensor, inputs: [Variable],
+                       backward: @escaping (Graph, Tensor) -> Void) -> Variable {
+        let needs = inputs.contains { nodes[$0.id].requiresGrad }
+        nodes.append(Node(value: value, requiresGrad: needs, gradient: nil, backward: needs ? backward : nil))
+        return Variable(graph: self, id: nodes.count - 1, value: value)
+    }
+
+    /// Whether gradients flow into `v` (inputs with `requiresGrad: false` are skipped).
+    public func requiresGrad(_ v: Variable) -> Bool { nodes[v.id].requiresGrad }
+
+    /// The gradient accumulator of `v`, zero-filled on first use; nil if `v` needs none.
+    /// Backward closures add into it.
+    public func gradient(for v: Variable) -> Tensor? {
+        guard nodes[v.id].requiresGrad else { return nil }
+        if let g = nodes[v.id].gradient { return g }
+        let g = zeros(nodes[v.id].value.shape)
+        nodes[v.id].gradient = g
+        return g
+    }
+
+    /// The gradient of `v` after `backward`, if any reached it.
+    public func grad(of v: Variable) -> Tensor? { nodes[v.id].gradient }
+
+    // MARK: - Backward
+
+    /// Back-propagates from `output` with seed gradient `seed` (a scalar output gets `seed`
+    /// everywhere; pass `seedGradient` for a non-scalar start).
+    public func backward(_ output: Variable, seed: Float = 1, seedGradient: Tensor? = nil) {
+        guard nodes[output.id].requiresGrad else { return }
+        let g = gradient(for: output)!
+        if let s = seedGradient {
+            precondition(s.shape == g.shape, "seed gradient \(s.shape) for output \(g.shape)")
+            for i in 0..<g.count { g.data[i] += s.data[i] }
+        } else {
+            for i in 0..<g.count { g.data[i] += seed }
+        }
+        var i = output.id
+        while i >= 0 {
+            if let back = nodes[i].backward, let g = nodes[i].gradient {
+                back(self, g)
+                // Intermediate gradients are dead once propagated; parameter slices are not ours.
+                nodes[i].gradient = nil
+                nodes[i].backward = nil
+            }
+            i -= 1
+        }
+    }
+}
+
+/// A node of a graph: its forward value and its place on the tape. Ops are methods on
+/// `Variable` (`x.matmul(w)`, `x.relu()`), defined one file per op family.
+public struct Variable {
+    public unowned let graph: Graph
+    public let id: Int
+    public let value: Tensor
+
+    public var shape: [Int] { value.shape }
+    public var count: Int { value.count }
+    public var data: UnsafeMutablePointer<Float> { value.data }
+}

@@ -1,0 +1,89 @@
+import Foundation
+
+/// A contiguous float32 allocation. When the last tensor using it goes away the memory returns
+/// to the pool it came from, so a training loop that allocates the same activations every step
+/// reuses the same memory instead of faulting in fresh pages.
+public final class Storage {
+    public let pointer: UnsafeMutablePointer<Float>
+    public let count: Int
+    private let pool: BufferPool?
+
+    /// Memory owned by `pool` (returned to it on release) or, without a pool, by this object.
+    init(count: Int, pool: BufferPool?) {
+        self.count = count
+        self.pool = pool
+        if let pool {
+            pointer = pool.take(count)
+        } else {
+            pointer = BufferPool.allocateAligned(count)
+        }
+    }
+
+    /// A fresh, pool-less allocation of `count` zeros (parameters, optimizer state, fixtures).
+    public convenience init(zeros count: Int) {
+        self.init(count: count, pool: nil)
+        pointer.initialize(repeating: 0, count: count)
+    }
+
+    deinit {
+        if let pool {
+            pool.give(pointer, count)
+        } else {
+            free(pointer)
+        }
+    }
+}
+
+/// Free lists of float buffers keyed by element count. Thread-safe: loader threads and the
+/// compute thread may allocate concurrently.
+public final class BufferPool: @unchecked Sendable {
+    private var free: [Int: [UnsafeMutablePointer<Float>]] = [:]
+    private let lock = NSLock()
+    /// Bytes currently parked in the free lists plus bytes handed out.
+    public private(set) var bytesReserved = 0
+
+    public init() {}
+
+    deinit {
+        for list in free.values { for p in list { Foundation.free(p) } }
+    }
+
+    static func allocateAligned(_ count: Int) -> UnsafeMutablePointer<Float> {
+        var raw: UnsafeMutableRawPointer?
+        // 64-byte alignment: a full AVX-512 vector, what OpenBLAS prefers for its packing.
+        let status = posix_memalign(&raw, 64, max(count, 1) * MemoryLayout<Float>.stride)
+        guard status == 0, let raw else {
+            fatalError("out of memory allocating \(count) floats")
+        }
+        return raw.bindMemory(to: Float.self, capacity: max(count, 1))
+    }
+
+    func take(_ count: Int) -> UnsafeMutablePointer<Float> {
+        lock.lock()
+        if var list = free[count], let p = list.popLast() {
+            free[count] = list
+            lock.unlock()
+            return p
+        }
+        bytesReserved += count * MemoryLayout<Float>.stride
+        lock.unlock()
+        return BufferPool.allocateAligned(count)
+    }
+
+    func give(_ pointer: UnsafeMutablePointer<Float>, _ count: Int) {
+        lock.lock()
+        free[count, default: []].append(pointer)
+        lock.unlock()
+    }
+
+    /// Returns every parked buffer to the system (after a phase with different shapes).
+    public func trim() {
+        lock.lock()
+        for (count, list) in free {
+            for p in list { Foundation.free(p) }
+            bytesReserved -= count * MemoryLayout<Float>.stride * list.count
+        }
+        free.removeAll()
+        lock.unlock()
+    }
+}

@@ -1,0 +1,47 @@
+import Foundation
+
+// Pointwise activations. Shapes: x and y any shape, same count n.
+
+extension Variable {
+    /// y = max(x, 0).
+    public func relu() -> Variable {
+        pointwise(forward: { max($0, 0) }, derivative: { x, _ in x > 0 ? 1 : 0 })
+    }
+
+    /// y = 1 / (1 + e^-x); dy/dx = y(1 - y).
+    public func sigmoid() -> Variable {
+        pointwise(forward: { 1 / (1 + exp(-$0)) }, derivative: { _, y in y * (1 - y) })
+    }
+
+    /// y = tanh x; dy/dx = 1 - y².
+    public func tanh() -> Variable {
+        pointwise(forward: { Foundation.tanh($0) }, derivative: { _, y in 1 - y * y })
+    }
+
+    /// The exact (erf) GELU: y = x·Φ(x); dy/dx = Φ(x) + x·φ(x).
+    public func gelu() -> Variable {
+        pointwise(forward: { x in 0.5 * x * (1 + erf(x * 0.70710678118654752)) },
+                  derivative: { x, _ in
+                      let cdf = 0.5 * (1 + erf(x * 0.70710678118654752))
+                      let pdf = 0.39894228040143268 * exp(-0.5 * x * x)
+                      return cdf + x * pdf
+                  })
+    }
+
+    /// Applies `forward` elementwise; backward multiplies by `derivative(x, y)`.
+    /// Both closures must be pure: they run on several threads.
+    @inline(__always)
+    func pointwise(forward: @escaping (Float) -> Float, derivative: @escaping (Float, Float) -> Float) -> Variable {
+        let g = graph
+        let out = g.allocate(shape)
+        let x = data, y = out.data
+        g.compute.parallelFor(count) { r in for i in r { y[i] = forward(x[i]) } }
+        return g.record(out, inputs: [self]) { g, dy in
+            guard let dx = g.gradient(for: self) else { return }
+            let gx = dx.data, gy = dy.data
+            g.compute.parallelFor(dx.count) { r in
+                for i in r { gx[i] += gy[i] * derivative(x[i], y[i]) }
+            }
+        }
+    }
+}

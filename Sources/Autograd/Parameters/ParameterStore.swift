@@ -1,0 +1,92 @@
+/// One named tensor of a model: where it sits in its flat buffer. Parameters are trainable
+/// (they have a gradient); buffers are state without one (batch-norm running statistics).
+public struct Parameter: Sendable, Equatable {
+    public enum Kind: Sendable { case trainable, buffer }
+    /// The official state-dict name, e.g. `ir_back.body.0.res_layer.1.weight`.
+    public let name: String
+    public let shape: [Int]
+    public let kind: Kind
+    /// Element offset into the flat buffer of its kind.
+    public let offset: Int
+    public var count: Int { shape.reduce(1, *) }
+}
+
+/// The declaration phase of a model: modules append their parameters here, in a fixed order,
+/// with their official names and initialisers. Offsets are known at once; memory is allocated
+/// when a `ParameterStore` is built from the finished layout.
+public struct ParameterLayout: Sendable {
+    public private(set) var parameters: [Parameter] = []
+    public private(set) var buffers: [Parameter] = []
+    var initializers: [Initializer] = []
+    var bufferInitializers: [Initializer] = []
+    public private(set) var parameterCount = 0
+    public private(set) var bufferCount = 0
+
+    public init() {}
+
+    public mutating func parameter(_ name: String, _ shape: [Int], _ initializer: Initializer) -> Parameter {
+        precondition(!parameters.contains { $0.name == name }, "parameter \(name) declared twice")
+        let p = Parameter(name: name, shape: shape, kind: .trainable, offset: parameterCount)
+        parameters.append(p)
+        initializers.append(initializer)
+        parameterCount += p.count
+        return p
+    }
+
+    public mutating func buffer(_ name: String, _ shape: [Int], _ initializer: Initializer) -> Parameter {
+        precondition(!buffers.contains { $0.name == name }, "buffer \(name) declared twice")
+        let b = Parameter(name: name, shape: shape, kind: .buffer, offset: bufferCount)
+        buffers.append(b)
+        bufferInitializers.append(initializer)
+        bufferCount += b.count
+        return b
+    }
+}
+
+/// The memory of a model: every parameter in one flat buffer, every gradient in another of the
+/// same layout, buffers (running statistics) in a third. Bucketing, sharding, optimizers and
+/// checkpoints all work on these flat arrays through the layout's table.
+public final class ParameterStore {
+    public let layout: ParameterLayout
+    public let values: Tensor
+    public let gradients: Tensor
+    public let bufferValues: Tensor
+    /// False for inference: graphs then record no gradient for parameters.
+    public var requiresGrad = true
+
+    /// Allocates the flat buffers and initialises every tensor in declaration order from `seed`.
+    public init(layout: ParameterLayout, seed: UInt64 = 0) {
+        self.layout = layout
+        values = Tensor(zeros: [layout.parameterCount])
+        gradients = Tensor(zeros: [layout.parameterCount])
+        bufferValues = Tensor(zeros: [layout.bufferCount])
+        var rng = SeededRNG(seed: seed, stream: 0x1A17)
+        for (p, initializer) in zip(layout.parameters, layout.initializers) {
+            initializer.fill(value(p), rng: &rng)
+        }
+        for (b, initializer) in zip(layout.buffers, layout.bufferInitializers) {
+            initializer.fill(value(b), rng: &rng)
+        }
+    }
+
+    /// The live values of `p` (a view: writes change the model).
+    public func value(_ p: Parameter) -> Tensor {
+        Tensor(shape: p.shape, storage: p.kind == .trainable ? values.storage : bufferValues.storage,
+               offset: p.offset)
+    }
+
+    /// The gradient slice of trainable parameter `p`.
+    public func gradient(_ p: Parameter) -> Tensor {
+        precondition(p.kind == .trainable, "\(p.name) is a buffer and has no gradient")
+        return Tensor(shape: p.shape, storage: gradients.storage, offset: p.offset)
+    }
+
+    public func zeroGradients() {
+        gradients.data.update(repeating: 0, count: gradients.count)
+    }
+
+    /// Looks a parameter or buffer up by its official name.
+    public func named(_ name: String) -> Parameter? {
+        layout.parameters.first { $0.name == name } ?? layout.buffers.first { $0.name == name }
+    }
+}

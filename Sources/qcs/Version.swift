@@ -1,0 +1,18 @@
+import ArgumentParser
+import CBLAS
+import Foundation
+
+extension QCSCommand {
+    struct Version: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the versions of qcs and the native libraries it runs on.")
+
+        func run() throws {
+            print("qcs 0.1.0")
+            if let config = openblas_get_config() { print("OpenBLAS: \(String(cString: config))") }
+            if let core = openblas_get_corename() { print("OpenBLAS kernels: \(String(cString: core))") }
+            let coreType = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "(unset: auto-detected)"
+            print("OPENBLAS_CORETYPE: \(coreType)")
+        }
+    }
+}

@@ -1,0 +1,37 @@
+import XCTest
+@testable import Autograd
+
+final class ActivationTests: XCTestCase {
+    func randomTensor(_ shape: [Int], seed: UInt64, scale: Float = 1) -> Tensor {
+        var rng = SeededRNG(seed: seed)
+        return Tensor(shape: shape) { rng.uniform(-scale, scale) }
+    }
+
+    func testReLU_gradientMatchesFiniteDifferences() {
+        // Keep values away from the kink at 0, where the finite difference is meaningless.
+        var x = randomTensor([3, 5], seed: 1, scale: 2)
+        x = Tensor(shape: x.shape, values: x.array.map { abs($0) < 0.05 ? 0.5 : $0 })
+        let report = GradientCheck.run(inputs: [x]) { _, v in v[0].relu() }
+        XCTAssertTrue(report.passed, "\(report)")
+    }
+
+    func testSigmoidTanhGELU_gradientsMatchFiniteDifferences() {
+        let x = randomTensor([4, 7], seed: 2, scale: 3)
+        for (name, op) in [("sigmoid", { (v: Variable) in v.sigmoid() }),
+                           ("tanh", { (v: Variable) in v.tanh() }),
+                           ("gelu", { (v: Variable) in v.gelu() })] {
+            let report = GradientCheck.run(inputs: [x]) { _, v in op(v[0]) }
+            XCTAssertTrue(report.passed, "\(name): \(report)")
+        }
+    }
+
+    func testGELU_matchesErfFormula() {
+        let x = Tensor(shape: [3], values: [-1, 0, 2])
+        let g = Graph()
+        let y = g.input(x).gelu()
+        // x·Φ(x) at -1, 0, 2 (Φ from erf in double precision).
+        XCTAssertEqual(y.value[0], -0.15865525, accuracy: 1e-6)
+        XCTAssertEqual(y.value[1], 0, accuracy: 1e-7)
+        XCTAssertEqual(y.value[2], 1.9544997, accuracy: 1e-6)
+    }
+}
