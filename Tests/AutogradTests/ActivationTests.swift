@@ -2,11 +2,6 @@ import XCTest
 @testable import Autograd
 
 final class ActivationTests: XCTestCase {
-    func randomTensor(_ shape: [Int], seed: UInt64, scale: Float = 1) -> Tensor {
-        var rng = SeededRNG(seed: seed)
-        return Tensor(shape: shape) { rng.uniform(-scale, scale) }
-    }
-
     func testReLU_gradientMatchesFiniteDifferences() {
         // Keep values away from the kink at 0, where the finite difference is meaningless.
         var x = randomTensor([3, 5], seed: 1, scale: 2)

@@ -1,0 +1,74 @@
+// Elementwise arithmetic with NumPy broadcasting. a, b: shapes that broadcast to out.
+// Backward reduces the output gradient over each operand's broadcast dimensions.
+
+enum BinaryOperation {
+    case add, subtract, multiply, divide
+}
+
+extension Variable {
+    func binary(_ op: BinaryOperation, _ other: Variable) -> Variable {
+        let a = self, b = other
+        guard let outShape = Shape.broadcast(a.shape, b.shape) else {
+            preconditionFailure("shapes \(a.shape) and \(b.shape) do not broadcast")
+        }
+        let g = graph
+        let out = g.allocate(outShape)
+        let mapA = BroadcastMap(operand: a.shape, output: outShape)
+        let mapB = BroadcastMap(operand: b.shape, output: outShape)
+        let x = a.data, y = b.data, z = out.data
+        g.compute.parallelFor(out.count) { r in
+            switch op {
+            case .add: for i in r { z[i] = x[mapA(i)] + y[mapB(i)] }
+            case .subtract: for i in r { z[i] = x[mapA(i)] - y[mapB(i)] }
+            case .multiply: for i in r { z[i] = x[mapA(i)] * y[mapB(i)] }
+            case .divide: for i in r { z[i] = x[mapA(i)] / y[mapB(i)] }
+            }
+        }
+        return g.record(out, inputs: [a, b]) { g, dy in
+            let gy = dy.data
+            // ∂z/∂a and ∂z/∂b for each op, evaluated at output index i.
+            func accumulate(into grad: Tensor, map: BroadcastMap, factor: @escaping (Int) -> Float) {
+                let gx = grad.data
+                if map.isIdentity {
+                    g.compute.parallelFor(dy.count) { r in for i in r { gx[i] += gy[i] * factor(i) } }
+                } else {
+                    // Several outputs land on one operand element: accumulate serially.
+                    for i in 0..<dy.count { gx[map(i)] += gy[i] * factor(i) }
+                }
+            }
+            if let da = g.gradient(for: a) {
+                switch op {
+                case .add, .subtract: accumulate(into: da, map: mapA) { _ in 1 }
+                case .multiply: accumulate(into: da, map: mapA) { i in y[mapB(i)] }
+                case .divide: accumulate(into: da, map: mapA) { i in 1 / y[mapB(i)] }
+                }
+            }
+            if let db = g.gradient(for: b) {
+                switch op {
+                case .add: accumulate(into: db, map: mapB) { _ in 1 }
+                case .subtract: accumulate(into: db, map: mapB) { _ in -1 }
+                case .multiply: accumulate(into: db, map: mapB) { i in x[mapA(i)] }
+                case .divide: accumulate(into: db, map: mapB) { i in -z[i] / y[mapB(i)] }
+                }
+            }
+        }
+    }
+
+    /// y = s·x.
+    public func scaled(by s: Float) -> Variable {
+        pointwise(forward: { $0 * s }, derivative: { _, _ in s })
+    }
+
+    /// y = x + c.
+    public func adding(_ c: Float) -> Variable {
+        pointwise(forward: { $0 + c }, derivative: { _, _ in 1 })
+    }
+
+    public static func + (a: Variable, b: Variable) -> Variable { a.binary(.add, b) }
+    public static func - (a: Variable, b: Variable) -> Variable { a.binary(.subtract, b) }
+    public static func * (a: Variable, b: Variable) -> Variable { a.binary(.multiply, b) }
+    public static func / (a: Variable, b: Variable) -> Variable { a.binary(.divide, b) }
+    public static func * (a: Variable, s: Float) -> Variable { a.scaled(by: s) }
+    public static func + (a: Variable, c: Float) -> Variable { a.adding(c) }
+    public static prefix func - (a: Variable) -> Variable { a.scaled(by: -1) }
+}

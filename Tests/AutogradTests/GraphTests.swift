@@ -1,0 +1,67 @@
+import XCTest
+@testable import Autograd
+
+final class GraphTests: XCTestCase {
+    /// The harness itself must be able to fail: an op whose backward is off by a factor of 2.
+    func testGradientCheck_detectsWrongBackward() {
+        let x = randomTensor([3, 4], seed: 1)
+        let report = GradientCheck.run(inputs: [x]) { g, v in
+            let input = v[0]
+            let out = g.allocate(input.shape)
+            for i in 0..<out.count { out.data[i] = 3 * input.data[i] }
+            return g.record(out, inputs: [input]) { g, dy in
+                guard let dx = g.gradient(for: input) else { return }
+                for i in 0..<dx.count { dx.data[i] += 6 * dy.data[i] }
+            }
+        }
+        XCTAssertFalse(report.passed)
+        XCTAssertEqual(report.failures, 12)
+    }
+
+    /// Using one parameter twice accumulates both uses into its slice of the flat gradient buffer.
+    func testParameterGradients_accumulateIntoFlatBuffer() {
+        var layout = ParameterLayout()
+        let a = layout.parameter("a", [2], .constant(3))
+        let b = layout.parameter("b", [2], .constant(-1))
+        let store = ParameterStore(layout: layout)
+        XCTAssertEqual(store.values.array, [3, 3, -1, -1])
+        let g = Graph(parameters: store)
+        let x = g.input(Tensor(shape: [2], values: [1, 2]))
+        let y = (g.param(a) * x + g.param(a) * g.param(b)).sum()
+        g.backward(y)
+        // ∂/∂a = x + b, ∂/∂b = a.
+        XCTAssertEqual(store.gradients.array, [0, 1, 3, 3])
+        store.zeroGradients()
+        XCTAssertEqual(store.gradients.array, [0, 0, 0, 0])
+    }
+
+    /// A second identical step reuses the pooled activations instead of allocating more.
+    func testReset_reusesPooledMemory() {
+        let g = Graph()
+        let x = randomTensor([64, 64], seed: 2)
+        func step() {
+            let v = g.input(x, requiresGrad: true)
+            g.backward(v.matmul(v).relu().softmax().sum())
+            g.reset()
+        }
+        step()
+        let reserved = g.pool.bytesReserved
+        for _ in 0..<5 { step() }
+        XCTAssertEqual(g.pool.bytesReserved, reserved)
+        XCTAssertGreaterThan(reserved, 0)
+    }
+
+    func testInitializers_deterministicAndInRange() {
+        var layout = ParameterLayout()
+        let w = layout.parameter("w", [100, 10], .kaimingUniform(fanIn: 10))
+        let t = layout.parameter("t", [1000], .truncatedNormal(std: 0.02))
+        let s1 = ParameterStore(layout: layout, seed: 5), s2 = ParameterStore(layout: layout, seed: 5)
+        XCTAssertEqual(s1.values.array, s2.values.array)
+        XCTAssertNotEqual(s1.values.array, ParameterStore(layout: layout, seed: 6).values.array)
+        let bound = Float(1 / 10.0.squareRoot())
+        XCTAssertTrue(s1.value(w).array.allSatisfy { abs($0) <= bound })
+        let tv = s1.value(t).array
+        let std = (tv.map { $0 * $0 }.reduce(0, +) / Float(tv.count)).squareRoot()
+        XCTAssertEqual(std, 0.02, accuracy: 0.003)
+    }
+}

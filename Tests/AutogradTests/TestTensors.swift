@@ -1,0 +1,13 @@
+@testable import Autograd
+
+/// Deterministic random tensors for tests.
+func randomTensor(_ shape: [Int], seed: UInt64, scale: Float = 1) -> Tensor {
+    var rng = SeededRNG(seed: seed)
+    return Tensor(shape: shape) { rng.uniform(-scale, scale) }
+}
+
+/// Forward-only evaluation on a fresh graph.
+func evaluate(_ inputs: [Tensor], _ f: ([Variable]) -> Variable) -> Tensor {
+    let g = Graph()
+    return f(inputs.map { g.input($0) }).value.copy()
+}
