@@ -27,6 +27,7 @@ let package = Package(
         // MARK: - Engine
         .target(name: "Autograd", dependencies: ["CBLAS"], swiftSettings: numerics),
         .target(name: "NN", dependencies: ["Autograd"], swiftSettings: numerics),
+        .target(name: "Optim", dependencies: ["Autograd"], swiftSettings: numerics),
         .target(name: "Safetensors", dependencies: ["Autograd"], swiftSettings: numerics),
         .target(name: "Distributed", dependencies: ["CMPI"], swiftSettings: numerics),
 
@@ -46,6 +47,7 @@ let package = Package(
                     resources: [.copy("Fixtures")], swiftSettings: numerics),
         .testTarget(name: "NNTests", dependencies: ["NN", "Autograd", "Safetensors"], swiftSettings: numerics),
         .testTarget(name: "SafetensorsTests", dependencies: ["Safetensors", "Autograd"], swiftSettings: numerics),
+        .testTarget(name: "OptimTests", dependencies: ["Optim", "Autograd"], swiftSettings: numerics),
         .testTarget(name: "DistributedTests", dependencies: ["Distributed"], swiftSettings: numerics),
     ]
 )

@@ -1,0 +1,44 @@
+import Foundation
+
+/// Sharpness-Aware Minimisation (Foret et al., ICLR 2021) around any optimizer, as the QCS
+/// release uses it (ρ = 0.05, one global gradient norm, not adaptive):
+///   1. forward/backward at w → g
+///   2. `perturb`: ŵ = w + ρ·g/(‖g‖₂ + 1e-12)   (w saved exactly)
+///   3. forward/backward at ŵ → g'
+///   4. `restore`: w back bit for bit; then the base optimizer steps with g'.
+/// ‖g‖ is over all parameters: with sharded state, pass the global sum of squares
+/// (one scalar allreduce) to `perturb`.
+public final class SAM {
+    public let rho: Float
+    let saved: UnsafeMutablePointer<Float>
+    let count: Int
+    public private(set) var isPerturbed = false
+
+    public init(count: Int, rho: Float = 0.05) {
+        precondition(rho >= 0, "SAM rho must be non-negative")
+        self.rho = rho
+        self.count = count
+        saved = .allocate(capacity: max(count, 1))
+    }
+
+    deinit { saved.deallocate() }
+
+    /// Moves the parameters to the sharpness-probing point. Returns ‖g‖₂.
+    @discardableResult
+    public func perturb(_ slice: FlatSlice, globalSumOfSquares: Double? = nil) -> Double {
+        precondition(slice.count == count && !isPerturbed, "SAM.perturb on a mismatched or perturbed slice")
+        let norm = (globalSumOfSquares ?? FlatNorm.sumOfSquares(slice.gradients, count: count)).squareRoot()
+        let scale = Float(Double(rho) / (norm + 1e-12))
+        saved.update(from: slice.values, count: count)
+        for i in 0..<count { slice.values[i] += scale * slice.gradients[i] }
+        isPerturbed = true
+        return norm
+    }
+
+    /// Puts back the parameters saved by `perturb`.
+    public func restore(_ slice: FlatSlice) {
+        precondition(isPerturbed, "SAM.restore without perturb")
+        slice.values.update(from: saved, count: count)
+        isPerturbed = false
+    }
+}
