@@ -13,6 +13,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // MARK: - System-library shims (module map + one header each)
@@ -28,6 +29,7 @@ let package = Package(
         .target(name: "Autograd", dependencies: ["CBLAS"], swiftSettings: numerics),
         .target(name: "NN", dependencies: ["Autograd"], swiftSettings: numerics),
         .target(name: "Optim", dependencies: ["Autograd"], swiftSettings: numerics),
+        .target(name: "QCS", dependencies: ["NN", "Autograd", "Yams"], swiftSettings: numerics),
         .target(name: "Safetensors", dependencies: ["Autograd"], swiftSettings: numerics),
         .target(name: "Distributed", dependencies: ["CMPI"], swiftSettings: numerics),
 
@@ -48,6 +50,7 @@ let package = Package(
         .testTarget(name: "NNTests", dependencies: ["NN", "Autograd", "Safetensors"], swiftSettings: numerics),
         .testTarget(name: "SafetensorsTests", dependencies: ["Safetensors", "Autograd"], swiftSettings: numerics),
         .testTarget(name: "OptimTests", dependencies: ["Optim", "Autograd"], swiftSettings: numerics),
+        .testTarget(name: "QCSTests", dependencies: ["QCS", "NN", "Autograd", "Safetensors"], swiftSettings: numerics),
         .testTarget(name: "DistributedTests", dependencies: ["Distributed"], swiftSettings: numerics),
     ]
 )

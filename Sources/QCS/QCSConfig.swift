@@ -1,0 +1,112 @@
+/// The architecture of a QCS model. `paper` is the spec exactly; `tiny` and `mid` are the same
+/// architecture at sizes small enough for tests. Read from the `model:` section of a config file,
+/// where `preset:` picks the starting point and every other key overrides one field.
+public struct QCSConfig: Sendable, Equatable {
+    /// Side of the images the loader produces (224 in the paper).
+    public var imageSize = 224
+    /// The network's first act: nearest downsample by this factor (224 → 112).
+    public var downsample = 2
+    /// IR-50 stages 1–3: output channels and unit counts.
+    public var stageWidths = [64, 128, 256]
+    public var stageUnits = [3, 4, 14]
+    public var embedDim = 768
+    public var heads = 8
+    public var baseDepth = 2
+    public var crossDepth = 1
+    public var mlpRatio = 4
+    public var numClasses = 7
+    /// Dropout rates inside VIT_cross (FERPlus 0.2 on all three, AffectNet-7 0.4 on pos and MLP).
+    public var crossPosDropout: Float = 0
+    public var crossMLPDropout: Float = 0
+    public var crossProjDropout: Float = 0
+    public var vitLayerNormEps: Float = 1e-6
+    public var csaLayerNormEps: Float = 1e-5
+
+    public init() {}
+
+    public static let paper = QCSConfig()
+
+    public static let tiny: QCSConfig = {
+        var c = QCSConfig()
+        c.imageSize = 64
+        c.stageWidths = [8, 16, 32]
+        c.stageUnits = [1, 1, 2]
+        c.embedDim = 32
+        c.heads = 2
+        return c
+    }()
+
+    public static let mid: QCSConfig = {
+        var c = QCSConfig()
+        c.imageSize = 96
+        c.stageWidths = [16, 32, 64]
+        c.stageUnits = [2, 2, 3]
+        c.embedDim = 64
+        c.heads = 4
+        return c
+    }()
+
+    public static let presets: [String: QCSConfig] = ["paper": paper, "tiny": tiny, "mid": mid]
+
+    /// Side of the network input after the nearest downsample (112 in the paper).
+    public var inputSize: Int { imageSize / downsample }
+    /// Side of each token grid (7 in the paper): four stride-2 steps from the input.
+    public var gridSize: Int { inputSize / 16 }
+    public var tokensPerGroup: Int { gridSize * gridSize }
+    /// q, k and v groups (147 in the paper).
+    public var tokens: Int { 3 * tokensPerGroup }
+
+    /// Checks every field; the error names the first offending key.
+    public func validate() throws {
+        func require(_ ok: Bool, _ key: String, _ message: String) throws {
+            if !ok { throw ConfigError(key: "model.\(key)", message) }
+        }
+        try require(downsample >= 1, "downsample", "must be at least 1")
+        try require(imageSize > 0 && imageSize % downsample == 0, "image_size",
+                    "must be a positive multiple of downsample (\(downsample)), got \(imageSize)")
+        try require(inputSize % 16 == 0 && inputSize >= 16, "image_size",
+                    "image_size / downsample must be a multiple of 16 (four stride-2 steps down to the token grid), got \(inputSize)")
+        try require(stageWidths.count == 3 && stageWidths.allSatisfy { $0 > 0 }, "stage_widths",
+                    "needs three positive widths (IR-50 stages 1–3), got \(stageWidths)")
+        try require(stageUnits.count == 3 && stageUnits.allSatisfy { $0 > 0 }, "stage_units",
+                    "needs three positive unit counts, got \(stageUnits)")
+        try require(embedDim > 0, "embed_dim", "must be positive")
+        try require(heads > 0 && embedDim % heads == 0, "heads", "must divide embed_dim (\(embedDim)), got \(heads)")
+        try require(baseDepth >= 1, "base_depth", "must be at least 1")
+        try require(crossDepth >= 1, "cross_depth", "must be at least 1")
+        try require(mlpRatio >= 1, "mlp_ratio", "must be at least 1")
+        try require(numClasses >= 2, "num_classes", "must be at least 2")
+        for (key, p) in [("cross_pos_dropout", crossPosDropout), ("cross_mlp_dropout", crossMLPDropout),
+                         ("cross_proj_dropout", crossProjDropout)] {
+            try require(p >= 0 && p < 1, key, "must be in [0, 1), got \(p)")
+        }
+        try require(vitLayerNormEps > 0, "vit_ln_eps", "must be positive")
+        try require(csaLayerNormEps > 0, "csa_ln_eps", "must be positive")
+    }
+
+    /// Reads a `model:` section: `preset` first, then overrides; unknown keys are errors.
+    public init(section s: ConfigSection) throws {
+        let presetName = try s.string("preset", default: "paper")
+        guard let preset = QCSConfig.presets[presetName] else {
+            throw ConfigError(key: "model.preset", "unknown preset '\(presetName)'; choose one of \(QCSConfig.presets.keys.sorted())")
+        }
+        self = preset
+        imageSize = try s.int("image_size", default: imageSize)
+        downsample = try s.int("downsample", default: downsample)
+        stageWidths = try s.ints("stage_widths", default: stageWidths)
+        stageUnits = try s.ints("stage_units", default: stageUnits)
+        embedDim = try s.int("embed_dim", default: embedDim)
+        heads = try s.int("heads", default: heads)
+        baseDepth = try s.int("base_depth", default: baseDepth)
+        crossDepth = try s.int("cross_depth", default: crossDepth)
+        mlpRatio = try s.int("mlp_ratio", default: mlpRatio)
+        numClasses = try s.int("num_classes", default: numClasses)
+        crossPosDropout = Float(try s.double("cross_pos_dropout", default: Double(crossPosDropout)))
+        crossMLPDropout = Float(try s.double("cross_mlp_dropout", default: Double(crossMLPDropout)))
+        crossProjDropout = Float(try s.double("cross_proj_dropout", default: Double(crossProjDropout)))
+        vitLayerNormEps = Float(try s.double("vit_ln_eps", default: Double(vitLayerNormEps)))
+        csaLayerNormEps = Float(try s.double("csa_ln_eps", default: Double(csaLayerNormEps)))
+        try s.finish()
+        try validate()
+    }
+}
