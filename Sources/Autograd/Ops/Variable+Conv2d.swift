@@ -13,19 +13,22 @@ extension Variable {
         }
         let plan = ConvGEMM.Plan(geo)
         let out = g.allocate(geo.outputShape)
-        let workspace = g.allocate([plan.workspaceCount])
-        ConvGEMM.forward(plan, x: data, weight: weight.data, bias: bias?.data, out: out.data,
-                         workspace: workspace.data, compute: g.compute)
+        // The workspace must outlive the kernel, not just the read of its pointer.
+        withExtendedLifetime(g.allocate([plan.workspaceCount])) { workspace in
+            ConvGEMM.forward(plan, x: data, weight: weight.data, bias: bias?.data, out: out.data,
+                             workspace: workspace.data, compute: g.compute)
+        }
         let inputs = bias.map { [self, weight, $0] } ?? [self, weight]
         return g.record(out, inputs: inputs) { g, dy in
             // The image itself needs no gradient: skip the whole dx GEMM and fold then.
             let dx = g.gradient(for: self)
             let dWeight = g.gradient(for: weight)
             let dBias = bias.flatMap { g.gradient(for: $0) }
-            let workspace = g.allocate([plan.workspaceCount])
-            ConvGEMM.backward(plan, x: data, weight: weight.data, dOut: dy.data, dx: dx?.data,
-                              dWeight: dWeight?.data, dBias: dBias?.data,
-                              workspace: workspace.data, compute: g.compute)
+            withExtendedLifetime(g.allocate([plan.workspaceCount])) { workspace in
+                ConvGEMM.backward(plan, x: data, weight: weight.data, dOut: dy.data, dx: dx?.data,
+                                  dWeight: dWeight?.data, dBias: dBias?.data,
+                                  workspace: workspace.data, compute: g.compute)
+            }
         }
     }
 }

@@ -41,6 +41,7 @@ extension Variable {
             }
             guard let da else { return }
             for c in 0..<C { da.data[shared ? 0 : c] += s[c] }
+            withExtendedLifetime(sums) {}
         }
     }
 }
