@@ -1,0 +1,84 @@
+/// Unfolding images into patch columns (im2col) and folding column gradients back (col2im),
+/// for a tile of consecutive images at a time so one GEMM sees several images' columns.
+///
+/// Buffers (legend of `ConvGeometry`; T = images in the tile):
+/// - x, dx: T images of [C, H, W], consecutive.
+/// - col [K, T·Ho·Wo] with K = C·kh·kw: row (c·kh + ki)·kw + kj holds tap (c, ki, kj) of every
+///   output pixel; column t·Ho·Wo + i·Wo + j is pixel (i, j) of image t. Padding reads as zero.
+enum Im2col {
+    /// Fills `col` (overwrites) from `images` images starting at `x`. Parallel over channels.
+    static func unfold(_ geo: ConvGeometry, x: UnsafePointer<Float>, images: Int,
+                       col: UnsafeMutablePointer<Float>, compute: ComputePool) {
+        let (H, W, Ho, Wo, s) = (geo.height, geo.width, geo.outHeight, geo.outWidth, geo.stride)
+        let plane = geo.outPlane, ld = images * plane
+        compute.parallelFor(geo.inChannels, grain: grain(geo, images)) { channels in
+            for c in channels {
+                for ki in 0..<geo.kernelH {
+                    let rows = geo.validOutputs(tap: ki, outCount: Ho, inCount: H)
+                    for kj in 0..<geo.kernelW {
+                        let cols = geo.validOutputs(tap: kj, outCount: Wo, inCount: W)
+                        let shift = kj - geo.padding
+                        let row = col + ((c * geo.kernelH + ki) * geo.kernelW + kj) * ld
+                        for t in 0..<images {
+                            let src = x + (t * geo.inChannels + c) * geo.inPlane
+                            let dst = row + t * plane
+                            // Rows reading the top or bottom padding are all zero.
+                            dst.update(repeating: 0, count: rows.lowerBound * Wo)
+                            dst.advanced(by: rows.upperBound * Wo).update(repeating: 0, count: (Ho - rows.upperBound) * Wo)
+                            for i in rows {
+                                let d = dst + i * Wo
+                                let srow = src + (i * s - geo.padding + ki) * W
+                                d.update(repeating: 0, count: cols.lowerBound)
+                                d.advanced(by: cols.upperBound).update(repeating: 0, count: Wo - cols.upperBound)
+                                if s == 1 {
+                                    (d + cols.lowerBound).update(from: srow + cols.lowerBound + shift, count: cols.count)
+                                } else {
+                                    for j in cols { d[j] = srow[j * s + shift] }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Adds the column gradients `col` into `dx` (the transpose of `unfold`; padding taps are
+    /// dropped). Parallel over channels, so no two threads touch the same dx plane.
+    static func foldAdding(_ geo: ConvGeometry, col: UnsafePointer<Float>, images: Int,
+                           dx: UnsafeMutablePointer<Float>, compute: ComputePool) {
+        let (H, W, Ho, Wo, s) = (geo.height, geo.width, geo.outHeight, geo.outWidth, geo.stride)
+        let plane = geo.outPlane, ld = images * plane
+        compute.parallelFor(geo.inChannels, grain: grain(geo, images)) { channels in
+            for c in channels {
+                for ki in 0..<geo.kernelH {
+                    let rows = geo.validOutputs(tap: ki, outCount: Ho, inCount: H)
+                    for kj in 0..<geo.kernelW {
+                        let cols = geo.validOutputs(tap: kj, outCount: Wo, inCount: W)
+                        let shift = kj - geo.padding
+                        let row = col + ((c * geo.kernelH + ki) * geo.kernelW + kj) * ld
+                        for t in 0..<images {
+                            let dst = dx + (t * geo.inChannels + c) * geo.inPlane
+                            let src = row + t * plane
+                            for i in rows {
+                                let g = src + i * Wo
+                                let drow = dst + (i * s - geo.padding + ki) * W
+                                if s == 1 {
+                                    let d = drow + shift
+                                    for j in cols { d[j] += g[j] }
+                                } else {
+                                    for j in cols { drow[j * s + shift] += g[j] }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Channels per thread chunk: enough that waking a thread is worth it.
+    private static func grain(_ geo: ConvGeometry, _ images: Int) -> Int {
+        max(1, 16_384 / max(1, geo.kernelH * geo.kernelW * images * geo.outPlane))
+    }
+}

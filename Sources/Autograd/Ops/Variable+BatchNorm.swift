@@ -1,0 +1,104 @@
+// Batch normalisation over the channels of NCHW images. Shapes: x, y [N, C, H, W];
+// weight, bias, runningMean, runningVar, and the saved mean and 1/σ [C]. M = N·H·W values per channel.
+
+extension Variable {
+    /// y = (x − μ_c)/√(σ²_c + eps) · weight_c + bias_c, as PyTorch's BatchNorm2d.
+    ///
+    /// Training (`graph.isTraining`): μ, σ² are the batch's (biased σ² normalises), and the
+    /// running statistics are updated in place: running = (1 − momentum)·running + momentum·batch,
+    /// with the unbiased σ²·M/(M − 1) for the variance. Evaluation: μ, σ² are the running ones,
+    /// constants to backward. Every per-channel loop is fused and parallel over channels.
+    public func batchNorm2d(weight: Variable, bias: Variable, runningMean: Tensor, runningVar: Tensor,
+                            momentum: Float = 0.1, eps: Float = 1e-5) -> Variable {
+        let g = graph
+        precondition(shape.count == 4, "batchNorm2d input must be NCHW, got \(shape)")
+        let (N, C, plane) = (shape[0], shape[1], shape[2] * shape[3])
+        let M = N * plane
+        for (name, t) in [("weight", weight.value), ("bias", bias.value), ("runningMean", runningMean), ("runningVar", runningVar)] {
+            precondition(t.shape == [C], "batchNorm2d \(name) \(t.shape) for \(C) channels")
+        }
+        let training = g.isTraining
+        precondition(!training || M > 1, "batchNorm2d in training needs more than one value per channel, got \(shape)")
+        let out = g.allocate(shape)
+        let saved = g.allocate([2, C])  // row 0: μ, row 1: 1/√(σ² + eps), as used by this pass
+        let mean = saved.data, invStd = saved.data + C
+        let x = data, y = out.data, w = weight.data, b = bias.data
+        let rm = runningMean.data, rv = runningVar.data
+        g.compute.parallelFor(C, grain: channelGrain(M)) { channels in
+            for c in channels {
+                if training {
+                    // Two passes (mean, then squared deviations): stable where E[x²] − μ² is not.
+                    var sum = 0.0
+                    for n in 0..<N { sum += Double(planeSum(x + (n * C + c) * plane, plane) { $0 }) }
+                    let mu = Float(sum / Double(M))
+                    var squares = 0.0
+                    for n in 0..<N {
+                        squares += Double(planeSum(x + (n * C + c) * plane, plane) { ($0 - mu) * ($0 - mu) })
+                    }
+                    let variance = squares / Double(M)
+                    mean[c] = mu
+                    invStd[c] = Float(1 / (variance + Double(eps)).squareRoot())
+                    rm[c] = (1 - momentum) * rm[c] + momentum * mu
+                    rv[c] = (1 - momentum) * rv[c] + momentum * Float(variance * Double(M) / Double(M - 1))
+                } else {
+                    mean[c] = rm[c]
+                    invStd[c] = 1 / (rv[c] + eps).squareRoot()
+                }
+                let scale = w[c] * invStd[c], shift = b[c] - mean[c] * scale
+                for n in 0..<N {
+                    let xs = x + (n * C + c) * plane, ys = y + (n * C + c) * plane
+                    for p in 0..<plane { ys[p] = xs[p] * scale + shift }
+                }
+            }
+        }
+        return g.record(out, inputs: [self, weight, bias]) { g, dy in
+            // Reading through `saved` keeps its pooled storage alive until backward.
+            let mean = saved.data, invStd = saved.data + C
+            let dx = g.gradient(for: self)?.data
+            let dw = g.gradient(for: weight)?.data, db = g.gradient(for: bias)?.data
+            let gy = dy.data
+            g.compute.parallelFor(C, grain: channelGrain(M)) { channels in
+                for c in channels {
+                    let mu = mean[c], s = invStd[c]
+                    var sumDy = 0.0, sumDyXhat = 0.0
+                    for n in 0..<N {
+                        let xs = x + (n * C + c) * plane, gs = gy + (n * C + c) * plane
+                        var a: Float = 0, d: Float = 0
+                        for p in 0..<plane {
+                            a += gs[p]
+                            d += gs[p] * (xs[p] - mu)
+                        }
+                        sumDy += Double(a)
+                        sumDyXhat += Double(d) * Double(s)
+                    }
+                    dw?[c] += Float(sumDyXhat)
+                    db?[c] += Float(sumDy)
+                    guard let dx else { continue }
+                    // Training: dx = w/σ·(dy − mean(dy) − x̂·mean(dy·x̂)); evaluation: dx = w/σ·dy.
+                    let k = w[c] * s
+                    let meanDy = training ? Float(sumDy / Double(M)) : 0
+                    let meanDyXhat = training ? Float(sumDyXhat / Double(M)) : 0
+                    for n in 0..<N {
+                        let xs = x + (n * C + c) * plane, gs = gy + (n * C + c) * plane
+                        let dxs = dx + (n * C + c) * plane
+                        for p in 0..<plane {
+                            let xhat = (xs[p] - mu) * s
+                            dxs[p] += k * (gs[p] - meanDy - xhat * meanDyXhat)
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Channels per thread chunk when each channel holds `m` values.
+private func channelGrain(_ m: Int) -> Int { max(1, 16_384 / max(1, m)) }
+
+/// Σ f(v) over one plane in float (planes are short enough; callers sum planes in double).
+@inline(__always)
+private func planeSum(_ p: UnsafePointer<Float>, _ count: Int, _ f: (Float) -> Float) -> Float {
+    var s: Float = 0
+    for i in 0..<count { s += f(p[i]) }
+    return s
+}
