@@ -1,0 +1,26 @@
+// The fully connected layer. Shapes (M = product of the leading dims of x, I in, O out):
+// x [..., I], weight [O, I] (PyTorch's layout), bias [O], out [..., O].
+
+extension Variable {
+    /// out = x·weightᵀ + bias over the last dimension, as `torch.nn.functional.linear`.
+    /// All leading dimensions are flattened into the rows of one sgemm.
+    public func linear(weight: Variable, bias: Variable?) -> Variable {
+        precondition(!shape.isEmpty, "linear: input must have at least one dimension, got \(shape)")
+        precondition(weight.shape.count == 2, "linear: weight must be [out, in], got \(weight.shape)")
+        let (o, i) = (weight.shape[0], weight.shape[1])
+        precondition(shape.last! == i, "linear: input \(shape) does not end in the weight's in-features \(i)")
+        if let bias { precondition(bias.shape == [o], "linear: bias \(bias.shape) for \(o) out-features") }
+        let m = count / max(i, 1)
+        let g = graph
+        let out = g.allocate(Array(shape.dropLast()) + [o])
+        LinearKernel.forward(y: out.data, x: data, w: weight.data, b: bias?.data,
+                             rows: m, inFeatures: i, outFeatures: o, compute: g.compute)
+        let x = self
+        return g.record(out, inputs: [x, weight] + (bias.map { [$0] } ?? [])) { g, dy in
+            LinearKernel.backward(dx: g.gradient(for: x)?.data, dw: g.gradient(for: weight)?.data,
+                                  db: bias.flatMap { g.gradient(for: $0)?.data }, dy: dy.data,
+                                  x: x.data, w: weight.data,
+                                  rows: m, inFeatures: i, outFeatures: o, compute: g.compute)
+        }
+    }
+}

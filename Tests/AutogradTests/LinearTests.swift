@@ -1,0 +1,85 @@
+import XCTest
+@testable import Autograd
+
+final class LinearTests: XCTestCase {
+    private func random(_ shape: [Int], seed: UInt64, scale: Float = 1) -> Tensor {
+        var rng = SeededRNG(seed: seed)
+        return Tensor(shape: shape) { rng.uniform(-scale, scale) }
+    }
+
+    private func assertClose(_ a: Tensor, _ b: Tensor, tolerance: Float, _ what: String,
+                             file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(a.shape, b.shape, what, file: file, line: line)
+        let worst = zip(a.array, b.array).map { abs($0 - $1) }.max() ?? 0
+        XCTAssertLessThanOrEqual(worst, tolerance, "\(what): max difference \(worst)", file: file, line: line)
+    }
+
+    func testLinear_3DInputWithBias_matchesReferenceKernel() {
+        let (b, t, i, o) = (2, 3, 5, 4)
+        let x = random([b, t, i], seed: 1), w = random([o, i], seed: 2), bias = random([o], seed: 3)
+        let dy = random([b, t, o], seed: 4)
+        let g = Graph(compute: ComputePool(threads: 2))
+        let vx = g.input(x, requiresGrad: true), vw = g.input(w, requiresGrad: true)
+        let vb = g.input(bias, requiresGrad: true)
+        let y = vx.linear(weight: vw, bias: vb)
+        XCTAssertEqual(y.shape, [b, t, o])
+        g.backward(y, seedGradient: dy)
+
+        let yRef = Tensor(zeros: [b, t, o])
+        let dx = Tensor(zeros: x.shape), dw = Tensor(zeros: w.shape), db = Tensor(zeros: bias.shape)
+        LinearKernel.forwardReference(y: yRef.data, x: x.data, w: w.data, b: bias.data,
+                                      rows: b * t, inFeatures: i, outFeatures: o)
+        LinearKernel.backwardReference(dx: dx.data, dw: dw.data, db: db.data, dy: dy.data, x: x.data, w: w.data,
+                                       rows: b * t, inFeatures: i, outFeatures: o)
+        assertClose(y.value, yRef, tolerance: 1e-5, "y")
+        assertClose(g.grad(of: vx)!, dx, tolerance: 1e-5, "dx")
+        assertClose(g.grad(of: vw)!, dw, tolerance: 1e-5, "dw")
+        assertClose(g.grad(of: vb)!, db, tolerance: 1e-5, "db")
+    }
+
+    func testLinear_3DInputWithBias_gradientMatchesFiniteDifferences() {
+        let inputs = [random([2, 3, 5], seed: 5), random([4, 5], seed: 6), random([4], seed: 7)]
+        let report = GradientCheck.run(inputs: inputs) { _, v in v[0].linear(weight: v[1], bias: v[2]) }
+        XCTAssertTrue(report.passed, "\(report)")
+    }
+
+    func testLinear_2DInputWithoutBias_gradientMatchesFiniteDifferences() {
+        let inputs = [random([7, 3], seed: 8), random([6, 3], seed: 9)]
+        let report = GradientCheck.run(inputs: inputs) { _, v in v[0].linear(weight: v[1], bias: nil) }
+        XCTAssertTrue(report.passed, "\(report)")
+    }
+
+    func testLinear_1DInput_givesOneRow() {
+        let g = Graph()
+        let x = g.input(Tensor(shape: [2], values: [1, 2]))
+        let w = g.input(Tensor(shape: [3, 2], values: [1, 0, 0, 1, 1, 1]))
+        let b = g.input(Tensor(shape: [3], values: [10, 20, 30]))
+        let y = x.linear(weight: w, bias: b)
+        XCTAssertEqual(y.shape, [3])
+        XCTAssertEqual(y.value.array, [11, 22, 33])
+    }
+
+    /// Parameter gradients land in the store's flat buffer on top of what is already there,
+    /// and an input that needs no gradient gets none.
+    func testLinear_addsIntoParameterGradients_andSkipsConstantInput() {
+        var layout = ParameterLayout()
+        let pw = layout.parameter("fc.weight", [3, 4], .uniform(bound: 1))
+        let pb = layout.parameter("fc.bias", [3], .uniform(bound: 1))
+        let store = ParameterStore(layout: layout, seed: 11)
+        store.gradients.data.update(repeating: 1, count: store.gradients.count)
+        let x = random([5, 4], seed: 12), dy = random([5, 3], seed: 13)
+        let g = Graph(parameters: store)
+        let vx = g.input(x)
+        let y = vx.linear(weight: g.param(pw), bias: g.param(pb))
+        g.backward(y, seedGradient: dy)
+        XCTAssertNil(g.grad(of: vx))
+
+        let dw = Tensor(zeros: [3, 4]), db = Tensor(zeros: [3])
+        LinearKernel.backwardReference(dx: nil, dw: dw.data, db: db.data, dy: dy.data, x: x.data,
+                                       w: store.value(pw).data, rows: 5, inFeatures: 4, outFeatures: 3)
+        assertClose(store.gradient(pw), Tensor(shape: [3, 4], values: dw.array.map { $0 + 1 }),
+                    tolerance: 1e-5, "dw")
+        assertClose(store.gradient(pb), Tensor(shape: [3], values: db.array.map { $0 + 1 }),
+                    tolerance: 1e-5, "db")
+    }
+}
