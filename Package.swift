@@ -50,7 +50,8 @@ let package = Package(
         .testTarget(name: "NNTests", dependencies: ["NN", "Autograd", "Safetensors"], swiftSettings: numerics),
         .testTarget(name: "SafetensorsTests", dependencies: ["Safetensors", "Autograd"], swiftSettings: numerics),
         .testTarget(name: "OptimTests", dependencies: ["Optim", "Autograd"], swiftSettings: numerics),
-        .testTarget(name: "QCSTests", dependencies: ["QCS", "NN", "Autograd", "Safetensors"], swiftSettings: numerics),
+        .testTarget(name: "QCSTests", dependencies: ["QCS", "NN", "Autograd", "Safetensors", "Optim"],
+                    resources: [.copy("Fixtures")], swiftSettings: numerics),
         .testTarget(name: "DistributedTests", dependencies: ["Distributed"], swiftSettings: numerics),
     ]
 )
