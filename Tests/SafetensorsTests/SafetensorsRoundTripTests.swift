@@ -22,7 +22,7 @@ final class SafetensorsRoundTripTests: XCTestCase {
         let weight = Tensor(shape: [4, 3, 3, 3]) { rng.uniform(-1, 1) }
         let scalar = Tensor(shape: [], values: [42])
         let empty = Tensor(zeros: [0, 5])
-        let bias = Tensor(shape: [4], values: [1, -0.0, .infinity, 1e-40])
+        let bias = Tensor(shape: [4], values: [1, -0.0, .infinity, .leastNonzeroMagnitude])
         let p = path("model.safetensors")
         try SafetensorsWriter(path: p).write([("conv/weight", weight), ("step", scalar), ("empty", empty), ("bias", bias)],
                                              metadata: ["format": "pt", "note": "ünïcode / slash"])
