@@ -30,6 +30,9 @@ let package = Package(
         .target(name: "NN", dependencies: ["Autograd"], swiftSettings: numerics),
         .target(name: "Optim", dependencies: ["Autograd"], swiftSettings: numerics),
         .target(name: "QCS", dependencies: ["NN", "Autograd", "Yams"], swiftSettings: numerics),
+        .target(name: "DataPipeline", dependencies: ["Autograd", "QCS", "CPNG", "CJPEG"], swiftSettings: numerics),
+        .target(name: "Checkpoint", dependencies: ["QCS", "Safetensors", "Autograd", "Optim", "CZstd"],
+                swiftSettings: numerics),
         .target(name: "Safetensors", dependencies: ["Autograd"], swiftSettings: numerics),
         .target(name: "Distributed", dependencies: ["CMPI"], swiftSettings: numerics),
 
@@ -52,6 +55,10 @@ let package = Package(
         .testTarget(name: "OptimTests", dependencies: ["Optim", "Autograd"], swiftSettings: numerics),
         .testTarget(name: "QCSTests", dependencies: ["QCS", "NN", "Autograd", "Safetensors", "Optim"],
                     resources: [.copy("Fixtures")], swiftSettings: numerics),
+        .testTarget(name: "DataPipelineTests", dependencies: ["DataPipeline", "Autograd", "QCS"],
+                    swiftSettings: numerics),
+        .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "QCS", "Safetensors", "Autograd"],
+                    swiftSettings: numerics),
         .testTarget(name: "DistributedTests", dependencies: ["Distributed"], swiftSettings: numerics),
     ]
 )
