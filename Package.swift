@@ -33,6 +33,7 @@ let package = Package(
         .target(name: "DataPipeline", dependencies: ["Autograd", "QCS", "CPNG", "CJPEG"], swiftSettings: numerics),
         .target(name: "Checkpoint", dependencies: ["QCS", "Safetensors", "Autograd", "Optim", "CZstd"],
                 swiftSettings: numerics),
+        .target(name: "Trainer", dependencies: ["QCS", "Optim", "Autograd"], swiftSettings: numerics),
         .target(name: "Safetensors", dependencies: ["Autograd"], swiftSettings: numerics),
         .target(name: "Distributed", dependencies: ["CMPI"], swiftSettings: numerics),
 
@@ -40,7 +41,7 @@ let package = Package(
         .executableTarget(
             name: "qcs",
             dependencies: [
-                "Autograd", "NN", "Distributed", "CBLAS",
+                "Autograd", "NN", "QCS", "Optim", "Trainer", "Distributed", "CBLAS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: numerics),
@@ -58,6 +59,8 @@ let package = Package(
         .testTarget(name: "DataPipelineTests", dependencies: ["DataPipeline", "Autograd", "QCS"],
                     swiftSettings: numerics),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "QCS", "Safetensors", "Autograd"],
+                    swiftSettings: numerics),
+        .testTarget(name: "TrainerTests", dependencies: ["Trainer", "QCS", "Optim", "Autograd"],
                     swiftSettings: numerics),
         .testTarget(name: "DistributedTests", dependencies: ["Distributed"], swiftSettings: numerics),
     ]

@@ -52,7 +52,8 @@ extension QCSCommand {
                   + "OPENBLAS_CORETYPE=\(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "(unset)")")
             let bench = EngineBenchmark(batch: batch, timer: BenchmarkTimer(repeats: repeats), compute: compute)
             let ceiling = bench.sgemmCeiling()
-            print(String(format: "%-40@ %10.2f GFLOP/s  (the ceiling)", ceiling.name as NSString, ceiling.gflops))
+            print(ceiling.name.padding(toLength: 40, withPad: " ", startingAt: 0)
+                  + String(format: "%10.1f GFLOP/s  (the ceiling)", ceiling.gflops))
             var cases: [(key: String, result: EngineBenchmark.Result)] = []
             for (c, h) in [(64, 56), (128, 28), (256, 14)] {
                 cases.append(("conv\(c)", bench.conv(channels: c, size: h)))
@@ -64,8 +65,8 @@ extension QCSCommand {
             var minConv = Double.infinity, minVsTorch = Double.infinity
             for (key, r) in cases {
                 let ratio = r.gflops / ceiling.gflops
-                var line = String(format: "%-40@ %8.1f ms %8.1f GFLOP/s %6.0f%% of sgemm",
-                                  r.name as NSString, r.seconds * 1000, r.gflops, ratio * 100)
+                var line = r.name.padding(toLength: 40, withPad: " ", startingAt: 0)
+                    + String(format: "%8.1f ms %8.1f GFLOP/s %5.0f%% of sgemm", r.seconds * 1000, r.gflops, ratio * 100)
                 if key.hasPrefix("conv") { minConv = min(minConv, ratio) }
                 summary.append("\(key)_vs_sgemm=\(fmt(ratio))")
                 if let torchTimes, let t = torchTimes[key] {

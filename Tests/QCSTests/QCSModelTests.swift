@@ -42,3 +42,12 @@ final class QCSModelTests: XCTestCase {
         XCTAssertTrue(logits.value.array.allSatisfy { $0.isFinite })
     }
 }
+
+final class ModelCostTests: XCTestCase {
+    /// QCS_SPEC.md: about 8.1 G multiply-adds per image at inference, about 40 G forward per quadruplet.
+    func testPaperCost_matchesTheSpecFigures() {
+        let cost = ModelCost(config: .paper)
+        XCTAssertEqual(cost.inferenceMultiplyAdds / 1e9, 8.1, accuracy: 0.15)
+        XCTAssertEqual(cost.trainingForwardMultiplyAdds / 1e9, 40, accuracy: 2)
+    }
+}
