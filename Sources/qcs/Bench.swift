@@ -2,6 +2,7 @@ import ArgumentParser
 import Autograd
 import CBLAS
 import Foundation
+import QCS
 
 extension QCSCommand {
     struct Bench: ParsableCommand {
@@ -12,16 +13,19 @@ extension QCSCommand {
               engine   sgemm GFLOP/s (the ceiling); forward+backward GFLOP/s of the IR-50 3x3 convs
                        (64x56x56, 128x28x28, 256x14x14) and of one ViT block (148 tokens x 768,
                        8 heads), each as a ratio to sgemm; with --torch, the same shapes in PyTorch.
+              model    one full training step (SAM around Adam) of the --preset model on a batch of
+                       quadruplets: seconds per step, quadruplets/s, GFLOP/s, peak memory; with
+                       --torch, the same step in PyTorch eager (our reference model).
             The last line is machine-readable: `summary: key=value ...`.
-            scripts/bench runs this twice: with OPENBLAS_CORETYPE=Haswell and with it unset.
+            scripts/bench runs each mode twice: with OPENBLAS_CORETYPE=Haswell and with it unset.
             """)
 
-        enum Mode: String, ExpressibleByArgument, CaseIterable { case engine }
+        enum Mode: String, ExpressibleByArgument, CaseIterable { case engine, model }
 
         @Argument(help: "What to measure: \(Mode.allCases.map(\.rawValue).joined(separator: ", ")).")
         var mode: Mode
 
-        @Option(help: "Images per batch (the paper trains with 24 quadruplets).")
+        @Option(help: "Images (engine) or quadruplets (model) per batch; the paper trains with 24.")
         var batch = 24
 
         @Option(help: "Timed repetitions per case (the median is reported, after one warm-up).")
@@ -30,26 +34,37 @@ extension QCSCommand {
         @Option(help: "Compute threads (default: QCS_THREADS, OMP_NUM_THREADS, else all cores).")
         var threads: Int?
 
-        @Option(help: "A Python interpreter with PyTorch: also run the same shapes in PyTorch.")
-        var torch: String?
+        @Option(help: "Model size for `model`: \(QCSConfig.presets.keys.sorted().joined(separator: ", ")).")
+        var preset = "paper"
 
-        @Option(help: "The PyTorch side of the benchmark.")
-        var torchScript = "scripts/reference/bench_engine_torch.py"
+        @Option(help: "A Python interpreter with PyTorch: also run the same work in PyTorch.")
+        var torch: String?
 
         func validate() throws {
             guard batch > 0 else { throw ValidationError("--batch must be at least 1") }
             guard repeats > 0 else { throw ValidationError("--repeats must be at least 1") }
             if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
-            if torch != nil, !FileManager.default.fileExists(atPath: torchScript) {
-                throw ValidationError("PyTorch benchmark script not found at \(torchScript); run from the repository root or pass --torch-script")
+            guard QCSConfig.presets[preset] != nil else {
+                throw ValidationError("unknown --preset \(preset); choose one of \(QCSConfig.presets.keys.sorted())")
             }
         }
 
         func run() throws {
             let compute = ComputePool(threads: threads)
             let core = openblas_get_corename().map { String(cString: $0) } ?? "?"
-            print("qcs bench engine: batch \(batch), \(compute.threads) threads, OpenBLAS kernels \(core), "
+            print("qcs bench \(mode.rawValue): batch \(batch), \(compute.threads) threads, OpenBLAS kernels \(core), "
                   + "OPENBLAS_CORETYPE=\(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "(unset)")")
+            switch mode {
+            case .engine: try runEngine(compute)
+            case .model: try runModel(compute)
+            }
+        }
+
+        private func peerArguments(_ threads: Int) -> [String] {
+            ["--batch", "\(batch)", "--repeats", "\(repeats)", "--threads", "\(threads)"]
+        }
+
+        private func runEngine(_ compute: ComputePool) throws {
             let bench = EngineBenchmark(batch: batch, timer: BenchmarkTimer(repeats: repeats), compute: compute)
             let ceiling = bench.sgemmCeiling()
             print(ceiling.name.padding(toLength: 40, withPad: " ", startingAt: 0)
@@ -60,7 +75,9 @@ extension QCSCommand {
             }
             cases.append(("vit", bench.vitBlock(tokens: 148, width: 768, heads: 8)))
 
-            let torchTimes = try torch.map { try runTorch(python: $0, threads: compute.threads) }
+            let torchTimes = try torch.map {
+                try TorchPeer(python: $0, script: "scripts/reference/bench_engine_torch.py").run(peerArguments(compute.threads))
+            }
             var summary = ["sgemm_gflops=\(fmt(ceiling.gflops))"]
             var minConv = Double.infinity, minVsTorch = Double.infinity
             for (key, r) in cases {
@@ -78,7 +95,7 @@ extension QCSCommand {
                 print(line)
             }
             if let torchTimes, let s = torchTimes["sgemm"] {
-                print(String(format: "PyTorch sgemm 1024³: %.1f GFLOP/s", 2 * pow(1024.0, 3) / s / 1e9))
+                print(String(format: "PyTorch sgemm 1024³: %.1f GFLOP/s (MKL on this CPU)", 2 * pow(1024.0, 3) / s / 1e9))
             }
             let rss = peakResidentMiB()
             print(String(format: "peak RSS %.0f MiB", rss))
@@ -88,28 +105,35 @@ extension QCSCommand {
             print("summary: " + summary.joined(separator: " "))
         }
 
-        private func fmt(_ x: Double) -> String { String(format: "%.3f", x) }
-
-        /// Runs the PyTorch script; it prints one JSON object {case key: seconds}.
-        private func runTorch(python: String, threads: Int) throws -> [String: Double] {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: python)
-            process.arguments = [torchScript, "--batch", "\(batch)", "--repeats", "\(repeats)", "--threads", "\(threads)"]
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            do { try process.run() } catch {
-                throw ValidationError("cannot start \(python): \(error.localizedDescription)")
+        private func runModel(_ compute: ComputePool) throws {
+            let config = QCSConfig.presets[preset]!
+            var layout = ParameterLayout()
+            let model = QCSModel(config: config, layout: &layout)
+            print(String(format: "model %@: %.1fM parameters for inference, %.1fM for training",
+                         preset, Double(model.inferenceParameterCount) / 1e6, Double(layout.parameterCount) / 1e6))
+            let bench = ModelBenchmark(config: config, batch: batch, timer: BenchmarkTimer(repeats: repeats),
+                                       compute: compute)
+            let seconds = bench.secondsPerStep()
+            let rate = Double(batch) / seconds
+            let rss = peakResidentMiB()
+            print(String(format: "qcs:     %8.2f s/step  %7.3f quadruplets/s  %6.1f GFLOP/s  peak RSS %6.0f MiB",
+                         seconds, rate, bench.flopsPerStep / seconds / 1e9, rss))
+            var summary = ["quadruplets_per_s=\(fmt(rate))", "seconds_per_step=\(fmt(seconds))",
+                           "gflops=\(fmt(bench.flopsPerStep / seconds / 1e9))", "peak_rss_mib=\(Int(rss))"]
+            if let torch {
+                let peer = try TorchPeer(python: torch, script: "scripts/reference/bench_model_torch.py")
+                    .run(peerArguments(compute.threads) + ["--preset", preset])
+                if let t = peer["step"], let torchRSS = peer["rss_mib"] {
+                    print(String(format: "PyTorch: %8.2f s/step  %7.3f quadruplets/s  %6.1f GFLOP/s  peak RSS %6.0f MiB",
+                                 t, Double(batch) / t, bench.flopsPerStep / t / 1e9, torchRSS))
+                    print(String(format: "qcs/PyTorch: %.2fx quadruplets/s, %.2fx memory", t / seconds, rss / torchRSS))
+                    summary.insert("vs_torch=\(fmt(t / seconds))", at: 1)
+                    summary.insert("rss_vs_torch=\(fmt(rss / torchRSS))", at: 2)
+                }
             }
-            let data = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            guard process.terminationStatus == 0 else {
-                throw ValidationError("the PyTorch benchmark exited with status \(process.terminationStatus)")
-            }
-            let lastLine = String(decoding: data, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
-            guard let object = try? JSONSerialization.jsonObject(with: Data(lastLine.utf8)) as? [String: Double] else {
-                throw ValidationError("the PyTorch benchmark printed no JSON result: \(lastLine)")
-            }
-            return object
+            print("summary: " + summary.joined(separator: " "))
         }
+
+        private func fmt(_ x: Double) -> String { String(format: "%.3f", x) }
     }
 }

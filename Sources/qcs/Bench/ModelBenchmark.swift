@@ -1,0 +1,34 @@
+import Autograd
+import Foundation
+import Optim
+import QCS
+import Trainer
+
+/// One full training step of the QCS recipe (SAM around Adam, a quadruplet batch) timed at a
+/// preset size, reported as quadruplets/s and achieved GFLOP/s.
+struct ModelBenchmark {
+    let config: QCSConfig
+    let batch: Int
+    let timer: BenchmarkTimer
+    let compute: ComputePool
+
+    /// FLOPs of one SAM step: two forward+backward passes, backward ≈ twice the forward.
+    var flopsPerStep: Double {
+        Double(batch) * ModelCost(config: config).trainingForwardMultiplyAdds * 2 * 3 * 2
+    }
+
+    func secondsPerStep() -> Double {
+        let (model, store) = QCSModel.build(config, seed: 0)
+        let step = SAMTrainingStep(model: model, store: store, optimizer: Adam(count: store.values.count),
+                                   compute: compute)
+        var rng = SeededRNG(seed: 1)
+        let s = config.imageSize
+        func images() -> Tensor { Tensor(shape: [batch, 3, s, s]) { rng.uniform(-2, 2) } }
+        let quadruplets = QuadrupletBatch(
+            anchor: images(), positive: images(), negative: images(), negative2: images(),
+            labels: (0..<batch).map { $0 % config.numClasses },
+            negativeLabels: (0..<batch).map { ($0 + 1) % config.numClasses })
+        var stepRNG = SeededRNG(seed: 2)
+        return timer.median { step.step(quadruplets, learningRate: 1e-6, rng: &stepRNG) }
+    }
+}
