@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+"""PyTorch side of `qcs bench model`: one full SAM(Adam) training step of our reference QCS
+model (scripts/reference/qcs_reference.py) in eager mode, on random quadruplets.
+
+Distances use torch.cdist here (as an optimised PyTorch implementation would), not the
+reference's difference form, so the peer is as fast as plain PyTorch gets.
+Prints one JSON object as its last line: {"step": median seconds, "rss_mib": peak RSS}.
+"""
+import argparse
+import json
+import os
+import resource
+import sys
+import time
+
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import qcs_reference  # noqa: E402
+
+
+def cdist_distance(a, b):
+    return torch.cdist(a, b)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--preset", default="paper")
+    parser.add_argument("--batch", type=int, default=24)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    qcs_reference.pairwise_distance = cdist_distance
+
+    model = qcs_reference.build(args.preset, seed=0).train()
+    cfg = model.cfg
+    params = [p for p in model.parameters() if p.requires_grad]
+    adam = torch.optim.Adam(params, lr=1e-6, betas=(0.9, 0.999), eps=1e-8, weight_decay=0)
+    s, b, k = cfg["image_size"], args.batch, cfg["num_classes"]
+    images = [torch.randn(b, 3, s, s) for _ in range(4)]
+    y = torch.arange(b) % k
+    y2 = (y + 1) % k
+    rho = 0.05
+
+    def step():
+        adam.zero_grad(set_to_none=True)
+        loss, _ = model.training_loss(*images, y, y2)
+        loss.backward()
+        with torch.no_grad():
+            norm = torch.norm(torch.stack([p.grad.norm(2) for p in params if p.grad is not None]), 2)
+            scale = rho / (norm + 1e-12)
+            saved = [p.detach().clone() for p in params]
+            for p in params:
+                if p.grad is not None:
+                    p.add_(p.grad * scale)
+        adam.zero_grad(set_to_none=True)
+        loss2, _ = model.training_loss(*images, y, y2)
+        loss2.backward()
+        with torch.no_grad():
+            for p, w in zip(params, saved):
+                p.copy_(w)
+        adam.step()
+
+    step()
+    times = []
+    for _ in range(args.repeats):
+        start = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - start)
+    times.sort()
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"step": times[len(times) // 2], "rss_mib": rss}))
+
+
+if __name__ == "__main__":
+    main()
