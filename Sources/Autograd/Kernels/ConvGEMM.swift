@@ -4,7 +4,9 @@ import CBLAS
 /// out[n] = W[O, K] · col[K, Ho·Wo]. Images are processed in tiles of T: one unfold fills the
 /// columns of T images side by side, so a single GEMM is T·Ho·Wo wide (the late, small maps
 /// would otherwise give narrow, slow GEMMs), while the workspace stays bounded whatever the
-/// batch. 1x1 stride-1 unpadded convs skip the unfold: an image already is its column matrix.
+/// batch. For 1x1 stride-1 unpadded convs a lone image already is its column matrix and is used
+/// as is; tiles of small images are copied side by side, which beats the narrow per-image GEMMs
+/// (1.09x at 256→768 on 7x7 maps).
 ///
 /// Buffers (legend of `ConvGeometry`): x, dx [N, C, H, W]; weight, dWeight [O, C, kh, kw] seen
 /// as [O, K]; bias, dBias [O]; out, dOut [N, O, Ho, Wo]; workspace ≥ `Plan.workspaceCount` floats.
