@@ -4,7 +4,9 @@ import CBLAS
 /// out[n] = W[O, K] · col[K, Ho·Wo]. Images are processed in tiles of T: one unfold fills the
 /// columns of T images side by side, so a single GEMM is T·Ho·Wo wide (the late, small maps
 /// would otherwise give narrow, slow GEMMs), while the workspace stays bounded whatever the
-/// batch. 1x1 stride-1 unpadded convs skip the unfold: an image already is its column matrix.
+/// batch. For 1x1 stride-1 unpadded convs a lone image already is its column matrix and is used
+/// as is; tiles of small images are copied side by side, which beats the narrow per-image GEMMs
+/// (1.09x at 256→768 on 7x7 maps).
 ///
 /// Buffers (legend of `ConvGeometry`): x, dx [N, C, H, W]; weight, dWeight [O, C, kh, kw] seen
 /// as [O, K]; bias, dBias [O]; out, dOut [N, O, Ho, Wo]; workspace ≥ `Plan.workspaceCount` floats.
@@ -13,8 +15,9 @@ enum ConvGEMM {
     struct Plan {
         /// The largest workspace tiling aims for (32 MB); one image's columns may exceed it.
         static let workspaceLimit = 8 << 20
-        /// GEMM width (columns) from which OpenBLAS runs near its peak on this machine.
-        static let targetWidth = 2048
+        /// GEMM width (columns) to reach by tiling. Measured: 49-pixel maps gain 1.3x from
+        /// tiles of ~1000 columns; wider tiles only grow the workspace and spill the cache.
+        static let targetWidth = 1024
 
         let geometry: ConvGeometry
         /// T: as many images as it takes to reach the target width, as few as the limit allows.
@@ -85,18 +88,7 @@ enum ConvGEMM {
                          workspace: UnsafeMutablePointer<Float>, compute: ComputePool) {
         let geo = plan.geometry, tile = plan.imagesPerTile
         let (O, K, P, N) = (geo.outChannels, geo.patchSize, geo.outPlane, geo.batch)
-        if let dBias {
-            compute.parallelFor(O, grain: max(1, 16_384 / max(1, N * P))) { channels in
-                for o in channels {
-                    var sum: Float = 0
-                    for n in 0..<N {
-                        let g = dOut + (n * O + o) * P
-                        for p in 0..<P { sum += g[p] }
-                    }
-                    dBias[o] += sum
-                }
-            }
-        }
+        if let dBias { geo.addBiasGradient(dOut, into: dBias, compute: compute) }
         guard dWeight != nil || dx != nil else { return }
         for n0 in stride(from: 0, to: N, by: tile) {
             let t = min(tile, N - n0)

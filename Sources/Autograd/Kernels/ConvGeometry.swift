@@ -56,6 +56,24 @@ public struct ConvGeometry: Equatable, Sendable {
     }
 }
 
+extension ConvGeometry {
+    /// dBias[o] += Σ over images and pixels of dOut [N, O, Ho, Wo]. Parallel over channels.
+    func addBiasGradient(_ dOut: UnsafePointer<Float>, into dBias: UnsafeMutablePointer<Float>,
+                         compute: ComputePool) {
+        let (N, O, P) = (batch, outChannels, outPlane)
+        compute.parallelFor(O, grain: max(1, 16_384 / max(1, N * P))) { channels in
+            for o in channels {
+                var sum: Float = 0
+                for n in 0..<N {
+                    let g = dOut + (n * O + o) * P
+                    for p in 0..<P { sum += g[p] }
+                }
+                dBias[o] += sum
+            }
+        }
+    }
+}
+
 @inline(__always) func floorDiv(_ a: Int, _ b: Int) -> Int {
     a >= 0 ? a / b : -((-a + b - 1) / b)
 }

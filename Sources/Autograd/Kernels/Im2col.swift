@@ -32,8 +32,12 @@ enum Im2col {
                                 d.advanced(by: cols.upperBound).update(repeating: 0, count: Wo - cols.upperBound)
                                 if s == 1 {
                                     (d + cols.lowerBound).update(from: srow + cols.lowerBound + shift, count: cols.count)
+                                } else if s == 2 {
+                                    // A constant stride and unchecked index arithmetic let the
+                                    // compiler vectorise the gather.
+                                    for j in cols { d[j] = srow[2 &* j &+ shift] }
                                 } else {
-                                    for j in cols { d[j] = srow[j * s + shift] }
+                                    for j in cols { d[j] = srow[j &* s &+ shift] }
                                 }
                             }
                         }
@@ -66,8 +70,10 @@ enum Im2col {
                                 if s == 1 {
                                     let d = drow + shift
                                     for j in cols { d[j] += g[j] }
+                                } else if s == 2 {
+                                    for j in cols { drow[2 &* j &+ shift] += g[j] }
                                 } else {
-                                    for j in cols { drow[j * s + shift] += g[j] }
+                                    for j in cols { drow[j &* s &+ shift] += g[j] }
                                 }
                             }
                         }

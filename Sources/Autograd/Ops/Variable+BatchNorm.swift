@@ -29,11 +29,11 @@ extension Variable {
                 if training {
                     // Two passes (mean, then squared deviations): stable where E[x²] − μ² is not.
                     var sum = 0.0
-                    for n in 0..<N { sum += Double(planeSum(x + (n * C + c) * plane, plane) { $0 }) }
+                    for n in 0..<N { sum += Double(PlaneReductions.sum(x + (n * C + c) * plane, plane)) }
                     let mu = Float(sum / Double(M))
                     var squares = 0.0
                     for n in 0..<N {
-                        squares += Double(planeSum(x + (n * C + c) * plane, plane) { ($0 - mu) * ($0 - mu) })
+                        squares += Double(PlaneReductions.squaredDeviations(x + (n * C + c) * plane, plane, mean: mu))
                     }
                     let variance = squares / Double(M)
                     mean[c] = mu
@@ -62,12 +62,8 @@ extension Variable {
                     let mu = mean[c], s = invStd[c]
                     var sumDy = 0.0, sumDyXhat = 0.0
                     for n in 0..<N {
-                        let xs = x + (n * C + c) * plane, gs = gy + (n * C + c) * plane
-                        var a: Float = 0, d: Float = 0
-                        for p in 0..<plane {
-                            a += gs[p]
-                            d += gs[p] * (xs[p] - mu)
-                        }
+                        let (a, d) = PlaneReductions.sumAndCenteredDot(gy + (n * C + c) * plane, x + (n * C + c) * plane,
+                                                                        plane, mean: mu)
                         sumDy += Double(a)
                         sumDyXhat += Double(d) * Double(s)
                     }
@@ -94,11 +90,3 @@ extension Variable {
 
 /// Channels per thread chunk when each channel holds `m` values.
 private func channelGrain(_ m: Int) -> Int { max(1, 16_384 / max(1, m)) }
-
-/// Σ f(v) over one plane in float (planes are short enough; callers sum planes in double).
-@inline(__always)
-private func planeSum(_ p: UnsafePointer<Float>, _ count: Int, _ f: (Float) -> Float) -> Float {
-    var s: Float = 0
-    for i in 0..<count { s += f(p[i]) }
-    return s
-}

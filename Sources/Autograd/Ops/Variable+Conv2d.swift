@@ -3,31 +3,32 @@
 
 extension Variable {
     /// Cross-correlation with `weight` plus `bias`, zero padding `padding` on every side.
-    /// Runs as tiled im2col + sgemm (`ConvGEMM`); the workspace comes from the graph's pool
-    /// and is returned to it after each pass, so memory does not grow with the batch.
+    /// Runs as Winograd F(2x2, 3x3) for 3x3 stride-1 convs, else as tiled im2col + sgemm
+    /// (`ConvKernel`). The workspace comes from the graph's pool and goes back after each pass,
+    /// so memory does not grow with the batch.
     public func conv2d(weight: Variable, bias: Variable?, stride: Int = 1, padding: Int = 0) -> Variable {
         let g = graph
         let geo = ConvGeometry(input: shape, weight: weight.shape, stride: stride, padding: padding)
         if let bias {
             precondition(bias.shape == [geo.outChannels], "conv2d bias \(bias.shape) for \(geo.outChannels) output channels")
         }
-        let plan = ConvGEMM.Plan(geo)
+        let kernel = ConvKernel(geo)
         let out = g.allocate(geo.outputShape)
         // The workspace must outlive the kernel, not just the read of its pointer.
-        withExtendedLifetime(g.allocate([plan.workspaceCount])) { workspace in
-            ConvGEMM.forward(plan, x: data, weight: weight.data, bias: bias?.data, out: out.data,
-                             workspace: workspace.data, compute: g.compute)
+        withExtendedLifetime(g.allocate([kernel.workspaceCount])) { workspace in
+            kernel.forward(x: data, weight: weight.data, bias: bias?.data, out: out.data,
+                           workspace: workspace.data, compute: g.compute)
         }
         let inputs = bias.map { [self, weight, $0] } ?? [self, weight]
         return g.record(out, inputs: inputs) { g, dy in
-            // The image itself needs no gradient: skip the whole dx GEMM and fold then.
+            // The image itself needs no gradient: skip the whole dx computation then.
             let dx = g.gradient(for: self)
             let dWeight = g.gradient(for: weight)
             let dBias = bias.flatMap { g.gradient(for: $0) }
-            withExtendedLifetime(g.allocate([plan.workspaceCount])) { workspace in
-                ConvGEMM.backward(plan, x: data, weight: weight.data, dOut: dy.data, dx: dx?.data,
-                                  dWeight: dWeight?.data, dBias: dBias?.data,
-                                  workspace: workspace.data, compute: g.compute)
+            withExtendedLifetime(g.allocate([kernel.workspaceCount])) { workspace in
+                kernel.backward(x: data, weight: weight.data, dOut: dy.data, dx: dx?.data,
+                                dWeight: dWeight?.data, dBias: dBias?.data,
+                                workspace: workspace.data, compute: g.compute)
             }
         }
     }

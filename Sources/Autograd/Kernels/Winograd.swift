@@ -1,0 +1,151 @@
+import CBLAS
+
+/// 3x3 stride-1 convolution by Winograd's minimal filtering F(2x2, 3x3) (Lavin & Gray, "Fast
+/// Algorithms for Convolutional Neural Networks", 2016): each 2x2 block of outputs comes from a
+/// 4x4 input tile with 16 multiplies per (input, output) channel pair instead of 36.
+///
+/// 1. V = G·g·Gᵀ for every 3x3 filter g (16 values per (o, c)).
+/// 2. U = Bᵀ·d·B for every 4x4 input tile d (tiles overlap by 2; padding reads as zero).
+/// 3. For each of the 16 positions ξ, one GEMM: M_ξ[O, Q] = V_ξ[O, C] · U_ξ[C, Q].
+/// 4. y = Aᵀ·m·A for every tile's 4x4 m: its 2x2 outputs (those past the edge are dropped).
+/// Backward runs the transposes: dM = A·dy·Aᵀ; dV_ξ += dM_ξ·U_ξᵀ, then dg = Gᵀ·dV·G;
+/// dU_ξ = V_ξᵀ·dM_ξ, then dd = B·dU·Bᵀ added into the overlapping input windows.
+///
+/// Buffers (legend of `ConvGeometry`; Q = tiles of a group of images, ξ = 4·row + column):
+/// x, dx [N, C, H, W]; weight, dWeight [O, C, 3, 3]; bias, dBias [O]; out, dOut [N, O, Ho, Wo];
+/// workspace: V [16, O, C] | dV [16, O, C] | U [16, C, Q] | M [16, O, Q], each of the 16 planes
+/// `planeStride` apart.
+enum Winograd {
+    static func supports(_ geo: ConvGeometry) -> Bool {
+        geo.kernelH == 3 && geo.kernelW == 3 && geo.stride == 1
+    }
+
+    struct Plan {
+        static let workspaceLimit = 8 << 20
+        /// Tiles per GEMM to reach (measured best around 512 on this machine).
+        static let targetWidth = 512
+
+        let geometry: ConvGeometry
+        /// Output tiles down and across one image: ⌈Ho/2⌉, ⌈Wo/2⌉.
+        let tilesH: Int
+        let tilesW: Int
+        let imagesPerTile: Int
+        let workspaceCount: Int
+        var tilesPerImage: Int { tilesH * tilesW }
+
+        /// Row length and size of an input plane zero-padded to exactly cover every tile's
+        /// window: (2·tilesH + 2) x (2·tilesW + 2), the image at offset (p, p).
+        var paddedInput: (width: Int, count: Int) {
+            (2 * tilesW + 2, (2 * tilesH + 2) * (2 * tilesW + 2))
+        }
+
+        /// Copies plane x [H, W] into the padded scratch `d` (borders zero).
+        func pad(_ x: UnsafePointer<Float>, into d: UnsafeMutablePointer<Float>) {
+            let geo = geometry, (pw, count) = paddedInput, p = geo.padding
+            let rows = min(geo.height, 2 * tilesH + 2 - p), cols = min(geo.width, pw - p)
+            d.update(repeating: 0, count: count)
+            for r in 0..<rows { (d + (r + p) * pw + p).update(from: x + r * geo.width, count: cols) }
+        }
+
+        /// dx [H, W] += the image part of padded scratch `d` (border sums fall on padding: dropped).
+        func unpadAdding(_ d: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>) {
+            let geo = geometry, pw = paddedInput.width, p = geo.padding
+            let rows = min(geo.height, 2 * tilesH + 2 - p), cols = min(geo.width, pw - p)
+            for r in 0..<rows {
+                let src = d + (r + p) * pw + p, dst = dx + r * geo.width
+                for j in 0..<cols { dst[j] += src[j] }
+            }
+        }
+
+        init(_ geo: ConvGeometry, targetWidth: Int = Plan.targetWidth) {
+            precondition(Winograd.supports(geo), "Winograd F(2x2, 3x3) needs a 3x3 stride-1 conv")
+            geometry = geo
+            tilesH = (geo.outHeight + 1) / 2
+            tilesW = (geo.outWidth + 1) / 2
+            let tiles = tilesH * tilesW
+            let perImage = 16 * (geo.inChannels + geo.outChannels) * tiles
+            let wide = (targetWidth + tiles - 1) / tiles
+            let t = max(1, min(geo.batch, wide, Plan.workspaceLimit / max(1, perImage)))
+            imagesPerTile = t
+            let (C, O, q) = (geo.inChannels, geo.outChannels, t * tiles)
+            let need = 16 * (2 * planeStride(O * C) + planeStride(C * q) + planeStride(O * q))
+            var rounded = 1
+            while rounded < need { rounded <<= 1 }
+            workspaceCount = rounded
+        }
+    }
+
+    /// The distance between the 16 planes of a transformed buffer holding `count` floats each:
+    /// never a multiple of 4 KB, or the 16 streams a transform reads or writes at once would all
+    /// fall into one L1 set and evict each other (4K aliasing; 3x slower at 64x56x56).
+    static func planeStride(_ count: Int) -> Int { (count + 1023) / 1024 * 1024 + 16 }
+
+    // MARK: - Forward
+
+    static func forward(_ plan: Plan, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                        bias: UnsafePointer<Float>?, out: UnsafeMutablePointer<Float>,
+                        workspace: UnsafeMutablePointer<Float>, compute: ComputePool) {
+        let geo = plan.geometry
+        let (C, O) = (geo.inChannels, geo.outChannels)
+        let vs = planeStride(O * C)
+        let v = workspace, u = workspace + 32 * vs
+        transformFilters(geo, weight, into: v, compute: compute)
+        for n0 in stride(from: 0, to: geo.batch, by: plan.imagesPerTile) {
+            let t = min(plan.imagesPerTile, geo.batch - n0)
+            let q = t * plan.tilesPerImage
+            let (us, ms) = (planeStride(C * q), planeStride(O * q))
+            let m = u + 16 * us
+            transformInputs(plan, x + n0 * C * geo.inPlane, images: t, into: u, compute: compute)
+            for xi in 0..<16 {
+                gemm(false, false, O, q, C, v + xi * vs, C, u + xi * us, q, 0, m + xi * ms, q)
+            }
+            transformOutputs(plan, m, images: t, bias: bias, into: out + n0 * O * geo.outPlane, compute: compute)
+        }
+    }
+
+    // MARK: - Backward
+
+    /// Adds into dx, dWeight and dBias (each optional) the gradients given dOut.
+    static func backward(_ plan: Plan, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                         dOut: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?,
+                         dWeight: UnsafeMutablePointer<Float>?, dBias: UnsafeMutablePointer<Float>?,
+                         workspace: UnsafeMutablePointer<Float>, compute: ComputePool) {
+        let geo = plan.geometry
+        let (C, O, P, N) = (geo.inChannels, geo.outChannels, geo.outPlane, geo.batch)
+        if let dBias { geo.addBiasGradient(dOut, into: dBias, compute: compute) }
+        guard dWeight != nil || dx != nil else { return }
+        let vs = planeStride(O * C)
+        let v = workspace, dv = workspace + 16 * vs, u = workspace + 32 * vs
+        if dx != nil { transformFilters(geo, weight, into: v, compute: compute) }
+        if dWeight != nil { dv.update(repeating: 0, count: 16 * vs) }
+        for n0 in stride(from: 0, to: N, by: plan.imagesPerTile) {
+            let t = min(plan.imagesPerTile, N - n0)
+            let q = t * plan.tilesPerImage
+            let (us, ms) = (planeStride(C * q), planeStride(O * q))
+            let dm = u + 16 * us
+            transformOutputGradients(plan, dOut + n0 * O * P, images: t, into: dm, compute: compute)
+            if dWeight != nil {
+                transformInputs(plan, x + n0 * C * geo.inPlane, images: t, into: u, compute: compute)
+                for xi in 0..<16 {
+                    gemm(false, true, O, C, q, dm + xi * ms, q, u + xi * us, q, 1, dv + xi * vs, C)
+                }
+            }
+            if let dx {
+                // U is spent: its buffer receives dU_ξ = V_ξᵀ·dM_ξ.
+                for xi in 0..<16 {
+                    gemm(true, false, C, q, O, v + xi * vs, C, dm + xi * ms, q, 0, u + xi * us, q)
+                }
+                transformInputGradients(plan, u, images: t, into: dx + n0 * C * geo.inPlane, compute: compute)
+            }
+        }
+        if let dWeight { transformFilterGradients(geo, dv, into: dWeight, compute: compute) }
+    }
+
+    /// Row-major C[M, N] = op(A)·op(B) + beta·C.
+    private static func gemm(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
+                             _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
+                             _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
+        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                    blasint(m), blasint(n), blasint(k), 1, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
+    }
+}
