@@ -78,6 +78,15 @@ public final class ConfigSection {
         }
     }
 
+    public func strings(_ key: String, default value: [String]) throws -> [String] {
+        guard let node = take(key) else { return value }
+        guard case .sequence(let seq) = node else { throw ConfigError(key: name(key), "expected a list of strings like [a, b, c]") }
+        return try seq.map { n in
+            guard case .scalar(let scalar) = n else { throw ConfigError(key: name(key), "expected strings, got a nested list or mapping") }
+            return scalar.string
+        }
+    }
+
     /// Rejects keys that were never read.
     public func finish() throws {
         let unknown = Set(mapping.keys).subtracting(consumed).sorted()

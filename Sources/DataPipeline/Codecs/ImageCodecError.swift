@@ -20,26 +20,39 @@ public enum ImageCodecError: Error, Equatable, CustomStringConvertible {
     /// The encoded image could not be written.
     case unwritableFile(file: String, reason: String)
 
-    public var description: String {
+    /// The file the error is about (nil for an encoding error, which has none yet).
+    public var file: String? {
         switch self {
-        case .unreadableFile(let file, let reason):
-            return "\(file): cannot read the file (\(reason))"
-        case .emptyFile(let file):
-            return "\(file): the file is empty (0 bytes); re-copy or remove it"
-        case .notAnImage(let file, let firstBytes):
-            return "\(file): not an image (starts with \(firstBytes); only JPEG and PNG are read)"
-        case .corrupt(let file, let format, let reason):
-            return "\(file): corrupt or truncated \(format.rawValue.uppercased()) (\(reason)); re-copy the file, or set on_bad_image: skip"
-        case .tooLarge(let file, let width, let height, let limit):
-            return "\(file): \(width)x\(height) pixels exceeds the decoder's limit of \(limit) pixels; the header is corrupt or the image needs downscaling first"
-        case .outOfMemory(let file):
-            return "\(file): out of memory while decoding"
-        case .encodeFailed(let format, let reason):
-            return "cannot encode \(format.rawValue.uppercased()): \(reason)"
-        case .unwritableFile(let file, let reason):
-            return "\(file): cannot write the file (\(reason))"
+        case .unreadableFile(let file, _), .emptyFile(let file), .notAnImage(let file, _), .corrupt(let file, _, _),
+             .tooLarge(let file, _, _, _), .outOfMemory(let file), .unwritableFile(let file, _):
+            return file
+        case .encodeFailed: return nil
         }
     }
+
+    /// What is wrong and what to do, without the file name.
+    public var problem: String {
+        switch self {
+        case .unreadableFile(_, let reason):
+            return "cannot read the file (\(reason))"
+        case .emptyFile:
+            return "the file is empty (0 bytes); re-copy or remove it"
+        case .notAnImage(_, let firstBytes):
+            return "not an image (starts with \(firstBytes); only JPEG and PNG are read)"
+        case .corrupt(_, let format, let reason):
+            return "corrupt or truncated \(format.rawValue.uppercased()) (\(reason)); re-copy the file, or set on_bad_image: skip"
+        case .tooLarge(_, let width, let height, let limit):
+            return "\(width)x\(height) pixels exceeds the decoder's limit of \(limit) pixels; the header is corrupt or the image needs downscaling first"
+        case .outOfMemory:
+            return "out of memory while decoding"
+        case .encodeFailed(let format, let reason):
+            return "cannot encode \(format.rawValue.uppercased()): \(reason)"
+        case .unwritableFile(_, let reason):
+            return "cannot write the file (\(reason))"
+        }
+    }
+
+    public var description: String { file.map { "\($0): \(problem)" } ?? problem }
 
     /// The NUL-terminated message a C codec wrote into `buffer`.
     static func libraryMessage(_ buffer: [CChar]) -> String {
