@@ -35,7 +35,10 @@ struct DatasetReadLog {
     }
 
     /// A split with no samples is a problem: training or evaluating on nothing is never intended.
+    /// Not reported when other problems were found: an empty split is then most likely their
+    /// consequence, and would only bury them.
     mutating func requireSamples(_ samples: [DatasetSplit: [Sample]], in splits: [DatasetSplit], source: String) {
+        guard problems.isEmpty else { return }
         for split in splits where (samples[split] ?? []).isEmpty {
             problems.append(.emptySplit(split: split, source: source))
         }

@@ -5,7 +5,7 @@ final class ScratchDirectory {
     let path: String
 
     init(_ label: String = "qcs-data-io") throws {
-        path = NSTemporaryDirectory() + "/\(label)-\(UUID().uuidString)"
+        path = (NSTemporaryDirectory() as NSString).appendingPathComponent("\(label)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }
 
