@@ -4,9 +4,9 @@
 struct ListDatasetReader {
     let config: DatasetConfig
 
-    /// The class names and the labels whose lines are left out rather than refused.
     var classNames: [String] { config.classNames }
 
+    /// Labels whose lines are left out and counted rather than refused.
     var ignoredLabels: Set<Int> {
         var ignored = Set(config.lists.ignoredLabels)
         // AffectNet-7 is AffectNet-8 without Contempt (code 7).
