@@ -18,7 +18,6 @@ preset and run the numerical self-checks:
 import argparse
 import copy
 import json
-import math
 import os
 import sys
 
@@ -521,6 +520,41 @@ def check_names(model, tsv_path):
                 problems=problems)
 
 
+# MARK: - Deterministic safetensors writer
+
+SAFETENSORS_DTYPES = {torch.float32: "F32", torch.float64: "F64", torch.float16: "F16",
+                      torch.bfloat16: "BF16", torch.int64: "I64", torch.int32: "I32"}
+
+
+def write_safetensors(path, tensors, metadata=None):
+    """Writes a safetensors file with sorted names and sorted metadata, so the same tensors give the
+    same bytes (the `safetensors` package orders the metadata by hash). Data in name order,
+    little-endian, header padded with spaces to a multiple of 8 bytes."""
+    header, chunks, offset = {}, [], 0
+    for name in sorted(tensors):
+        t = tensors[name].detach().cpu().contiguous()
+        if t.dtype not in SAFETENSORS_DTYPES:
+            raise ValueError(f"{name}: dtype {t.dtype} is not written by this helper")
+        data = t.view(torch.uint8).numpy().tobytes() if t.dtype == torch.bfloat16 else t.numpy().tobytes()
+        header[name] = {"dtype": SAFETENSORS_DTYPES[t.dtype], "shape": list(t.shape),
+                        "data_offsets": [offset, offset + len(data)]}
+        chunks.append(data)
+        offset += len(data)
+    if sys.byteorder != "little":
+        raise RuntimeError("write_safetensors assumes a little-endian host")
+    if metadata:
+        header["__metadata__"] = {k: str(metadata[k]) for k in sorted(metadata)}
+    text = json.dumps(header, separators=(",", ":"), sort_keys=True).encode()
+    text += b" " * (-len(text) % 8)
+    tmp = path + ".tmp"
+    with open(tmp, "wb") as f:
+        f.write(len(text).to_bytes(8, "little"))
+        f.write(text)
+        for chunk in chunks:
+            f.write(chunk)
+    os.replace(tmp, path)
+
+
 # MARK: - Self-checks
 
 def random_quadruplet(cfg, batch, generator, dtype=torch.float32):
@@ -625,7 +659,6 @@ def check_gradcheck(generator):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    here = os.path.dirname(os.path.abspath(__file__))
     parser.add_argument("--tsv", default="/work/shared/reference/qcs_official_state_dict.tsv")
     parser.add_argument("--skip-gradcheck", action="store_true")
     parser.add_argument("--threads", type=int, default=2)
