@@ -47,6 +47,34 @@ final class DropoutTests: XCTestCase {
         XCTAssertNotEqual(first, run(&a))
     }
 
+    func testDropout_maskDoesNotDependOnThreadCount_oddLength() {
+        let x = random([3, 3001], seed: 8)
+        func run(threads: Int) -> [Float] {
+            let g = Graph(compute: ComputePool(threads: threads), training: true)
+            var rng = SeededRNG(seed: 9)
+            return g.input(x).dropout(p: 0.25, rng: &rng).value.array
+        }
+        XCTAssertEqual(run(threads: 1), run(threads: 2))
+    }
+
+    /// Element 2i uses the top 24 bits of draw i, element 2i+1 the next 24: the same test as
+    /// `nextUniform() < 1 - p` on each half.
+    func testDropout_maskFollowsDocumentedBitLayout() {
+        let n = 7, p: Float = 0.5
+        let g = Graph(training: true)
+        var rng = SeededRNG(seed: 10)
+        let y = g.input(Tensor(shape: [n]) { 1 }).dropout(p: p, rng: &rng).value.array
+        var check = SeededRNG(seed: 10)
+        var expected: [Float] = []
+        while expected.count < n {
+            let r = check.next()
+            for bits in [r >> 40, (r >> 16) & 0xFF_FFFF] where expected.count < n {
+                expected.append(Float(bits) / 16_777_216 < 1 - p ? 2 : 0)
+            }
+        }
+        XCTAssertEqual(y, expected)
+    }
+
     func testDropout_inTraining_gradientMatchesFiniteDifferences() {
         let report = GradientCheck.run(inputs: [random([3, 7], seed: 6)], training: true) { _, v in
             var rng = SeededRNG(seed: 7)

@@ -75,3 +75,40 @@ final class SelfAttentionTests: XCTestCase {
         }
     }
 }
+
+final class RowSoftmaxTests: XCTestCase {
+    func testExp_matchesFoundationExp_acrossRange() {
+        var worst: Double = 0
+        for i in 0...175_000 {
+            let x = -87 + Float(i) * 0.001
+            let exact = Foundation.exp(Double(x))
+            worst = max(worst, abs(Double(RowSoftmax.exp(x)) - exact) / exact)
+        }
+        XCTAssertLessThan(worst, 4e-7)
+        XCTAssertGreaterThan(RowSoftmax.exp(-1000), 0)
+        XCTAssertLessThan(RowSoftmax.exp(-1000), 1e-37)
+    }
+
+    func testRowSoftmax_forwardAndBackward_matchDoublePrecision_forLengthsAroundSixteen() {
+        var rng = SeededRNG(seed: 1)
+        for n in [1, 5, 16, 17, 33, 148] {
+            let x = (0..<n).map { _ in rng.uniform(-30, 30) }
+            let dp = (0..<n).map { _ in rng.uniform(-1, 1) }
+            var p = x
+            p.withUnsafeMutableBufferPointer { RowSoftmax.forward($0.baseAddress!, count: n) }
+            let m = Double(x.max()!)
+            let e = x.map { Foundation.exp(Double($0) - m) }
+            let z = e.reduce(0, +)
+            for j in 0..<n { XCTAssertEqual(Double(p[j]), e[j] / z, accuracy: 1e-6, "n \(n) j \(j)") }
+
+            var ds = dp
+            ds.withUnsafeMutableBufferPointer { d in
+                p.withUnsafeBufferPointer { RowSoftmax.backward(d.baseAddress!, probs: $0.baseAddress!, count: n) }
+            }
+            let dot = (0..<n).reduce(0.0) { $0 + e[$1] / z * Double(dp[$1]) }
+            for j in 0..<n {
+                XCTAssertEqual(Double(ds[j]), e[j] / z * (Double(dp[j]) - dot), accuracy: 1e-6, "n \(n) j \(j)")
+            }
+        }
+    }
+}
