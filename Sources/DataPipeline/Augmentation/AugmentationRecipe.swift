@@ -11,6 +11,17 @@ public struct AugmentationRecipe: Sendable, Equatable, CustomStringConvertible {
     /// Which data set's recipe. The synthetic faces use `rafdb` (same layout and image size).
     public enum Kind: String, CaseIterable, Sendable {
         case rafdb, ferplus, affectnet
+
+        /// The released recipe of a data set layout; nil for the generic layouts (`list`,
+        /// `folders`), whose config must name a recipe.
+        public init?(_ dataset: DatasetKind) {
+            switch dataset {
+            case .rafdb: self = .rafdb
+            case .ferplus: self = .ferplus
+            case .affectnet7, .affectnet8: self = .affectnet
+            case .list, .folders: return nil
+            }
+        }
     }
 
     public struct Options: Sendable, Equatable {

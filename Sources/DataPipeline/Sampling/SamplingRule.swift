@@ -9,3 +9,13 @@ public enum SamplingRule: String, CaseIterable, Sendable, Codable {
     /// other classes, then an image uniform within it.
     case classBalanced
 }
+
+extension SamplingRule {
+    /// The released rule of a data set: class-balanced for AffectNet, every image once otherwise.
+    public init(_ dataset: DatasetKind) {
+        switch dataset {
+        case .affectnet7, .affectnet8: self = .classBalanced
+        case .rafdb, .ferplus, .list, .folders: self = .everyImageOnce
+        }
+    }
+}

@@ -26,10 +26,18 @@ extension SeededRNG {
         return low + (high - low) * unit
     }
 
-    /// Uniform integer in 0..<count (count ≥ 1), without modulo bias.
+    /// Uniform integer in 0..<count (count ≥ 1), without modulo bias (Lemire's multiply-and-
+    /// reject). Written out rather than `Int.random(in:using:)`, whose algorithm the standard
+    /// library may change: plans and augmentations must not move with the toolchain.
     public mutating func index(below count: Int) -> Int {
         precondition(count > 0, "index(below: \(count))")
-        return Int.random(in: 0..<count, using: &self)
+        let n = UInt64(count)
+        var product = next().multipliedFullWidth(by: n)
+        if product.low < n {
+            let threshold = (0 &- n) % n
+            while product.low < threshold { product = next().multipliedFullWidth(by: n) }
+        }
+        return Int(product.high)
     }
 
     /// True with probability `p`.

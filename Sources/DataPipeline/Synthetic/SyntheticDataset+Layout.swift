@@ -72,6 +72,14 @@ extension SyntheticDataset {
     }
 }
 
+extension SyntheticDataset {
+    /// Writes the layout with the pipeline's own encoder: JPEG (RAF-DB's format) by default.
+    public func write(to root: URL, encoding: ImageEncoding = .jpeg(quality: 95)) throws(SyntheticDatasetError) {
+        let fileExtension = encoding == .png ? "png" : "jpg"
+        try write(to: root, fileExtension: fileExtension) { try ImageEncoder.encode($0, as: encoding) }
+    }
+}
+
 /// Errors collected from parallel writers; the one with the lowest job number wins, so the
 /// reported failure does not depend on thread timing.
 private final class FailureList: @unchecked Sendable {

@@ -1,3 +1,4 @@
+import Autograd
 import DataPipeline
 import XCTest
 
@@ -194,5 +195,26 @@ final class QuadrupletSamplerTests: XCTestCase {
         XCTAssertEqual(dropped.count, plan.count / 50)
         XCTAssertTrue(dropped.allSatisfy { $0.count == 50 })
         XCTAssertThrowsError(try plan.batches(batchSize: 0)) { XCTAssertEqual($0 as? SamplingError, .invalidBatchSize(0)) }
+    }
+}
+
+final class DerivedRNGTests: XCTestCase {
+    func testIndexBelow_uniformAndInRange() {
+        var rng = SeededRNG(seed: 42, purpose: .epochPlan, keys: [1])
+        var counts = [Int](repeating: 0, count: 6)
+        for _ in 0..<60_000 { counts[rng.index(below: 6)] += 1 }
+        for c in counts { XCTAssertEqual(Double(c) / 60_000, 1.0 / 6, accuracy: 0.01) }
+        XCTAssertEqual(rng.index(below: 1), 0)
+    }
+
+    func testStreams_differByPurposeAndKey() {
+        var a = SeededRNG(seed: 1, purpose: .epochPlan, keys: [3])
+        var b = SeededRNG(seed: 1, purpose: .augmentation, keys: [3])
+        var c = SeededRNG(seed: 1, purpose: .epochPlan, keys: [4])
+        var a2 = SeededRNG(seed: 1, purpose: .epochPlan, keys: [3])
+        let x = a.next()
+        XCTAssertNotEqual(x, b.next())
+        XCTAssertNotEqual(x, c.next())
+        XCTAssertEqual(x, a2.next())
     }
 }
