@@ -57,7 +57,7 @@ let package = Package(
         .testTarget(name: "QCSTests", dependencies: ["QCS", "NN", "Autograd", "Safetensors", "Optim"],
                     resources: [.copy("Fixtures")], swiftSettings: numerics),
         .testTarget(name: "DataPipelineTests", dependencies: ["DataPipeline", "Autograd", "QCS"],
-                    swiftSettings: numerics),
+                    resources: [.copy("Fixtures")], swiftSettings: numerics),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "QCS", "Safetensors", "Autograd"],
                     swiftSettings: numerics),
         .testTarget(name: "TrainerTests", dependencies: ["Trainer", "QCS", "Optim", "Autograd"],

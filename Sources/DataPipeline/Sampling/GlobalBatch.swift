@@ -1,0 +1,50 @@
+/// One optimiser step's quadruplets across all ranks: a contiguous run of an epoch's plan.
+///
+/// `quadruplets` keeps the plan's indices, so `quadruplets.indices` (= `positions`) are the
+/// global sample positions that key each image's augmentation — the same whichever rank
+/// processes it.
+public struct GlobalBatch: Sendable, Equatable {
+    /// Batch number within the epoch.
+    public let index: Int
+    /// Positions of its quadruplets in the epoch plan.
+    public let positions: Range<Int>
+    public let quadruplets: ArraySlice<Quadruplet>
+
+    public var count: Int { positions.count }
+
+    /// This rank's part: contiguous, near-equal, in rank order, so concatenating every rank's
+    /// slice gives the batch back. With B quadruplets over W ranks the first B mod W ranks take
+    /// ⌈B/W⌉ and the rest ⌊B/W⌋ (as `numpy.array_split`); when B < W the last ranks get empty
+    /// slices. A short batch therefore weighs ranks unequally: average gradients weighted by
+    /// each rank's count (or sum and divide by B), not as a plain mean of per-rank means.
+    public func slice(rank: Int, worldSize: Int) -> ArraySlice<Quadruplet> {
+        let r = Self.rankRange(count: count, rank: rank, worldSize: worldSize)
+        return quadruplets[(positions.lowerBound + r.lowerBound)..<(positions.lowerBound + r.upperBound)]
+    }
+
+    /// Offsets (within a batch of `count`) owned by `rank` of `worldSize`.
+    public static func rankRange(count: Int, rank: Int, worldSize: Int) -> Range<Int> {
+        precondition(worldSize > 0 && rank >= 0 && rank < worldSize && count >= 0,
+                     "rank \(rank) of world size \(worldSize)")
+        let base = count / worldSize, extra = count % worldSize
+        let start = rank * base + min(rank, extra)
+        return start..<(start + base + (rank < extra ? 1 : 0))
+    }
+}
+
+extension Array where Element == Quadruplet {
+    /// Consecutive global batches of `batchSize`; the last one is shorter unless `dropLast`
+    /// (PyTorch's `DataLoader` keeps it by default, so do we).
+    public func batches(batchSize: Int, dropLast: Bool = false) throws(SamplingError) -> [GlobalBatch] {
+        guard batchSize > 0 else { throw .invalidBatchSize(batchSize) }
+        var result: [GlobalBatch] = []
+        var start = 0
+        while start < count {
+            let end = Swift.min(start + batchSize, count)
+            if dropLast && end - start < batchSize { break }
+            result.append(GlobalBatch(index: result.count, positions: start..<end, quadruplets: self[start..<end]))
+            start = end
+        }
+        return result
+    }
+}
