@@ -9,5 +9,6 @@ func randomTensor(_ shape: [Int], seed: UInt64, scale: Float = 1) -> Tensor {
 /// Forward-only evaluation on a fresh graph.
 func evaluate(_ inputs: [Tensor], _ f: ([Variable]) -> Variable) -> Tensor {
     let g = Graph()
-    return f(inputs.map { g.input($0) }).value.copy()
+    // Variables hold their graph unowned: keep it alive while the ops run.
+    return withExtendedLifetime(g) { f(inputs.map { g.input($0) }).value.copy() }
 }

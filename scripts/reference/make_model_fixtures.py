@@ -15,6 +15,7 @@ reproducible); with the `safetensors` package installed each file is read back w
 compared. qcs never runs this.
 """
 import argparse
+import copy
 import json
 import math
 import os
@@ -162,13 +163,12 @@ def check_adam(out):
     return worst
 
 
-def finite_difference_check(preset, samples=48, h=1e-7):
+def finite_difference_check(preset, case, samples=48, h=1e-7):
     """Finite differences in float64 at the fixture's parameters for `samples` random elements
     (spread over all parameters) against the analytic gradient that is stored as grad.*.
     The loss has kinks (PReLU, the SE gate's ReLU, the batch-global max/min), and with thousands of
     activations one may sit within h of a step, so the best of the central, forward and backward
     difference counts."""
-    case = CASES[preset]
     cfg, model, images, y, y2 = build_case(preset, case["seed"], case["batch"], torch.float64)
     model.train()
     model.zero_grad(set_to_none=True)
@@ -196,6 +196,41 @@ def finite_difference_check(preset, samples=48, h=1e-7):
             worst = max(worst, err)
             assert err < 1e-4, f"{preset} {n}[{i}]: analytic {analytic} numeric {numeric}"
     return worst
+
+
+# MARK: - Kink margin
+
+KINK_MARGIN = 1e-3
+
+
+def kink_margin(model, images, y, y2):
+    """Smallest |input| of any PReLU, and of the SE gates' ReLU (linear1's output), over a training
+    forward at the initial parameters and at the SAM-perturbed ones. Gradients jump at 0, so a
+    pre-activation within float32 rounding of 0 would make the float64 gradient one a float32
+    engine cannot reproduce; seeds are skipped until every pre-activation clears KINK_MARGIN."""
+    seen = []
+    hooks = [m.register_forward_hook(lambda _m, inp, _out: seen.append(inp[0].detach().abs().min().item()))
+             for m in model.modules() if isinstance(m, nn.PReLU)]
+    hooks += [m.linear1.register_forward_hook(lambda _m, _inp, out: seen.append(out.detach().abs().min().item()))
+              for m in model.modules() if isinstance(m, ref.SEBlock)]
+    try:
+        saved = copy.deepcopy(model.state_dict())
+        model.train()
+        model.zero_grad(set_to_none=True)
+        loss, _ = model.training_loss(*images, y, y2)
+        loss.backward()
+        with torch.no_grad():
+            params = [p for p in model.parameters() if p.grad is not None]
+            norm = torch.norm(torch.stack([p.grad.norm(2) for p in params]), 2)
+            for p in params:
+                p.add_(p.grad * (0.05 / (norm + 1e-12)))
+        model.training_loss(*images, y, y2)
+        model.load_state_dict(saved)
+        model.zero_grad(set_to_none=True)
+    finally:
+        for h in hooks:
+            h.remove()
+    return min(seen)
 
 
 # MARK: - Writing
@@ -288,7 +323,14 @@ def main():
 
     summaries = {}
     for preset in args.presets:
-        case = CASES[preset]
+        case = dict(CASES[preset])
+        while True:
+            cfg, model, images, y, y2 = build_case(preset, case["seed"], case["batch"], torch.float64)
+            margin = kink_margin(model, images, y, y2)
+            if margin >= KINK_MARGIN:
+                break
+            print(f"{preset}: seed {case['seed']} puts a pre-activation {margin:.1e} from a kink; trying the next")
+            case["seed"] += 1
         cfg, model, images, y, y2 = build_case(preset, case["seed"], case["batch"], torch.float64)
         param_names = {n for n, _ in model.named_parameters()}
         out64 = run(model, images, y, y2)
@@ -300,7 +342,7 @@ def main():
         noise = compare(out64, out32)
         flips = after_sam_flips(out64, out32, param_names)
 
-        fd_err = finite_difference_check(preset)
+        fd_err = finite_difference_check(preset, case)
         print(f"{preset}: grad.* vs finite differences at 48 random elements, max rel err {fd_err:.1e}")
         keep = preset != "mid" or args.full_mid
         tensors = fixture_tensors(out64, images, y, y2, keep, param_names)

@@ -45,6 +45,15 @@ public final class Graph {
         return t
     }
 
+    /// Runs `body` with a pooled scratch buffer of `count` floats that stays alive for exactly the
+    /// duration of the call and then returns to the pool. Use it for workspaces: a pointer taken
+    /// from a local tensor's `data` does not keep that tensor alive (Swift may release it right
+    /// after its last use), so kernels must never outlive the tensor they write through.
+    public func withScratch<R>(_ count: Int, _ body: (UnsafeMutablePointer<Float>) throws -> R) rethrows -> R {
+        let scratch = allocate([count])
+        return try withExtendedLifetime(scratch) { try body(scratch.data) }
+    }
+
     /// Drops every node (activations and gradients return to the pool).
     public func reset() {
         nodes.removeAll(keepingCapacity: true)

@@ -46,6 +46,14 @@ public struct Tensor {
         return Tensor(shape: newShape, storage: storage, offset: offset)
     }
 
+    /// Overwrites this tensor's elements with `source`'s (same element count; shapes may differ).
+    /// Prefer it to `data.update(from: other.data, …)`: a pointer read from a temporary tensor
+    /// does not keep that tensor's memory alive.
+    public func assign(_ source: Tensor) {
+        precondition(source.count == count, "assign: \(source.count) elements into \(count)")
+        withExtendedLifetime(source) { data.update(from: source.data, count: count) }
+    }
+
     /// A deep copy in memory of its own.
     public func copy() -> Tensor {
         let t = Tensor(zeros: shape)

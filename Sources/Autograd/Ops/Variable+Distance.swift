@@ -14,35 +14,37 @@ extension Variable {
         let batch = a.shape[0], n = a.shape[1], m = b.shape[1], d = a.shape[2]
         let g = graph
         let out = g.allocate([batch, n, m])
-        let normsA = g.allocate([batch, n]), normsB = g.allocate([batch, m])
-        let pa = a.data, pb = b.data, po = out.data, na = normsA.data, nb = normsB.data
-        for (p, norms, rows) in [(pa, na, batch * n), (pb, nb, batch * m)] {
-            g.compute.parallelFor(rows, grain: 64) { r in
-                for i in r {
-                    var s: Float = 0
-                    for k in 0..<d { s += p[i * d + k] * p[i * d + k] }
-                    norms[i] = s
+        let pa = a.data, pb = b.data, po = out.data
+        g.withScratch(batch * (n + m)) { norms in
+            let na = norms, nb = norms + batch * n
+            for (p, norms, rows) in [(pa, na, batch * n), (pb, nb, batch * m)] {
+                g.compute.parallelFor(rows, grain: 64) { r in
+                    for i in r {
+                        var s: Float = 0
+                        for k in 0..<d { s += p[i * d + k] * p[i * d + k] }
+                        norms[i] = s
+                    }
                 }
             }
-        }
-        for i in 0..<batch {
-            sgemm(transposeB: true, m: n, n: m, k: d, alpha: -2, a: pa + i * n * d, b: pb + i * m * d,
-                  c: po + i * n * m)
-        }
-        g.compute.parallelFor(batch * n, grain: 16) { r in
-            for row in r {
-                let bi = row / n
-                for j in 0..<m {
-                    let k = row * m + j
-                    po[k] = Swift.max(po[k] + na[row] + nb[bi * m + j], 0).squareRoot()
+            for i in 0..<batch {
+                sgemm(transposeB: true, m: n, n: m, k: d, alpha: -2, a: pa + i * n * d, b: pb + i * m * d,
+                      c: po + i * n * m)
+            }
+            g.compute.parallelFor(batch * n, grain: 16) { r in
+                for row in r {
+                    let bi = row / n
+                    for j in 0..<m {
+                        let k = row * m + j
+                        po[k] = Swift.max(po[k] + na[row] + nb[bi * m + j], 0).squareRoot()
+                    }
                 }
             }
         }
         return g.record(out, inputs: [a, b]) { g, dy in
             // With W = dY / D (0 where D = 0):
             // dA = diag(Σ_j W) A − W B,  dB = diag(Σ_i W) B − Wᵀ A.
-            let w = g.allocate([batch, n, m])
-            let pw = w.data, gy = dy.data
+            g.withScratch(batch * n * m) { pw in
+            let gy = dy.data
             g.compute.parallelFor(batch * n * m) { r in
                 for k in r { pw[k] = po[k] > 0 ? gy[k] / po[k] : 0 }
             }
@@ -75,6 +77,7 @@ extension Variable {
                     }
                 }
             }
+            }
         }
     }
 
@@ -85,7 +88,8 @@ extension Variable {
         let g = graph
         let out = g.allocate(shape)
         let norms = g.allocate([rows])
-        let x = data, y = out.data, pn = norms.data
+        let x = data, y = out.data
+        let pn = norms.data   // `norms` itself is captured by the backward closure below
         g.compute.parallelFor(rows, grain: 16) { r in
             for i in r {
                 var s: Float = 0
@@ -99,7 +103,7 @@ extension Variable {
         let input = self
         return g.record(out, inputs: [self]) { g, dy in
             guard let dx = g.gradient(for: input) else { return }
-            let gx = dx.data, gy = dy.data
+            let gx = dx.data, gy = dy.data, pn = norms.data
             g.compute.parallelFor(rows, grain: 16) { r in
                 for i in r {
                     let norm = pn[i]

@@ -19,11 +19,12 @@ extension Variable {
         let x = self
         return g.record(out, inputs: [x, weight, bias]) { g, dy in
             let chunks = LayerNormKernel.backwardChunks(rows: m, threads: g.compute.threads)
-            let workspace = g.allocate([chunks, 2, d])
-            LayerNormKernel.backward(dx: g.gradient(for: x)?.data, dweight: g.gradient(for: weight)?.data,
-                                     dbias: g.gradient(for: bias)?.data, dy: dy.data,
-                                     x: x.data, mean: mean.data, rstd: rstd.data, weight: weight.data,
-                                     rows: m, features: d, workspace: workspace.data, compute: g.compute)
+            g.withScratch(chunks * 2 * d) { workspace in
+                LayerNormKernel.backward(dx: g.gradient(for: x)?.data, dweight: g.gradient(for: weight)?.data,
+                                         dbias: g.gradient(for: bias)?.data, dy: dy.data,
+                                         x: x.data, mean: mean.data, rstd: rstd.data, weight: weight.data,
+                                         rows: m, features: d, workspace: workspace, compute: g.compute)
+            }
         }
     }
 }

@@ -18,9 +18,10 @@ extension Variable {
         return g.record(out, inputs: [qkv]) { g, dy in
             guard let dqkv = g.gradient(for: qkv) else { return }
             let workers = AttentionKernel.workers(sizes, threads: g.compute.threads)
-            let workspace = g.allocate([workers, sizes.tokens, sizes.tokens])
-            AttentionKernel.backward(dqkv: dqkv.data, dout: dy.data, probs: probs.data, qkv: qkv.data,
-                                     sizes: sizes, workspace: workspace.data, compute: g.compute)
+            g.withScratch(workers * sizes.tokens * sizes.tokens) { workspace in
+                AttentionKernel.backward(dqkv: dqkv.data, dout: dy.data, probs: probs.data, qkv: qkv.data,
+                                         sizes: sizes, workspace: workspace, compute: g.compute)
+            }
         }
     }
 }

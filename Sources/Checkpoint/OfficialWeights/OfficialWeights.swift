@@ -51,7 +51,7 @@ public enum OfficialWeights {
         if strict, !report.isComplete { throw WeightLoadError.incomplete(report) }
         for (fileKey, target) in writes {
             let source = try file.tensor(named: fileKey)
-            store.value(target).data.update(from: source.data, count: target.count)
+            store.value(target).assign(source)
         }
         return report
     }
