@@ -33,7 +33,8 @@ let package = Package(
         .target(name: "DataPipeline", dependencies: ["Autograd", "QCS", "CPNG", "CJPEG"], swiftSettings: numerics),
         .target(name: "Checkpoint", dependencies: ["QCS", "Safetensors", "Autograd", "Optim", "CZstd"],
                 swiftSettings: numerics),
-        .target(name: "Trainer", dependencies: ["QCS", "Optim", "Autograd"], swiftSettings: numerics),
+        .target(name: "Trainer", dependencies: ["QCS", "Optim", "Autograd", "DataPipeline", "Checkpoint"],
+                swiftSettings: numerics),
         .target(name: "Safetensors", dependencies: ["Autograd"], swiftSettings: numerics),
         .target(name: "Distributed", dependencies: ["CMPI"], swiftSettings: numerics),
 
@@ -41,7 +42,8 @@ let package = Package(
         .executableTarget(
             name: "qcs",
             dependencies: [
-                "Autograd", "NN", "QCS", "Optim", "Trainer", "Distributed", "CBLAS",
+                "Autograd", "NN", "QCS", "Optim", "Trainer", "Distributed", "DataPipeline", "Checkpoint",
+                "Safetensors", "CBLAS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: numerics),
@@ -60,7 +62,7 @@ let package = Package(
                     resources: [.copy("Fixtures")], swiftSettings: numerics),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "QCS", "Safetensors", "Autograd"],
                     swiftSettings: numerics),
-        .testTarget(name: "TrainerTests", dependencies: ["Trainer", "QCS", "Optim", "Autograd"],
+        .testTarget(name: "TrainerTests", dependencies: ["Trainer", "QCS", "Optim", "Autograd", "DataPipeline"],
                     swiftSettings: numerics),
         .testTarget(name: "DistributedTests", dependencies: ["Distributed"], swiftSettings: numerics),
     ]

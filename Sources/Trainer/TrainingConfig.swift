@@ -1,0 +1,156 @@
+import DataPipeline
+import Foundation
+import QCS
+
+/// How parameters are updated: QCS_SPEC.md's released defaults unless a config says otherwise.
+public struct OptimConfig: Sendable, Equatable {
+    public enum Kind: String, Sendable, CaseIterable { case adam, adamw, sgd }
+    public var kind = Kind.adam
+    public var learningRate = 3e-6
+    /// Exponential decay per epoch (lr·γ^epoch).
+    public var gamma = 0.98
+    public var warmupSteps = 0
+    /// Cosine annealing over the run instead of exponential decay.
+    public var cosine = false
+    public var weightDecay: Float = 0
+    public var momentum: Float = 0.9
+    public var beta1: Float = 0.9
+    public var beta2: Float = 0.999
+    public var epsilon: Float = 1e-8
+    /// SAM's neighbourhood radius; 0 trains without SAM.
+    public var samRho: Float = 0.05
+    /// Global-norm clipping; 0 turns it off.
+    public var clipGradNorm: Float = 0
+    public var gradientAccumulation = 1
+
+    public init() {}
+}
+
+/// The run itself: length, batch, seed, evaluation cadence, threads.
+public struct RunConfig: Sendable, Equatable {
+    public var epochs = 200
+    /// Quadruplets per global batch (all ranks together).
+    public var batchSize = 24
+    public var seed: UInt64 = 0
+    /// Evaluate on the test split every this many epochs (0: never).
+    public var evalEvery = 1
+    /// Compute threads per rank (0: the process's share of the cores).
+    public var threads = 0
+    /// Decoding/augmentation threads (0: as many as compute threads).
+    public var loaderThreads = 0
+    /// Batches prepared ahead of the step.
+    public var prefetch = 2
+    /// Stop after this many steps per epoch (0: the whole epoch) — for demos and smoke tests.
+    public var maxStepsPerEpoch = 0
+
+    public init() {}
+}
+
+/// A whole configuration file: `model`, `data`, `optim` and `train` sections. Unknown keys in any
+/// section are errors naming the key and the file.
+public struct TrainingConfig: Sendable, Equatable {
+    public var model: QCSConfig
+    public var data: DatasetConfig
+    public var optim: OptimConfig
+    public var run: RunConfig
+    /// Where it was read from (for messages).
+    public var source: String
+
+    public init(model: QCSConfig, data: DatasetConfig, optim: OptimConfig = OptimConfig(), run: RunConfig = RunConfig(),
+                source: String = "(built in code)") {
+        self.model = model; self.data = data; self.optim = optim; self.run = run; self.source = source
+    }
+
+    /// Reads `path`; `dataRoot` replaces `data.root`. A relative root is relative to the working
+    /// directory, as any path given on the command line.
+    public static func load(path: String, dataRoot: String? = nil) throws -> TrainingConfig {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ConfigError(key: path, "cannot read the config file (does it exist?)")
+        }
+        do {
+            return try parse(yaml: text, source: path, dataRoot: dataRoot)
+        } catch let error as ConfigError {
+            throw ConfigError(key: error.key, "\(error.message) (in \(path))")
+        }
+    }
+
+    public static func parse(yaml: String, source: String, dataRoot: String? = nil) throws -> TrainingConfig {
+        let top = try ConfigSection.parse(yaml: yaml, source: source)
+        let model = try QCSConfig(section: top.section("model"))
+        guard top.has("data") || dataRoot != nil else {
+            throw ConfigError(key: "data", "missing: say which data set to read (kind and root)")
+        }
+        var data = try DatasetConfig(section: top.section("data"))
+        if let dataRoot { data.root = dataRoot }
+        let optim = try OptimConfig(section: top.section("optim"))
+        let run = try RunConfig(section: top.section("train"))
+        try top.finish()
+        if data.classNames.count != model.numClasses && !data.classNames.isEmpty {
+            throw ConfigError(key: "model.num_classes",
+                              "is \(model.numClasses) but the \(data.kind.rawValue) data set has \(data.classNames.count) classes")
+        }
+        return TrainingConfig(model: model, data: data, optim: optim, run: run, source: source)
+    }
+}
+
+extension OptimConfig {
+    init(section s: ConfigSection) throws {
+        self.init()
+        let kindName = try s.string("optimizer", default: kind.rawValue)
+        guard let k = Kind(rawValue: kindName) else {
+            throw ConfigError(key: "optim.optimizer", "unknown optimizer '\(kindName)'; choose one of \(Kind.allCases.map(\.rawValue))")
+        }
+        kind = k
+        learningRate = try s.double("lr", default: learningRate)
+        gamma = try s.double("gamma", default: gamma)
+        warmupSteps = try s.int("warmup_steps", default: warmupSteps)
+        cosine = try s.bool("cosine", default: cosine)
+        weightDecay = Float(try s.double("weight_decay", default: Double(weightDecay)))
+        momentum = Float(try s.double("momentum", default: Double(momentum)))
+        beta1 = Float(try s.double("beta1", default: Double(beta1)))
+        beta2 = Float(try s.double("beta2", default: Double(beta2)))
+        epsilon = Float(try s.double("eps", default: Double(epsilon)))
+        samRho = Float(try s.double("sam_rho", default: Double(samRho)))
+        clipGradNorm = Float(try s.double("clip_grad_norm", default: Double(clipGradNorm)))
+        gradientAccumulation = try s.int("grad_accumulation", default: gradientAccumulation)
+        try s.finish()
+        func require(_ ok: Bool, _ key: String, _ message: String) throws {
+            if !ok { throw ConfigError(key: "optim.\(key)", message) }
+        }
+        try require(learningRate > 0, "lr", "must be positive, got \(learningRate)")
+        try require(gamma > 0 && gamma <= 1, "gamma", "must be in (0, 1], got \(gamma)")
+        try require(warmupSteps >= 0, "warmup_steps", "must not be negative")
+        try require(weightDecay >= 0, "weight_decay", "must not be negative")
+        try require(beta1 >= 0 && beta1 < 1, "beta1", "must be in [0, 1)")
+        try require(beta2 >= 0 && beta2 < 1, "beta2", "must be in [0, 1)")
+        try require(epsilon > 0, "eps", "must be positive")
+        try require(samRho >= 0, "sam_rho", "must not be negative (0 turns SAM off)")
+        try require(clipGradNorm >= 0, "clip_grad_norm", "must not be negative (0 turns clipping off)")
+        try require(gradientAccumulation >= 1, "grad_accumulation", "must be at least 1")
+    }
+}
+
+extension RunConfig {
+    init(section s: ConfigSection) throws {
+        self.init()
+        epochs = try s.int("epochs", default: epochs)
+        batchSize = try s.int("batch_size", default: batchSize)
+        seed = UInt64(max(0, try s.int("seed", default: Int(seed))))
+        evalEvery = try s.int("eval_every", default: evalEvery)
+        threads = try s.int("threads", default: threads)
+        loaderThreads = try s.int("loader_threads", default: loaderThreads)
+        prefetch = try s.int("prefetch", default: prefetch)
+        maxStepsPerEpoch = try s.int("max_steps_per_epoch", default: maxStepsPerEpoch)
+        try s.finish()
+        func require(_ ok: Bool, _ key: String, _ message: String) throws {
+            if !ok { throw ConfigError(key: "train.\(key)", message) }
+        }
+        try require(epochs >= 1, "epochs", "must be at least 1")
+        try require(batchSize >= 1, "batch_size", "must be at least 1")
+        try require(evalEvery >= 0, "eval_every", "must not be negative (0: never)")
+        try require(threads >= 0, "threads", "must not be negative (0: automatic)")
+        try require(loaderThreads >= 0, "loader_threads", "must not be negative (0: automatic)")
+        try require(prefetch >= 1, "prefetch", "must be at least 1")
+        try require(maxStepsPerEpoch >= 0, "max_steps_per_epoch", "must not be negative (0: whole epochs)")
+    }
+}
