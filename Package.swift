@@ -56,7 +56,7 @@ let package = Package(
         .testTarget(name: "NNTests", dependencies: ["NN", "Autograd", "Safetensors"], swiftSettings: numerics),
         .testTarget(name: "SafetensorsTests", dependencies: ["Safetensors", "Autograd"], swiftSettings: numerics),
         .testTarget(name: "OptimTests", dependencies: ["Optim", "Autograd"], swiftSettings: numerics),
-        .testTarget(name: "QCSTests", dependencies: ["QCS", "NN", "Autograd", "Safetensors", "Optim"],
+        .testTarget(name: "QCSTests", dependencies: ["QCS", "NN", "Autograd", "Safetensors", "Optim", "Trainer"],
                     resources: [.copy("Fixtures")], swiftSettings: numerics),
         .testTarget(name: "DataPipelineTests", dependencies: ["DataPipeline", "Autograd", "QCS"],
                     resources: [.copy("Fixtures")], swiftSettings: numerics),

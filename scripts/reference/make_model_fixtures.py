@@ -30,7 +30,10 @@ import qcs_reference as ref  # noqa: E402
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 SAM = dict(lr=1e-3, rho=0.05, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0, norm_eps=1e-12)
-CASES = {"tiny": dict(seed=20250101, batch=3), "mid": dict(seed=20250102, batch=2)}
+# tiny searches for a seed whose every PReLU/ReLU input clears KINK_MARGIN (so its gradients can be
+# compared element by element); mid has too many activations for that to be likely, and its Swift
+# test compares gradients by tensor norm instead.
+CASES = {"tiny": dict(seed=20250107, batch=3, kink_free=True), "mid": dict(seed=20250102, batch=2, kink_free=False)}
 BRANCHES = ref.BRANCHES
 
 
@@ -200,7 +203,7 @@ def finite_difference_check(preset, case, samples=48, h=1e-7):
 
 # MARK: - Kink margin
 
-KINK_MARGIN = 1e-3
+KINK_MARGIN = 5e-6
 
 
 def kink_margin(model, images, y, y2):
@@ -324,7 +327,7 @@ def main():
     summaries = {}
     for preset in args.presets:
         case = dict(CASES[preset])
-        while True:
+        while case["kink_free"]:
             cfg, model, images, y, y2 = build_case(preset, case["seed"], case["batch"], torch.float64)
             margin = kink_margin(model, images, y, y2)
             if margin >= KINK_MARGIN:
