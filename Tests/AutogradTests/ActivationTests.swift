@@ -1,4 +1,5 @@
 import XCTest
+import Foundation
 @testable import Autograd
 
 final class ActivationTests: XCTestCase {
@@ -28,5 +29,21 @@ final class ActivationTests: XCTestCase {
         XCTAssertEqual(y.value[0], -0.15865525, accuracy: 1e-6)
         XCTAssertEqual(y.value[1], 0, accuracy: 1e-7)
         XCTAssertEqual(y.value[2], 1.9544997, accuracy: 1e-6)
+    }
+}
+
+final class GELUKernelTests: XCTestCase {
+    /// The polynomial Φ against libm's erf over the range activations take.
+    func testCDF_matchesErfToFloatPrecision() {
+        var worst: Double = 0
+        var x = -12.0
+        while x <= 12 {
+            let exact = 0.5 * (1 + erf(x / 2.0.squareRoot()))
+            let (cdf, pdf) = GELUKernel.cdfAndDensity(Float(x))
+            worst = max(worst, abs(Double(cdf) - exact))
+            XCTAssertEqual(Double(pdf), exp(-x * x / 2) / (2 * Double.pi).squareRoot(), accuracy: 1e-7)
+            x += 0.01
+        }
+        XCTAssertLessThan(worst, 3e-7)
     }
 }

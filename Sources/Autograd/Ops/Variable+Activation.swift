@@ -18,14 +18,16 @@ extension Variable {
         pointwise(forward: { Foundation.tanh($0) }, derivative: { _, y in 1 - y * y })
     }
 
-    /// The exact (erf) GELU: y = x·Φ(x); dy/dx = Φ(x) + x·φ(x).
+    /// The exact (erf) GELU: y = x·Φ(x); dy/dx = Φ(x) + x·φ(x). (`GELUKernel`: no libm calls.)
     public func gelu() -> Variable {
-        pointwise(forward: { x in 0.5 * x * (1 + erf(x * 0.70710678118654752)) },
-                  derivative: { x, _ in
-                      let cdf = 0.5 * (1 + erf(x * 0.70710678118654752))
-                      let pdf = 0.39894228040143268 * exp(-0.5 * x * x)
-                      return cdf + x * pdf
-                  })
+        let g = graph
+        let out = g.allocate(shape)
+        GELUKernel.forward(data, out.data, count: count, compute: g.compute)
+        let input = self
+        return g.record(out, inputs: [self]) { g, dy in
+            guard let dx = g.gradient(for: input) else { return }
+            GELUKernel.backward(input.data, dy.data, dx.data, count: dx.count, compute: g.compute)
+        }
     }
 
     /// Applies `forward` elementwise; backward multiplies by `derivative(x, y)`.
