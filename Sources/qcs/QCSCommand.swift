@@ -10,6 +10,6 @@ struct QCSCommand: ParsableCommand {
         to see how fast this machine's engine is, or `scripts/demo` for a guided first run.
         """,
         version: "0.1.0",
-        subcommands: [Version.self, Bench.self]
+        subcommands: [Version.self, Synth.self, DataCommand.self, Predict.self, Eval.self, Bench.self]
     )
 }
