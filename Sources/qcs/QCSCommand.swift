@@ -6,10 +6,12 @@ struct QCSCommand: ParsableCommand {
         commandName: "qcs",
         abstract: "Distributed trainer for the QCS facial-expression model (Quadruplet Cross Similarity, AAAI 2025).",
         discussion: """
-        Run several ranks with mpirun (each holds the whole model). Start with `qcs bench engine`
-        to see how fast this machine's engine is, or `scripts/demo` for a guided first run.
+        A first run with no download: `qcs synth --out data/synthetic` draws a data set of faces,
+        `qcs train --config Configs/synthetic.yaml --run-dir runs/demo` trains on it, then
+        `qcs eval` and `qcs predict` use the weights in runs/demo/weights/. scripts/demo does all of it.
+        Several ranks: mpirun -np N qcs ... (each rank holds the whole model).
         """,
         version: "0.1.0",
-        subcommands: [Train.self, Version.self, Bench.self]
+        subcommands: [Synth.self, DataCommand.self, Train.self, Predict.self, Eval.self, Bench.self, Version.self]
     )
 }

@@ -1,0 +1,60 @@
+import Autograd
+import Checkpoint
+import QCS
+
+/// The base path of a QCS model with weights loaded, ready to turn image batches into logits.
+/// Owns the parameters and one evaluation-mode graph whose activations are dropped after every
+/// batch, so memory stays flat however many batches run.
+public final class InferenceModel {
+    public let config: QCSConfig
+    public let model: QCSModel
+    public let store: ParameterStore
+    /// What loading the weights did (for `--verbose`).
+    public let loadReport: WeightLoadReport
+    private let graph: Graph
+
+    /// Builds the model of `config` and loads `weightsPath` by official names. The file may hold
+    /// the whole training model or only the inference part; every parameter and buffer of the
+    /// inference path must be in it with the right shape.
+    /// - Throws: `InferenceError`, `WeightLoadError` or `SafetensorsError` (each names the file).
+    public init(config: QCSConfig, weightsPath: String, compute: ComputePool? = nil) throws {
+        if let metadata = try OfficialWeights.metadata(of: weightsPath), metadata.config != config {
+            throw InferenceError.configMismatch(path: weightsPath,
+                                                differences: Self.differences(file: metadata.config, config: config))
+        }
+        let (model, store) = QCSModel.build(config)
+        store.requiresGrad = false
+        let report = try OfficialWeights.load(weightsPath, into: store, strict: false)
+        let loaded = Set(report.loaded)
+        let needed = (store.layout.parameters + store.layout.buffers).map(\.name).filter(OfficialNames.isInference)
+        let missing = needed.filter { !loaded.contains($0) }
+        guard missing.isEmpty else {
+            throw InferenceError.incompleteInferenceWeights(path: weightsPath, missing: missing,
+                                                            report: report.summary(limit: 4))
+        }
+        self.config = config
+        self.model = model
+        self.store = store
+        self.loadReport = report
+        graph = Graph(parameters: store, compute: compute, training: false)
+    }
+
+    /// Logits for a batch `[B, 3, S, S]` (S = `config.imageSize`, normalised): B rows of
+    /// `config.numClasses`.
+    public func logits(_ images: Tensor) -> [[Float]] {
+        defer { graph.reset() }
+        let out = model.inferenceLogits(graph.input(images)).value
+        let classes = out.shape.count == 2 ? out.shape[1] : 0
+        let flat = out.array
+        return (0..<(out.shape.first ?? 0)).map { Array(flat[($0 * classes)..<(($0 + 1) * classes)]) }
+    }
+
+    /// The fields in which two configurations differ, as "name file vs config".
+    static func differences(file: QCSConfig, config: QCSConfig) -> [String] {
+        let a = Mirror(reflecting: file).children, b = Mirror(reflecting: config).children
+        return zip(a, b).compactMap { x, y in
+            let (u, v) = ("\(x.value)", "\(y.value)")
+            return u == v ? nil : "\(x.label ?? "?") \(u) vs \(v)"
+        }
+    }
+}

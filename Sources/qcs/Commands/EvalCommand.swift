@@ -1,0 +1,104 @@
+import ArgumentParser
+import Autograd
+import DataPipeline
+import Foundation
+import Trainer
+
+extension QCSCommand {
+    struct Eval: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Measure a trained model on a split of its data set: accuracy, per-class figures, confusion matrix.",
+            discussion: """
+            Prints accuracy, mean class accuracy (the mean of per-class recalls, over the classes \
+            present), per-class precision, recall and F1, and the confusion matrix (rows: true \
+            class, columns: predicted). Writes OUT/confusion.csv and OUT/confusion.png (a heat \
+            map coloured by each row's shares).
+
+            Distributed: under mpirun (or srun), each rank evaluates a contiguous slice of the \
+            split and the confusion matrices are summed; rank 0 prints and writes. Without a \
+            launcher, qcs eval runs as one process and does not start MPI at all.
+              scripts/mpirun -np 2 qcs eval --config C --checkpoint runs/demo
+
+            Exit status: 0 done, 1 the model, data set or an image could not be read \
+            (`on_bad_image: skip` in the config leaves unreadable images out instead).
+            """)
+
+        enum SplitChoice: String, ExpressibleByArgument, CaseIterable {
+            case train, validation, test
+            var split: DatasetSplit { DatasetSplit(rawValue: rawValue) ?? .test }
+        }
+
+        @OptionGroup var configOptions: ConfigOptions
+        @OptionGroup var weightsOptions: WeightsOptions
+
+        @Option(help: "The split to evaluate: \(SplitChoice.allCases.map(\.rawValue).joined(separator: ", ")).")
+        var split = SplitChoice.test
+
+        @Flag(help: "Flip test-time augmentation: average the softmax of each image and its mirror image.")
+        var flipTTA = false
+
+        @Option(help: ArgumentHelp("Folder for confusion.csv and confusion.png (created if needed).", valueName: "dir"))
+        var out = "."
+
+        @Option(help: "Images per forward pass.")
+        var batch = 32
+
+        @Option(help: "Compute threads per rank (default: the cores shared out over the ranks).")
+        var threads: Int?
+
+        func validate() throws {
+            guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
+            if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        }
+
+        func run() throws {
+            let world = try ProcessWorld()
+            let config = try configOptions.load()
+            let dataset = try DatasetReader(config: config.data).read()
+            let samples = dataset.samples(split.split)
+            let source = "\(config.data.kind.rawValue) data set at \(config.data.root)"
+            guard !samples.isEmpty else { throw RunError.emptySplit(split: split.rawValue, dataset: source) }
+
+            let compute = ComputePool(threads: threads ?? max(1, ComputePool.defaultThreadCount() / world.size))
+            let model = try weightsOptions.model(config, compute: compute)
+            let input = try TestTimeInput(dataset: config.data.kind, imageSize: config.model.imageSize)
+            let evaluator = Evaluator(predictor: Predictor(model: model, input: input, batchSize: batch, flipTTA: flipTTA),
+                                      onBadImage: config.data.onBadImage)
+            let mine = Evaluator.slice(count: samples.count, rank: world.rank, size: world.size)
+            let progress = ProgressLine("eval \(split.rawValue)\(world.size > 1 ? " (rank 0's share)" : "")",
+                                        total: mine.count, enabled: world.isLeader)
+            let result = try evaluator.evaluate(Array(samples[mine]), classes: config.model.numClasses) {
+                progress.update(to: $0)
+            }
+            progress.finish()
+            if !result.skipped.isEmpty {
+                StandardError.print("rank \(world.rank): left out \(result.skipped.count) unreadable images:\n"
+                                    + result.skipped.map { "  \($0)" }.joined(separator: "\n"))
+            }
+            let classes = config.model.numClasses
+            let summed = try world.sum(result.confusion.flatFloats + [Float(result.skipped.count)])
+            guard let confusion = ConfusionMatrix(classes: classes, flat: Array(summed.prefix(classes * classes))) else {
+                throw ValidationError("internal: the summed confusion matrix is not whole counts")
+            }
+            if world.isLeader {
+                let names = ConfigOptions.classNames(config)
+                print("eval: \(split.rawValue) split of the \(source), \(confusion.total) images"
+                      + "\(summed.last.map { $0 > 0 ? " (\(Int($0)) unreadable left out)" : "" } ?? ""), "
+                      + "flip TTA \(flipTTA ? "on" : "off"), \(world.size) rank\(world.size == 1 ? "" : "s")")
+                print(EvaluationReport(metrics: ClassificationMetrics(confusion: confusion), classNames: names).text)
+                try write(confusion, names: names)
+            }
+            try world.finish()
+        }
+
+        private func write(_ confusion: ConfusionMatrix, names: [String]) throws {
+            let directory = URL(fileURLWithPath: out)
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let csv = directory.appendingPathComponent("confusion.csv")
+            try Data(confusion.csv(classNames: names).utf8).write(to: csv, options: .atomic)
+            let png = directory.appendingPathComponent("confusion.png")
+            try ImageEncoder.write(ConfusionHeatMap(matrix: confusion, classNames: names).render(), to: png.path, as: .png)
+            print("wrote \(csv.path) and \(png.path)")
+        }
+    }
+}

@@ -1,0 +1,34 @@
+import ArgumentParser
+import Autograd
+import Trainer
+
+/// Where the model's weights come from: one safetensors file, or the run directory of `qcs train`.
+struct WeightsOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("A safetensors file with official (PyTorch state-dict) names: the whole "
+                               + "training model or only its inference part.", valueName: "file.safetensors"))
+    var weights: String?
+
+    @Option(help: ArgumentHelp("A run directory of `qcs train` (reads weights/latest.safetensors), or "
+                               + "that weights/ folder.", valueName: "run-dir"))
+    var checkpoint: String?
+
+    @Flag(help: "Print what loading the weights did, tensor group by tensor group.")
+    var verbose = false
+
+    func validate() throws {
+        switch (weights, checkpoint) {
+        case (nil, nil): throw ValidationError("give the model's weights: --weights FILE or --checkpoint RUN_DIR")
+        case (.some, .some): throw ValidationError("give --weights or --checkpoint, not both")
+        default: break
+        }
+    }
+
+    /// Builds the model of `config` with these weights; with `--verbose`, prints the load report
+    /// to standard error.
+    func model(_ config: TrainingConfig, compute: ComputePool) throws -> InferenceModel {
+        let path = try WeightsLocation.resolve(weights: weights, checkpoint: checkpoint)
+        let model = try InferenceModel(config: config.model, weightsPath: path, compute: compute)
+        if verbose { StandardError.print(model.loadReport.summary(limit: 8)) }
+        return model
+    }
+}
