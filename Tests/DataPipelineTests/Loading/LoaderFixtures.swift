@@ -63,7 +63,7 @@ final class SyntheticRAFSet {
 
     init(trainCount: Int = 12, imageSize: Int = 32) throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("qcs-loader-\(UUID().uuidString)")
-        let dataset = try SyntheticDataset(options: .init(seed: 4, trainCount: trainCount, testCount: 0, imageSize: imageSize))
+        let dataset = try SyntheticDataset(options: .init(seed: 4, trainCount: trainCount, testCount: 2, imageSize: imageSize))
         try dataset.write(to: root)
         samples = try DatasetReader(config: DatasetConfig(kind: .rafdb, root: root.path)).read().samples(.train)
     }
