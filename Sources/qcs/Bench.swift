@@ -16,11 +16,15 @@ extension QCSCommand {
               model    one full training step (SAM around Adam) of the --preset model on a batch of
                        quadruplets: seconds per step, quadruplets/s, GFLOP/s, peak memory; with
                        --torch, the same step in PyTorch eager (our reference model).
+              data     images/s of decode + augment through the background loader (RAF-DB: 100x100
+                       JPEG files, FERPlus: 48x48 grey in memory; training recipes at 224) with
+                       --threads loader threads, against the 4 x batch images a training step of
+                       --step-seconds consumes.
             The last line is machine-readable: `summary: key=value ...`.
             scripts/bench runs each mode twice: with OPENBLAS_CORETYPE=Haswell and with it unset.
             """)
 
-        enum Mode: String, ExpressibleByArgument, CaseIterable { case engine, model }
+        enum Mode: String, ExpressibleByArgument, CaseIterable { case engine, model, data }
 
         @Argument(help: "What to measure: \(Mode.allCases.map(\.rawValue).joined(separator: ", ")).")
         var mode: Mode
@@ -40,10 +44,19 @@ extension QCSCommand {
         @Option(help: "A Python interpreter with PyTorch: also run the same work in PyTorch.")
         var torch: String?
 
+        @Option(help: "For `data`: seconds of one training step to compare against (from `qcs bench model`; default: batch at \(Int(Bench.assumedQuadrupletsPerSecond)) quadruplet/s, a deliberately fast step).")
+        var stepSeconds: Double?
+
+        /// The step speed `data` assumes without --step-seconds. PyTorch runs a step without SAM
+        /// at 0.72 quadruplets/s on the development machine (docs: PERFORMANCE_NOTES), so about
+        /// 0.36 with SAM's two passes; assuming 1 quadruplet/s errs on the demanding side.
+        static let assumedQuadrupletsPerSecond = 1.0
+
         func validate() throws {
             guard batch > 0 else { throw ValidationError("--batch must be at least 1") }
             guard repeats > 0 else { throw ValidationError("--repeats must be at least 1") }
             if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+            if let stepSeconds, !(stepSeconds > 0) { throw ValidationError("--step-seconds must be positive") }
             guard QCSConfig.presets[preset] != nil else {
                 throw ValidationError("unknown --preset \(preset); choose one of \(QCSConfig.presets.keys.sorted())")
             }
@@ -57,6 +70,7 @@ extension QCSCommand {
             switch mode {
             case .engine: try runEngine(compute)
             case .model: try runModel(compute)
+            case .data: try runData(threads: compute.threads)
             }
         }
 
@@ -132,6 +146,30 @@ extension QCSCommand {
                 }
             }
             print("summary: " + summary.joined(separator: " "))
+        }
+
+        private func runData(threads: Int) throws {
+            let bench = DataBenchmark(imageCount: 300, threads: threads, batch: batch, outputSize: 224)
+            let step = stepSeconds ?? Double(batch) / Self.assumedQuadrupletsPerSecond
+            let demand = 4 * Double(batch) / step
+            print(String(format: "training step: %.2f s for %d quadruplets = %.1f images/s to feed (%@)", step, batch,
+                         demand, stepSeconds == nil ? "assumed; pass --step-seconds from `qcs bench model`" : "--step-seconds"))
+            let cores = min(threads, ProcessInfo.processInfo.activeProcessorCount)
+            var rates: [Double] = []
+            for result in [try bench.rafdb(), try bench.ferplus()] {
+                rates.append(result.imagesPerSecond)
+                print(result.name.padding(toLength: 32, withPad: " ", startingAt: 0)
+                      + String(format: "%8.0f images/s  %6.0f images/s per core (%d)  %6.0f images per CPU-second  "
+                               + "%6.1fx the step's demand  (%d images in %.2f s)",
+                               result.imagesPerSecond, result.imagesPerSecond / Double(cores), cores,
+                               result.imagesPerCPUSecond, result.imagesPerSecond / demand, result.images, result.seconds))
+            }
+            let ratio = (rates.min() ?? 0) / demand
+            // What the loader takes from training when both share the cores.
+            print(String(format: "at the step's demand the slower set needs %.1f%% of one core (target: loader >= 5x demand: %@)",
+                         100 * demand / ((rates.min() ?? 1) / Double(cores)), ratio >= 5 ? "met" : "NOT met"))
+            print("summary: rafdb_images_per_s=\(fmt(rates[0])) ferplus_images_per_s=\(fmt(rates[1])) "
+                  + "vs_step_demand=\(fmt(ratio))")
         }
 
         private func fmt(_ x: Double) -> String { String(format: "%.3f", x) }
