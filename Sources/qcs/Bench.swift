@@ -155,9 +155,10 @@ extension QCSCommand {
             print(String(format: "training step: %.2f s for %d quadruplets = %.1f images/s to feed (%@)", step, batch,
                          demand, stepSeconds == nil ? "assumed; pass --step-seconds from `qcs bench model`" : "--step-seconds"))
             let cores = min(threads, ProcessInfo.processInfo.activeProcessorCount)
-            var rates: [Double] = []
+            var rates: [Double] = [], cpuRates: [Double] = []
             for result in [try bench.rafdb(), try bench.ferplus()] {
                 rates.append(result.imagesPerSecond)
+                cpuRates.append(result.imagesPerCPUSecond)
                 print(result.name.padding(toLength: 32, withPad: " ", startingAt: 0)
                       + String(format: "%8.0f images/s  %6.0f images/s per core (%d)  %6.0f images per CPU-second  "
                                + "%6.1fx the step's demand  (%d images in %.2f s)",
@@ -166,8 +167,9 @@ extension QCSCommand {
             }
             let ratio = (rates.min() ?? 0) / demand
             // What the loader takes from training when both share the cores.
-            print(String(format: "at the step's demand the slower set needs %.1f%% of one core (target: loader >= 5x demand: %@)",
-                         100 * demand / ((rates.min() ?? 1) / Double(cores)), ratio >= 5 ? "met" : "NOT met"))
+            print(String(format: "at the step's demand the loader needs %.1f%% of one core for the costlier set "
+                         + "(target: loader >= 5x demand: %@)",
+                         100 * demand / (cpuRates.min() ?? 1), ratio >= 5 ? "met" : "NOT met"))
             print("summary: rafdb_images_per_s=\(fmt(rates[0])) ferplus_images_per_s=\(fmt(rates[1])) "
                   + "vs_step_demand=\(fmt(ratio))")
         }
