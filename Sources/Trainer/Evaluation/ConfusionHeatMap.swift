@@ -119,13 +119,14 @@ public struct ConfusionHeatMap {
         let glyph = PixelFont.glyphHeight * s
         for (label, t) in [("100%", 1.0), ("50%", 0.5), ("0%", 0.0)] {
             let y = bar.y + Int((1 - t) * Double(bar.height - 1))
-            Self.fill(&image, Box(x: bar.x + bar.width, y: y, width: 5, height: 2), Self.ink)
+            // Ticks on the bar's left, labels on its right: a tick beside a label would read as a digit.
+            Self.fill(&image, Box(x: bar.x - 6, y: y, width: 5, height: 2), Self.ink)
             PixelFont.draw(label, into: &image, x: bar.x + bar.width + 8,
                            y: min(max(y - glyph / 2, bar.y), bar.y + bar.height - glyph), scale: s, color: Self.ink)
         }
         let caption = "SHARE OF ROW"
-        PixelFont.draw(caption, into: &image, x: max(bar.x - 40, 0), y: bar.y + bar.height + Self.margin,
-                       color: Self.ink)
+        PixelFont.draw(caption, into: &image, x: max(bar.x + (bar.width - PixelFont.width(of: caption)) / 2, 0),
+                       y: bar.y + bar.height + Self.margin, color: Self.ink)
     }
 
     private static func fill(_ image: inout RGBImage, _ box: Box, _ color: (UInt8, UInt8, UInt8)) {

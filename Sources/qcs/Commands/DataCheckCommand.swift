@@ -30,7 +30,7 @@ extension QCSCommand.DataCommand {
 
         @OptionGroup var configOptions: ConfigOptions
 
-        @Option(help: "Which images to decode: \(SplitChoice.allCases.map(\.rawValue).joined(separator: ", ")).")
+        @Option(help: "Which split's images to decode (all counts are always printed).")
         var split = SplitChoice.all
 
         func run() throws {

@@ -31,7 +31,7 @@ extension QCSCommand {
         @OptionGroup var configOptions: ConfigOptions
         @OptionGroup var weightsOptions: WeightsOptions
 
-        @Option(help: "The split to evaluate: \(SplitChoice.allCases.map(\.rawValue).joined(separator: ", ")).")
+        @Option(help: "The split to evaluate.")
         var split = SplitChoice.test
 
         @Flag(help: "Flip test-time augmentation: average the softmax of each image and its mirror image.")

@@ -34,7 +34,7 @@ extension QCSCommand {
         @Option(name: .customLong("top-k"), help: "How many classes to show per image.")
         var topK = 3
 
-        @Option(help: "Output: \(OutputFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
+        @Option(help: "text: one line per image; json: one JSON object per line per image.")
         var format = OutputFormat.text
 
         @Flag(help: "Average the probabilities of each image and its mirror image.")

@@ -42,7 +42,7 @@ extension QCSCommand {
         @Option(help: "Side of the square images in pixels (RAF-DB's aligned faces are 100).")
         var size = 100
 
-        @Option(help: "Class frequencies: \(ClassBalance.allCases.map(\.rawValue).joined(separator: ", ")).")
+        @Option(help: "Class frequencies: uniform, or rafdb (RAF-DB's imbalance: Happiness 39 %, Fear 2.3 %).")
         var classBalance = ClassBalance.uniform
 
         @Option(help: ArgumentHelp("Also write a contact sheet PNG: one row per expression.", valueName: "file.png"))

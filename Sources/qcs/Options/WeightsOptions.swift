@@ -12,7 +12,7 @@ struct WeightsOptions: ParsableArguments {
                                + "that weights/ folder.", valueName: "run-dir"))
     var checkpoint: String?
 
-    @Flag(help: "Print what loading the weights did, tensor group by tensor group.")
+    @Flag(help: "Print the weight-loading report on stderr (tensors loaded, missing, unexpected, renamed).")
     var verbose = false
 
     func validate() throws {

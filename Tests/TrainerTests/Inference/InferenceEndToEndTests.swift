@@ -1,0 +1,179 @@
+import XCTest
+import Foundation
+@testable import Autograd
+@testable import Checkpoint
+@testable import DataPipeline
+@testable import QCS
+@testable import Safetensors
+@testable import Trainer
+
+/// Predict and eval through the library, as the CLI runs them: a tiny synthetic set on disk,
+/// random `tiny` weights exported under official names, then predictions and a confusion matrix.
+final class InferenceEndToEndTests: XCTestCase {
+    var root = ""
+
+    override func setUpWithError() throws {
+        root = (NSTemporaryDirectory() as NSString).appendingPathComponent("qcs-inference-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: root) }
+
+    func config() throws -> TrainingConfig {
+        try TrainingConfig.parse(yaml: "model: {preset: tiny}\ndata: {kind: rafdb, root: \(root)/data}\n", source: "test")
+    }
+
+    /// Random tiny weights (seed 3, not the seed 0 `InferenceModel` builds with) exported to a file.
+    @discardableResult
+    func exportWeights(_ name: String = "weights.safetensors", part: OfficialWeights.Part = .full,
+                       config: QCSConfig = .tiny) throws -> (path: String, model: QCSModel, store: ParameterStore) {
+        let (model, store) = QCSModel.build(config, seed: 3)
+        let path = root + "/" + name
+        try OfficialWeights.export(store, config: config, to: path, part: part)
+        return (path, model, store)
+    }
+
+    func writeSyntheticSet(train: Int = 7, test: Int = 9) throws {
+        let set = try SyntheticDataset(options: .init(seed: 5, trainCount: train, testCount: test, imageSize: 32))
+        try set.write(to: URL(fileURLWithPath: root + "/data"))
+    }
+
+    func testPredict_givesOneRowPerImage_andNamesTheUnreadableOne() throws {
+        try writeSyntheticSet()
+        let weights = try exportWeights()
+        let config = try config()
+        let model = try InferenceModel(config: config.model, weightsPath: weights.path)
+        let input = try TestTimeInput(dataset: .rafdb, imageSize: config.model.imageSize)
+        let images = (1...3).map { "\(root)/data/basic/Image/aligned/test_000\($0)_aligned.jpg" }
+        let bogus = root + "/not-an-image.jpg"
+        try Data("hello".utf8).write(to: URL(fileURLWithPath: bogus))
+        let outcomes = Predictor(model: model, input: input, batchSize: 2)
+            .predict((images + [bogus]).map { ImageSource.file($0) })
+        XCTAssertEqual(outcomes.count, 4)
+        var predictions: [Prediction] = []
+        for outcome in outcomes.prefix(3) {
+            guard case .predicted(let p) = outcome else { return XCTFail("\(outcome)") }
+            XCTAssertEqual(p.logits.count, 7)
+            XCTAssertEqual(p.probabilities.reduce(0, +), 1, accuracy: 1e-9)
+            predictions.append(p)
+        }
+        XCTAssertEqual(predictions.map(\.image), images)
+        guard case .unreadable(let image, let reason) = outcomes[3] else { return XCTFail("\(outcomes[3])") }
+        XCTAssertEqual(image, bogus)
+        XCTAssertTrue(reason.contains(bogus), reason)
+
+        // The weights really were loaded: the same logits as the exported model run directly.
+        let decoded = try ImageDecoder().decode(contentsOf: images[0])
+        let g = Graph(parameters: weights.store, training: false)
+        let direct = weights.model.inferenceLogits(g.input(input.batch([decoded]))).value.array
+        for (a, b) in zip(predictions[0].logits, direct) { XCTAssertEqual(a, b, accuracy: 1e-5) }
+
+        // JSON lines parse and carry what the help promises.
+        let names = config.data.classNames
+        let line = predictions[1].jsonLine(classNames: names, topK: 3)
+        XCTAssertFalse(line.contains("\n"))
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        XCTAssertEqual(object["image"] as? String, images[1])
+        XCTAssertEqual((object["logits"] as? [Double])?.count, 7)
+        XCTAssertEqual((object["probabilities"] as? [Double])?.count, 7)
+        XCTAssertEqual(object["classes"] as? [String], names)
+        let top = try XCTUnwrap(object["top"] as? [[String: Any]])
+        XCTAssertEqual(top.count, 3)
+        XCTAssertEqual(top[0]["class"] as? String, names[predictions[1].best])
+        let p = top.compactMap { $0["probability"] as? Double }
+        XCTAssertEqual(p, p.sorted(by: >))
+    }
+
+    func testEval_confusionMatrixCountsEveryTestImage_alsoWithFlipTTAAndSlices() throws {
+        try writeSyntheticSet()
+        let weights = try exportWeights(part: .inference)
+        let config = try config()
+        let dataset = try DatasetReader(config: config.data).read()
+        let samples = dataset.samples(.test)
+        XCTAssertEqual(samples.count, 9)
+        let model = try InferenceModel(config: config.model, weightsPath: weights.path)
+        let input = try TestTimeInput(dataset: .rafdb, imageSize: config.model.imageSize)
+        var done: [Int] = []
+        let plain = try Evaluator(predictor: Predictor(model: model, input: input, batchSize: 4))
+            .evaluate(samples, classes: 7) { done.append($0) }
+        XCTAssertEqual(plain.confusion.total, 9)
+        XCTAssertEqual(plain.confusion.classes, 7)
+        XCTAssertEqual(done, [4, 8, 9])
+        XCTAssertEqual(ClassificationMetrics(confusion: plain.confusion).support, dataset.classCounts(.test))
+
+        let flip = Evaluator(predictor: Predictor(model: model, input: input, batchSize: 4, flipTTA: true))
+        // Two "ranks" over contiguous slices sum to the whole split.
+        var summed = ConfusionMatrix(classes: 7)
+        for rank in 0..<2 {
+            let slice = Evaluator.slice(count: samples.count, rank: rank, size: 2)
+            summed = summed + (try flip.evaluate(Array(samples[slice]), classes: 7).confusion)
+        }
+        XCTAssertEqual(summed, try flip.evaluate(samples, classes: 7).confusion)
+        XCTAssertEqual(summed.total, 9)
+    }
+
+    func testEval_unreadableImage_stopsNamingIt_orIsSkipped() throws {
+        try writeSyntheticSet(train: 7, test: 3)
+        let broken = root + "/data/basic/Image/aligned/test_0002_aligned.jpg"
+        try Data([0xFF, 0xD8, 0xFF]).write(to: URL(fileURLWithPath: broken))
+        let weights = try exportWeights()
+        let config = try config()
+        let samples = try DatasetReader(config: config.data).read().samples(.test)
+        let predictor = Predictor(model: try InferenceModel(config: config.model, weightsPath: weights.path),
+                                  input: try TestTimeInput(dataset: .rafdb, imageSize: 64))
+        XCTAssertThrowsError(try Evaluator(predictor: predictor, onBadImage: .stop).evaluate(samples, classes: 7)) {
+            XCTAssertTrue("\($0)".contains(broken), "\($0)")
+        }
+        let skipped = try Evaluator(predictor: predictor, onBadImage: .skip).evaluate(samples, classes: 7)
+        XCTAssertEqual(skipped.confusion.total, 2)
+        XCTAssertEqual(skipped.skipped.map(\.file), [broken])
+    }
+
+    func testWeightsWithoutSomeInferenceTensors_areRefusedWithTheirNames() throws {
+        let (_, store) = QCSModel.build(.tiny, seed: 3)
+        let kept = store.layout.parameters.filter { !$0.name.hasPrefix("VIT_base.head") }
+        let path = root + "/partial.safetensors"
+        try SafetensorsWriter(path: path).write(kept.map { (name: $0.name, tensor: store.value($0)) })
+        XCTAssertThrowsError(try InferenceModel(config: .tiny, weightsPath: path)) { error in
+            guard case InferenceError.incompleteInferenceWeights(_, let missing, _) = error else {
+                return XCTFail("\(error)")
+            }
+            XCTAssertTrue(missing.contains("VIT_base.head.linear.weight"), "\(missing)")
+            XCTAssertTrue(missing.contains { $0.hasSuffix("running_mean") }, "buffers are required too: \(missing)")
+            XCTAssertTrue("\(error)".contains("VIT_base.head.linear.weight"))
+        }
+    }
+
+    func testWeightsOfAnotherConfiguration_areRefusedNamingTheDifference() throws {
+        var other = QCSConfig.tiny
+        other.embedDim = 64
+        let weights = try exportWeights(config: other)
+        XCTAssertThrowsError(try InferenceModel(config: .tiny, weightsPath: weights.path)) { error in
+            guard case InferenceError.configMismatch(_, let differences) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(differences, ["embedDim 64 vs 32"])
+        }
+    }
+
+    func testCheckpointDirectory_acceptsRunDirOrItsWeightsFolder() throws {
+        let run = root + "/run"
+        try FileManager.default.createDirectory(atPath: run + "/weights", withIntermediateDirectories: true)
+        XCTAssertThrowsError(try WeightsLocation.resolve(weights: nil, checkpoint: run)) {
+            XCTAssertTrue("\($0)".contains("\(run)/weights/latest.safetensors"), "\($0)")
+        }
+        try exportWeights("run/weights/latest.safetensors")
+        let expected = run + "/weights/latest.safetensors"
+        XCTAssertEqual(try WeightsLocation.resolve(weights: nil, checkpoint: run), expected)
+        XCTAssertEqual(try WeightsLocation.resolve(weights: nil, checkpoint: run + "/weights"), expected)
+        XCTAssertEqual(try WeightsLocation.resolve(weights: expected, checkpoint: nil), expected)
+        XCTAssertThrowsError(try WeightsLocation.resolve(weights: run, checkpoint: nil))
+    }
+
+    func testPrediction_topKOrderAndSoftmax() {
+        let p = Prediction(image: "x", logits: [0, 2, 1, 2])
+        XCTAssertEqual(p.top(3).map(\.label), [1, 3, 2], "ties go to the lower label")
+        XCTAssertEqual(p.probabilities.reduce(0, +), 1, accuracy: 1e-12)
+        XCTAssertEqual(p.probabilities[1] / p.probabilities[0], exp(2), accuracy: 1e-9)
+        XCTAssertEqual(p.textLine(classNames: ["a", "b"], topK: 2), "x: b 0.399, class 3 0.399")
+        XCTAssertEqual(Prediction.softmax([1000, 1000]), [0.5, 0.5], "no overflow on large logits")
+    }
+}
