@@ -62,7 +62,7 @@ let package = Package(
                     resources: [.copy("Fixtures")], swiftSettings: numerics),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "QCS", "Safetensors", "Autograd"],
                     swiftSettings: numerics),
-        .testTarget(name: "TrainerTests", dependencies: ["Trainer", "QCS", "Optim", "Autograd", "DataPipeline"],
+        .testTarget(name: "TrainerTests", dependencies: ["Trainer", "QCS", "Optim", "Autograd", "DataPipeline", "Checkpoint", "Safetensors"],
                     swiftSettings: numerics),
         .testTarget(name: "DistributedTests", dependencies: ["Distributed"], swiftSettings: numerics),
     ]
