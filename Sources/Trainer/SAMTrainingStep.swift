@@ -17,6 +17,8 @@ public final class SAMTrainingStep {
     public let graph: Graph
     /// Averages gradients over ranks (identity on one rank); called after each backward.
     public var exchangeGradients: (ParameterStore) -> Void = { _ in }
+    /// Clip the gradient the optimizer uses to this global norm (nil: no clipping).
+    public var clipGradientNorm: Float?
 
     public init(model: QCSModel, store: ParameterStore, optimizer: Optimizer, rho: Float? = 0.05,
                 compute: ComputePool? = nil) {
@@ -41,29 +43,44 @@ public final class SAMTrainingStep {
     /// pass continues the stream (fresh masks), as the official PyTorch release does.
     @discardableResult
     public func step(_ batch: QuadrupletBatch, learningRate lr: Float, rng: inout SeededRNG) -> Metrics {
+        step([batch], learningRate: lr, rng: &rng)
+    }
+
+    /// One step over several micro-batches (gradient accumulation): every pass runs all of them,
+    /// each loss weighted 1/k, so the gradient is that of their mean loss. Metrics average them.
+    @discardableResult
+    public func step(_ batches: [QuadrupletBatch], learningRate lr: Float, rng: inout SeededRNG) -> Metrics {
+        precondition(!batches.isEmpty, "a training step needs at least one batch")
         let slice = FlatSlice(store)
-        let first = pass(batch, rng: &rng)
-        var metrics = Metrics(loss: first.loss.value[0], baseLoss: first.baseLosses.reduce(0, +) / 4,
-                              crossLoss: first.crossLosses.reduce(0, +) / 4, baseAccuracy: first.baseAccuracy,
-                              crossAccuracy: first.crossAccuracy, gradientNorm: 0)
-        graph.reset()
+        var metrics = pass(batches, rng: &rng)
         if let sam {
             metrics.gradientNorm = sam.perturb(slice)
-            _ = pass(batch, rng: &rng)
-            graph.reset()
+            _ = pass(batches, rng: &rng)
             sam.restore(slice)
         } else {
             metrics.gradientNorm = FlatNorm.sumOfSquares(slice.gradients, count: slice.count).squareRoot()
         }
+        if let clipGradientNorm { GradientClipping.clip(slice, maxNorm: clipGradientNorm) }
         optimizer.step(slice, learningRate: lr)
         return metrics
     }
 
-    private func pass(_ batch: QuadrupletBatch, rng: inout SeededRNG) -> TrainingOutput {
+    /// Zeroes the gradients, then forward + backward over every micro-batch.
+    private func pass(_ batches: [QuadrupletBatch], rng: inout SeededRNG) -> Metrics {
         store.zeroGradients()
-        let out = model.trainingLoss(batch, graph: graph, rng: &rng)
-        graph.backward(out.loss)
+        let weight = 1 / Float(batches.count)
+        var m = Metrics(loss: 0, baseLoss: 0, crossLoss: 0, baseAccuracy: 0, crossAccuracy: 0, gradientNorm: 0)
+        for batch in batches {
+            let out = model.trainingLoss(batch, graph: graph, rng: &rng)
+            graph.backward(out.loss, seed: weight)
+            m.loss += weight * out.loss.value[0]
+            m.baseLoss += weight * out.baseLosses.reduce(0, +) / 4
+            m.crossLoss += weight * out.crossLosses.reduce(0, +) / 4
+            m.baseAccuracy += weight * out.baseAccuracy
+            m.crossAccuracy += weight * out.crossAccuracy
+            graph.reset()
+        }
         exchangeGradients(store)
-        return out
+        return m
     }
 }

@@ -19,6 +19,15 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import qcs_reference  # noqa: E402
 
 
+def peak_rss_mib():
+    """VmHWM of this process; ru_maxrss would include the parent's peak (Linux keeps it across exec)."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def cdist_distance(a, b):
     return torch.cdist(a, b)
 
@@ -69,7 +78,7 @@ def main():
         step()
         times.append(time.perf_counter() - start)
     times.sort()
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss = peak_rss_mib()
     print(json.dumps({"step": times[len(times) // 2], "rss_mib": rss}))
 
 

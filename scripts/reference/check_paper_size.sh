@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Paper-size check: writes the spec-initialised paper model, one image and its PyTorch base
-# logits to a safetensors file for the Swift side to compare against.
+# logits to a safetensors file, then runs qcs on the same file and compares (PaperSizeCheckTests).
 # Usage: scripts/reference/check_paper_size.sh [PYTHON] [OUT.safetensors]
 #   PYTHON defaults to /root/torch-venv/bin/python (needs torch);
 #   OUT defaults to /tmp/qcs_paper_check/paper.safetensors (about 270 MB; do not commit it).
@@ -12,4 +12,7 @@ if ! "$python" -c "import torch" 2>/dev/null; then
        "(e.g. /root/torch-venv/bin/python)" >&2
   exit 2
 fi
-exec "$python" "$(dirname "$0")/check_paper_size.py" --out "$out"
+"$python" "$(dirname "$0")/check_paper_size.py" --out "$out"
+# The Swift side: same weights and image through qcs, logits compared (PaperSizeCheckTests).
+cd "$(dirname "$0")/../.."
+QCS_PAPER_CHECK="$out" swift test --filter PaperSizeCheckTests 2>&1 | grep -E "paper-size check|error|Executed"

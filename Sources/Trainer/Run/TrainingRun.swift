@@ -59,6 +59,7 @@ public final class TrainingRun {
         let optimizer = Self.makeOptimizer(c.optim, count: store.values.count)
         let step = SAMTrainingStep(model: model, store: store, optimizer: optimizer,
                                    rho: c.optim.samRho > 0 ? c.optim.samRho : nil, compute: compute)
+        step.clipGradientNorm = c.optim.clipGradNorm > 0 ? c.optim.clipGradNorm : nil
         let schedule = LearningRateSchedule(
             base: c.optim.learningRate,
             decay: c.optim.cosine ? .cosine(epochs: c.run.epochs, minimum: 0) : .exponential(gamma: c.optim.gamma),
@@ -77,7 +78,8 @@ public final class TrainingRun {
         let signals = SignalWatcher()
 
         var globalStep = 0
-        let stepsPerEpoch = Self.stepsPerEpoch(sampler.quadrupletsPerEpoch, c.run)
+        let stepsPerEpoch = Self.stepsPerEpoch(sampler.quadrupletsPerEpoch, c.run,
+                                               accumulation: c.optim.gradientAccumulation)
         var meter = ProgressMeter(total: stepsPerEpoch * c.run.epochs)
         meter.record(done: 0)
         var bestAccuracy: Double?
@@ -88,10 +90,11 @@ public final class TrainingRun {
             let loader = try QuadrupletLoader(samples: train, recipe: trainRecipe, batches: batches, rank: 0, worldSize: 1,
                                               seed: c.run.seed, epoch: epoch, options: loaderOptions, badImages: badImages)
             var epochLoss = 0.0, epochAccuracy = 0.0, steps = 0
-            while let loaded = try loader.next() {
-                if loaded.batch.labels.isEmpty { continue }
+            let accumulation = c.optim.gradientAccumulation
+            let stepsThisEpoch = (batches.count + accumulation - 1) / accumulation
+            while let micro = try nextMicroBatches(loader, count: accumulation) {
                 let lr = schedule.rate(epoch: epoch, step: globalStep)
-                let m = step.step(loaded.batch, learningRate: lr, rng: &rng)
+                let m = step.step(micro, learningRate: lr, rng: &rng)
                 globalStep += 1
                 steps += 1
                 epochLoss += Double(m.loss)
@@ -101,11 +104,11 @@ public final class TrainingRun {
                                    "base_loss": Double(m.baseLoss), "cross_loss": Double(m.crossLoss),
                                    "base_accuracy": Double(m.baseAccuracy), "cross_accuracy": Double(m.crossAccuracy),
                                    "grad_norm": m.gradientNorm, "lr": Double(lr)])
-                if globalStep % options.logEvery == 0 || steps == batches.count {
+                if globalStep % options.logEvery == 0 || steps == stepsThisEpoch {
                     let rate = meter.rate.map { String(format: "%.2f steps/s", $0) } ?? "—"
                     let eta = meter.remaining.map(ProgressMeter.duration) ?? "—"
                     log(String(format: "epoch %d/%d step %d/%d  loss %.4f  base acc %.3f  cross acc %.3f  lr %.2e  %@  ETA %@",
-                               epoch + 1, c.run.epochs, steps, batches.count, m.loss, m.baseAccuracy, m.crossAccuracy,
+                               epoch + 1, c.run.epochs, steps, stepsThisEpoch, m.loss, m.baseAccuracy, m.crossAccuracy,
                                lr, rate, eta))
                 }
                 try writeStatus(run, state: "training", epoch: epoch, step: globalStep, loss: m.loss, best: bestAccuracy)
@@ -140,6 +143,15 @@ public final class TrainingRun {
         return .finished
     }
 
+    /// Up to `count` non-empty batches from the loader (one optimizer step's worth); nil at the end.
+    private func nextMicroBatches(_ loader: QuadrupletLoader, count: Int) throws -> [QuadrupletBatch]? {
+        var batches: [QuadrupletBatch] = []
+        while batches.count < count, let loaded = try loader.next() {
+            if !loaded.batch.labels.isEmpty { batches.append(loaded.batch) }
+        }
+        return batches.isEmpty ? nil : batches
+    }
+
     static func makeOptimizer(_ o: OptimConfig, count: Int) -> Optimizer {
         switch o.kind {
         case .adam, .adamw:
@@ -151,9 +163,10 @@ public final class TrainingRun {
         }
     }
 
-    static func stepsPerEpoch(_ quadruplets: Int, _ r: RunConfig) -> Int {
+    static func stepsPerEpoch(_ quadruplets: Int, _ r: RunConfig, accumulation: Int) -> Int {
         let full = (quadruplets + r.batchSize - 1) / r.batchSize
-        return r.maxStepsPerEpoch > 0 ? min(full, r.maxStepsPerEpoch) : full
+        let batches = r.maxStepsPerEpoch > 0 ? min(full, r.maxStepsPerEpoch) : full
+        return (batches + accumulation - 1) / accumulation
     }
 
     /// Exports the weights of `epoch` and points `latest` at them (each file written atomically).

@@ -18,9 +18,16 @@ struct BenchmarkTimer {
     }
 }
 
-/// Peak resident set size of this process so far, in MiB.
+/// Peak resident set size of this process so far, in MiB: VmHWM from /proc/self/status.
+/// (getrusage's ru_maxrss is not used: Linux carries it across fork and exec, so a child
+/// started by a large parent would report the parent's peak.)
 func peakResidentMiB() -> Double {
+    if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+       let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+       let kib = Double(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") {
+        return kib / 1024
+    }
     var usage = rusage()
     getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
-    return Double(usage.ru_maxrss) / 1024   // Linux reports KiB
+    return Double(usage.ru_maxrss) / 1024
 }
