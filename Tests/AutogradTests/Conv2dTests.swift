@@ -2,11 +2,6 @@ import XCTest
 @testable import Autograd
 
 final class Conv2dTests: XCTestCase {
-    private func random(_ shape: [Int], seed: UInt64, scale: Float = 1) -> Tensor {
-        var rng = SeededRNG(seed: seed)
-        return Tensor(shape: shape) { rng.uniform(-scale, scale) }
-    }
-
     /// (input, weight, stride, padding) covering the shapes the model uses and the odd ones.
     private let cases: [(String, [Int], [Int], Int, Int)] = [
         ("3x3 s1 p1", [2, 3, 6, 5], [4, 3, 3, 3], 1, 1),
@@ -25,8 +20,8 @@ final class Conv2dTests: XCTestCase {
     func testGEMMKernel_matchesReference_forAllTilings() {
         for (k, (name, xs, ws, s, p)) in cases.enumerated() {
             let geo = ConvGeometry(input: xs, weight: ws, stride: s, padding: p)
-            let x = random(xs, seed: UInt64(10 + k)), w = random(ws, seed: UInt64(20 + k))
-            let b = random([ws[0]], seed: UInt64(30 + k)), dy = random(geo.outputShape, seed: UInt64(40 + k))
+            let x = randomTensor(xs, seed: UInt64(10 + k)), w = randomTensor(ws, seed: UInt64(20 + k))
+            let b = randomTensor([ws[0]], seed: UInt64(30 + k)), dy = randomTensor(geo.outputShape, seed: UInt64(40 + k))
 
             let refOut = Tensor(zeros: geo.outputShape)
             ConvReference.forward(geo, x: x.data, weight: w.data, bias: b.data, out: refOut.data)
@@ -60,8 +55,8 @@ final class Conv2dTests: XCTestCase {
 
     func testGEMMKernel_withoutBias_andWithoutInputGradient() {
         let geo = ConvGeometry(input: [4, 3, 6, 6], weight: [5, 3, 3, 3], stride: 1, padding: 1)
-        let x = random([4, 3, 6, 6], seed: 1), w = random([5, 3, 3, 3], seed: 2)
-        let dy = random(geo.outputShape, seed: 3)
+        let x = randomTensor([4, 3, 6, 6], seed: 1), w = randomTensor([5, 3, 3, 3], seed: 2)
+        let dy = randomTensor(geo.outputShape, seed: 3)
         let refOut = Tensor(zeros: geo.outputShape), refDw = Tensor(zeros: [5, 3, 3, 3])
         ConvReference.forward(geo, x: x.data, weight: w.data, bias: nil, out: refOut.data)
         ConvReference.backward(geo, x: x.data, weight: w.data, dOut: dy.data, dx: nil, dWeight: refDw.data, dBias: nil)
@@ -92,8 +87,8 @@ final class Conv2dTests: XCTestCase {
 
     func testConv2d_gradientsMatchFiniteDifferences() {
         for (k, (name, xs, ws, s, p)) in cases.enumerated() {
-            let x = random(xs, seed: UInt64(50 + k)), w = random(ws, seed: UInt64(60 + k))
-            let b = random([ws[0]], seed: UInt64(70 + k))
+            let x = randomTensor(xs, seed: UInt64(50 + k)), w = randomTensor(ws, seed: UInt64(60 + k))
+            let b = randomTensor([ws[0]], seed: UInt64(70 + k))
             let report = GradientCheck.run(inputs: [x, w, b]) { _, v in
                 v[0].conv2d(weight: v[1], bias: v[2], stride: s, padding: p)
             }
@@ -114,7 +109,7 @@ final class Conv2dTests: XCTestCase {
     }
 
     func testConv2d_imageWithoutGradient_stillGivesWeightGradient() {
-        let x = random([2, 3, 5, 5], seed: 5), w = random([4, 3, 3, 3], seed: 6), dy = random([2, 4, 5, 5], seed: 7)
+        let x = randomTensor([2, 3, 5, 5], seed: 5), w = randomTensor([4, 3, 3, 3], seed: 6), dy = randomTensor([2, 4, 5, 5], seed: 7)
         let g = Graph()
         let image = g.input(x), weight = g.input(w, requiresGrad: true)
         let y = image.conv2d(weight: weight, bias: nil, padding: 1)
@@ -128,7 +123,7 @@ final class Conv2dTests: XCTestCase {
 
     func testConv2d_memoryStaysFlatAcrossSteps() {
         let pool = BufferPool()
-        let x = random([6, 8, 12, 12], seed: 8), w = random([8, 8, 3, 3], seed: 9)
+        let x = randomTensor([6, 8, 12, 12], seed: 8), w = randomTensor([8, 8, 3, 3], seed: 9)
         var reserved: [Int] = []
         for _ in 0..<3 {
             let g = Graph(pool: pool)

@@ -7,13 +7,6 @@ final class LayerNormTests: XCTestCase {
         return Tensor(shape: shape) { offset + rng.uniform(-scale, scale) }
     }
 
-    private func assertClose(_ a: Tensor, _ b: Tensor, tolerance: Float, _ what: String,
-                             file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertEqual(a.shape, b.shape, what, file: file, line: line)
-        let worst = zip(a.array, b.array).map { abs($0 - $1) }.max() ?? 0
-        XCTAssertLessThanOrEqual(worst, tolerance, "\(what): max difference \(worst)", file: file, line: line)
-    }
-
     func testLayerNorm_matchesPyTorchValues() {
         // torch.nn.functional.layer_norm(torch.tensor([1., 2, 3, 4]), (4,), eps=0):
         // biased variance 1.25, so (x - 2.5) / √1.25.

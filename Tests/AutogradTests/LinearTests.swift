@@ -2,22 +2,10 @@ import XCTest
 @testable import Autograd
 
 final class LinearTests: XCTestCase {
-    private func random(_ shape: [Int], seed: UInt64, scale: Float = 1) -> Tensor {
-        var rng = SeededRNG(seed: seed)
-        return Tensor(shape: shape) { rng.uniform(-scale, scale) }
-    }
-
-    private func assertClose(_ a: Tensor, _ b: Tensor, tolerance: Float, _ what: String,
-                             file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertEqual(a.shape, b.shape, what, file: file, line: line)
-        let worst = zip(a.array, b.array).map { abs($0 - $1) }.max() ?? 0
-        XCTAssertLessThanOrEqual(worst, tolerance, "\(what): max difference \(worst)", file: file, line: line)
-    }
-
     func testLinear_3DInputWithBias_matchesReferenceKernel() {
         let (b, t, i, o) = (2, 3, 5, 4)
-        let x = random([b, t, i], seed: 1), w = random([o, i], seed: 2), bias = random([o], seed: 3)
-        let dy = random([b, t, o], seed: 4)
+        let x = randomTensor([b, t, i], seed: 1), w = randomTensor([o, i], seed: 2), bias = randomTensor([o], seed: 3)
+        let dy = randomTensor([b, t, o], seed: 4)
         let g = Graph(compute: ComputePool(threads: 2))
         let vx = g.input(x, requiresGrad: true), vw = g.input(w, requiresGrad: true)
         let vb = g.input(bias, requiresGrad: true)
@@ -38,13 +26,13 @@ final class LinearTests: XCTestCase {
     }
 
     func testLinear_3DInputWithBias_gradientMatchesFiniteDifferences() {
-        let inputs = [random([2, 3, 5], seed: 5), random([4, 5], seed: 6), random([4], seed: 7)]
+        let inputs = [randomTensor([2, 3, 5], seed: 5), randomTensor([4, 5], seed: 6), randomTensor([4], seed: 7)]
         let report = GradientCheck.run(inputs: inputs) { _, v in v[0].linear(weight: v[1], bias: v[2]) }
         XCTAssertTrue(report.passed, "\(report)")
     }
 
     func testLinear_2DInputWithoutBias_gradientMatchesFiniteDifferences() {
-        let inputs = [random([7, 3], seed: 8), random([6, 3], seed: 9)]
+        let inputs = [randomTensor([7, 3], seed: 8), randomTensor([6, 3], seed: 9)]
         let report = GradientCheck.run(inputs: inputs) { _, v in v[0].linear(weight: v[1], bias: nil) }
         XCTAssertTrue(report.passed, "\(report)")
     }
@@ -67,7 +55,7 @@ final class LinearTests: XCTestCase {
         let pb = layout.parameter("fc.bias", [3], .uniform(bound: 1))
         let store = ParameterStore(layout: layout, seed: 11)
         store.gradients.data.update(repeating: 1, count: store.gradients.count)
-        let x = random([5, 4], seed: 12), dy = random([5, 3], seed: 13)
+        let x = randomTensor([5, 4], seed: 12), dy = randomTensor([5, 3], seed: 13)
         let g = Graph(parameters: store)
         let vx = g.input(x)
         let y = vx.linear(weight: g.param(pw), bias: g.param(pb))

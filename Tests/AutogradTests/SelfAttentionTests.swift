@@ -2,26 +2,14 @@ import XCTest
 @testable import Autograd
 
 final class SelfAttentionTests: XCTestCase {
-    private func random(_ shape: [Int], seed: UInt64, scale: Float = 1) -> Tensor {
-        var rng = SeededRNG(seed: seed)
-        return Tensor(shape: shape) { rng.uniform(-scale, scale) }
-    }
-
-    private func assertClose(_ a: Tensor, _ b: Tensor, tolerance: Float, _ what: String,
-                             file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertEqual(a.shape, b.shape, what, file: file, line: line)
-        let worst = zip(a.array, b.array).map { abs($0 - $1) }.max() ?? 0
-        XCTAssertLessThanOrEqual(worst, tolerance, "\(what): max difference \(worst)", file: file, line: line)
-    }
-
     /// The op (sgemm per (image, head), pairs spread over `threads` workers) against the loop
     /// kernel: output, saved probabilities and the input gradient.
     private func checkAgainstReference(batch: Int, tokens: Int, heads: Int, headWidth: Int, threads: Int,
                                        file: StaticString = #filePath, line: UInt = #line) {
         let d = heads * headWidth
         let sizes = AttentionKernel.Sizes(batch: batch, tokens: tokens, heads: heads, headWidth: headWidth)
-        let qkv = random([batch, tokens, 3 * d], seed: 1, scale: 2)
-        let dy = random([batch, tokens, d], seed: 2)
+        let qkv = randomTensor([batch, tokens, 3 * d], seed: 1, scale: 2)
+        let dy = randomTensor([batch, tokens, d], seed: 2)
         let g = Graph(compute: ComputePool(threads: threads))
         let x = g.input(qkv, requiresGrad: true)
         let y = x.selfAttention(heads: heads)
@@ -54,20 +42,20 @@ final class SelfAttentionTests: XCTestCase {
     }
 
     func testSelfAttention_threeHeads_gradientMatchesFiniteDifferences() {
-        let qkv = random([2, 5, 18], seed: 3)
+        let qkv = randomTensor([2, 5, 18], seed: 3)
         let report = GradientCheck.run(inputs: [qkv]) { _, v in v[0].selfAttention(heads: 3) }
         XCTAssertTrue(report.passed, "\(report)")
     }
 
     func testSelfAttention_oneHead_gradientMatchesFiniteDifferences() {
-        let qkv = random([1, 3, 12], seed: 4)
+        let qkv = randomTensor([1, 3, 12], seed: 4)
         let report = GradientCheck.run(inputs: [qkv]) { _, v in v[0].selfAttention(heads: 1) }
         XCTAssertTrue(report.passed, "\(report)")
     }
 
     /// With one token every query sees only itself: the output is v exactly.
     func testSelfAttention_singleToken_returnsValues() {
-        let qkv = random([2, 1, 6], seed: 5)
+        let qkv = randomTensor([2, 1, 6], seed: 5)
         let g = Graph()
         let y = g.input(qkv).selfAttention(heads: 2).value
         for b in 0..<2 {
