@@ -185,31 +185,27 @@ public final class TrainingRun {
         try run.writeStatus(status)
     }
 
-    /// Accuracy and mean class accuracy of the base path over `samples`.
+    /// The base path's confusion matrix over `samples`, read by the background `EvaluationLoader`.
     private func evaluate(model: QCSModel, store: ParameterStore, samples: [Sample], recipe: AugmentationRecipe,
                           classes: Int, compute: ComputePool, options: LoaderOptions,
-                          badImages: BadImageHandler) throws -> (accuracy: Double, meanClassAccuracy: Double) {
+                          badImages: BadImageHandler) throws -> ClassificationMetrics {
         let loader = try EvaluationLoader(samples: samples, recipe: recipe, batchSize: 32, rank: 0, worldSize: 1,
                                           options: options, badImages: badImages)
         let graph = Graph(parameters: store, compute: compute, training: false)
         let requiresGrad = store.requiresGrad
         store.requiresGrad = false
         defer { store.requiresGrad = requiresGrad }
-        var right = [Int](repeating: 0, count: classes), total = [Int](repeating: 0, count: classes)
+        var confusion = ConfusionMatrix(classes: classes)
         while let batch = try loader.next() {
             guard !batch.labels.isEmpty else { continue }
-            let logits = model.inferenceLogits(graph.input(batch.images))
+            let logits = model.inferenceLogits(graph.input(batch.images)).value
             for (i, y) in batch.labels.enumerated() {
                 var best = 0
-                for j in 1..<classes where logits.value[i * classes + j] > logits.value[i * classes + best] { best = j }
-                total[y] += 1
-                if best == y { right[y] += 1 }
+                for j in 1..<classes where logits[i * classes + j] > logits[i * classes + best] { best = j }
+                _ = confusion.add(truth: y, predicted: best)
             }
             graph.reset()
         }
-        let seen = total.reduce(0, +)
-        let accuracy = seen > 0 ? Double(right.reduce(0, +)) / Double(seen) : 0
-        let perClass = zip(right, total).filter { $0.1 > 0 }.map { Double($0.0) / Double($0.1) }
-        return (accuracy, perClass.isEmpty ? 0 : perClass.reduce(0, +) / Double(perClass.count))
+        return ClassificationMetrics(confusion: confusion)
     }
 }

@@ -1,0 +1,69 @@
+import XCTest
+import Foundation
+@testable import Checkpoint
+@testable import DataPipeline
+@testable import QCS
+@testable import Trainer
+
+/// `qcs train` through the library: a small synthetic set on disk, two short epochs, and what
+/// the run leaves for its operator.
+final class TrainingRunTests: XCTestCase {
+    var root = ""
+
+    override func setUpWithError() throws {
+        root = (NSTemporaryDirectory() as NSString).appendingPathComponent("qcs-train-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        let set = try SyntheticDataset(options: .init(seed: 2, trainCount: 28, testCount: 14, imageSize: 32))
+        try set.write(to: URL(fileURLWithPath: root + "/data"))
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: root) }
+
+    func config(_ extra: String = "") throws -> TrainingConfig {
+        try TrainingConfig.parse(yaml: """
+            model: {preset: tiny}
+            data: {kind: rafdb, root: \(root)/data}
+            optim: {lr: 1.0e-3\(extra)}
+            train: {epochs: 2, batch_size: 4, max_steps_per_epoch: 3, threads: 1, loader_threads: 1}
+            """, source: "test")
+    }
+
+    func testRun_writesStatusMetricsAndLoadableWeights() throws {
+        var lines: [String] = []
+        let outcome = try TrainingRun(config: config(), options: .init(runDirectory: root + "/run")) { lines.append($0) }.run()
+        XCTAssertEqual(outcome, .finished)
+        let status = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: root + "/run/status.json"))) as? [String: Any]
+        XCTAssertEqual(status?["state"] as? String, "finished")
+        XCTAssertEqual(status?["step"] as? Int, 6)
+        let records = try String(contentsOfFile: root + "/run/metrics.jsonl", encoding: .utf8).split(separator: "\n")
+            .compactMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        XCTAssertEqual(records.filter { $0["kind"] as? String == "step" }.count, 6)
+        let epochs = records.filter { $0["kind"] as? String == "epoch" }
+        XCTAssertEqual(epochs.count, 2)
+        XCTAssertNotNil(epochs.last?["test_accuracy"] as? Double)
+        XCTAssertTrue(records.allSatisfy { ($0["loss"] as? Double)?.isFinite ?? true })
+        for file in ["latest", "epoch-001", "epoch-002"] {
+            let (_, store) = QCSModel.build(.tiny, seed: 9)
+            let report = try OfficialWeights.load(root + "/run/weights/\(file).safetensors", into: store)
+            XCTAssertTrue(report.isComplete, file)
+        }
+        XCTAssertTrue(lines.contains { $0.hasPrefix("finished: 6 steps") }, "\(lines)")
+    }
+
+    /// Gradient accumulation groups batches: 3 batches per epoch with 2 per step → 2 steps.
+    func testGradientAccumulation_takesOneStepPerGroupOfBatches() throws {
+        let outcome = try TrainingRun(config: config(", grad_accumulation: 2, clip_grad_norm: 1.0"),
+                                      options: .init(runDirectory: root + "/acc")) { _ in }.run()
+        XCTAssertEqual(outcome, .finished)
+        let status = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: root + "/acc/status.json"))) as? [String: Any]
+        XCTAssertEqual(status?["step"] as? Int, 4)
+    }
+
+    func testMissingData_isAnErrorNamingTheProblem() throws {
+        var c = try config()
+        c.data.root = root + "/nowhere"
+        XCTAssertThrowsError(try TrainingRun(config: c, options: .init(runDirectory: root + "/bad")) { _ in }.run()) {
+            XCTAssertTrue("\($0)".contains("nowhere"), "\($0)")
+        }
+    }
+}
