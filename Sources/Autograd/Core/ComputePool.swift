@@ -1,8 +1,8 @@
 import Foundation
 import CBLAS
 
-/// The threads of one rank: OpenBLAS's and the pool that runs elementwise and reduction
-/// kernels. Both follow one setting so that ranks sharing a node never oversubscribe it.
+/// The threads of one rank: they run the blocks of every large GEMM (`GEMMThreading`) and the
+/// elementwise and reduction kernels, from one setting, so ranks sharing a node never oversubscribe it.
 public final class ComputePool: @unchecked Sendable {
     public let threads: Int
 
@@ -11,7 +11,7 @@ public final class ComputePool: @unchecked Sendable {
     public init(threads: Int? = nil) {
         let n = threads ?? ComputePool.defaultThreadCount()
         self.threads = max(1, n)
-        openblas_set_num_threads(Int32(self.threads))
+        GEMMThreading.configure(threads: self.threads)
     }
 
     public static func defaultThreadCount() -> Int {

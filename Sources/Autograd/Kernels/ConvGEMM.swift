@@ -152,7 +152,7 @@ enum ConvGEMM {
     private static func gemm(_ opA: Op, _ opB: Op, _ m: Int, _ n: Int, _ k: Int,
                              _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
                              _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
-        cblas_sgemm(CblasRowMajor, opA == .none ? CblasNoTrans : CblasTrans, opB == .none ? CblasNoTrans : CblasTrans,
-                    blasint(m), blasint(n), blasint(k), 1, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
+        splitSgemm(transposeA: opA != .none, transposeB: opB != .none, m: m, n: n, k: k, alpha: 1,
+                   a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
     }
 }

@@ -1,4 +1,5 @@
 import CBLAS
+import Foundation
 
 /// Row-major single-precision GEMM: C[M, N] = alpha · op(A) · op(B) + beta · C.
 /// op(A) is [M, K] (A stored [K, M] when transposed), op(B) is [K, N] (B stored [N, K] when
@@ -12,11 +13,63 @@ public func sgemm(transposeA: Bool = false, transposeB: Bool = false, m: Int, n:
         if beta == 0 { c.update(repeating: 0, count: m * n) } else if beta != 1 { for i in 0..<(m * n) { c[i] *= beta } }
         return
     }
-    cblas_sgemm(CblasRowMajor,
-                transposeA ? CblasTrans : CblasNoTrans,
-                transposeB ? CblasTrans : CblasNoTrans,
-                Int32(m), Int32(n), Int32(k), alpha,
-                a, Int32(transposeA ? m : k),
-                b, Int32(transposeB ? k : n),
-                beta, c, Int32(n))
+    splitSgemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+               a: a, lda: transposeA ? m : k, b: b, ldb: transposeB ? k : n, beta: beta, c: c, ldc: n)
+}
+
+/// How GEMMs use the rank's threads. By default OpenBLAS runs single-threaded and qcs cuts each
+/// large product into `threads` blocks computed concurrently: OpenBLAS's own workers spin
+/// (sched_yield) between calls and then fight the compute pool's threads for the same cores,
+/// which cost ~10 % of a training step in `perf`, and Winograd's 16 independent products per
+/// tile parallelise better side by side than one after another. `QCS_OPENBLAS_THREADS=1` in the
+/// environment restores OpenBLAS's own threading. Set by `ComputePool.init` (like OpenBLAS's
+/// own thread count, which it mirrors, this is process-wide).
+public enum GEMMThreading {
+    nonisolated(unsafe) static var blocks = 1
+    static let openBLASThreads = getenv("QCS_OPENBLAS_THREADS") != nil
+
+    static func configure(threads: Int) {
+        if openBLASThreads {
+            blocks = 1
+            openblas_set_num_threads(Int32(threads))
+        } else {
+            blocks = threads
+            openblas_set_num_threads(1)
+        }
+    }
+}
+
+var splitGEMMThreads: Int { GEMMThreading.blocks }
+
+/// C = alpha·op(A)·op(B) + beta·C with explicit leading dimensions, cut into `GEMMThreading.blocks`
+/// column blocks (or row blocks when C is tall) computed concurrently; small products run whole.
+public func splitSgemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+                       a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                       beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+    let parts = splitGEMMThreads
+    let ta = transposeA ? CblasTrans : CblasNoTrans, tb = transposeB ? CblasTrans : CblasNoTrans
+    if parts <= 1 || Double(m) * Double(n) * Double(k) < 4e6 {
+        cblas_sgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb),
+                    beta, c, Int32(ldc))
+        return
+    }
+    if n >= m {
+        let per = ((n + parts - 1) / parts + 15) / 16 * 16
+        DispatchQueue.concurrentPerform(iterations: parts) { p in
+            let start = p * per, end = min(n, start + per)
+            guard start < end else { return }
+            let bp = transposeB ? b + start * ldb : b + start
+            cblas_sgemm(CblasRowMajor, ta, tb, Int32(m), Int32(end - start), Int32(k), alpha, a, Int32(lda),
+                        bp, Int32(ldb), beta, c + start, Int32(ldc))
+        }
+    } else {
+        let per = ((m + parts - 1) / parts + 15) / 16 * 16
+        DispatchQueue.concurrentPerform(iterations: parts) { p in
+            let start = p * per, end = min(m, start + per)
+            guard start < end else { return }
+            let ap = transposeA ? a + start : a + start * lda
+            cblas_sgemm(CblasRowMajor, ta, tb, Int32(end - start), Int32(n), Int32(k), alpha, ap, Int32(lda),
+                        b, Int32(ldb), beta, c + start * ldc, Int32(ldc))
+        }
+    }
 }

@@ -26,8 +26,8 @@ enum LinearKernel {
             if b == nil { y.update(repeating: 0, count: m * o) }
             return
         }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(o), Int32(i),
-                    1, x, Int32(i), w, Int32(i), beta, y, Int32(o))
+        splitSgemm(transposeA: false, transposeB: true, m: m, n: o, k: i, alpha: 1,
+                   a: x, lda: i, b: w, ldb: i, beta: beta, c: y, ldc: o)
     }
 
     /// Adds the gradients of `forward`: dx += dy·w, dw += dyᵀ·x, db += column sums of dy.
@@ -38,12 +38,12 @@ enum LinearKernel {
                          rows m: Int, inFeatures i: Int, outFeatures o: Int, compute: ComputePool) {
         guard m > 0, o > 0 else { return }
         if let dx, i > 0 {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(i), Int32(o),
-                        1, dy, Int32(o), w, Int32(i), 1, dx, Int32(i))
+            splitSgemm(transposeA: false, transposeB: false, m: m, n: i, k: o, alpha: 1,
+                       a: dy, lda: o, b: w, ldb: i, beta: 1, c: dx, ldc: i)
         }
         if let dw, i > 0 {
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(o), Int32(i), Int32(m),
-                        1, dy, Int32(o), x, Int32(i), 1, dw, Int32(i))
+            splitSgemm(transposeA: true, transposeB: false, m: o, n: i, k: m, alpha: 1,
+                       a: dy, lda: o, b: x, ldb: i, beta: 1, c: dw, ldc: i)
         }
         if let db {
             // Split over columns so each thread owns its slice of db; rows are read in order,

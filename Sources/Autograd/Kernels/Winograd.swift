@@ -96,7 +96,7 @@ enum Winograd {
             let (us, ms) = (planeStride(C * q), planeStride(O * q))
             let m = u + 16 * us
             transformInputs(plan, x + n0 * C * geo.inPlane, images: t, into: u, compute: compute)
-            for xi in 0..<16 {
+            eachTransformElement(compute) { xi in
                 gemm(false, false, O, q, C, v + xi * vs, C, u + xi * us, q, 0, m + xi * ms, q)
             }
             transformOutputs(plan, m, images: t, bias: bias, into: out + n0 * O * geo.outPlane, compute: compute)
@@ -126,19 +126,29 @@ enum Winograd {
             transformOutputGradients(plan, dOut + n0 * O * P, images: t, into: dm, compute: compute)
             if dWeight != nil {
                 transformInputs(plan, x + n0 * C * geo.inPlane, images: t, into: u, compute: compute)
-                for xi in 0..<16 {
+                eachTransformElement(compute) { xi in
                     gemm(false, true, O, C, q, dm + xi * ms, q, u + xi * us, q, 1, dv + xi * vs, C)
                 }
             }
             if let dx {
                 // U is spent: its buffer receives dU_ξ = V_ξᵀ·dM_ξ.
-                for xi in 0..<16 {
+                eachTransformElement(compute) { xi in
                     gemm(true, false, C, q, O, v + xi * vs, C, dm + xi * ms, q, 0, u + xi * us, q)
                 }
                 transformInputGradients(plan, u, images: t, into: dx + n0 * C * geo.inPlane, compute: compute)
             }
         }
         if let dWeight { transformFilterGradients(geo, dv, into: dWeight, compute: compute) }
+    }
+
+    /// The 16 independent products of a tile, one per transform element: spread over the pool's
+    /// threads when each GEMM runs on one thread (`splitGEMMThreads`), else in turn.
+    private static func eachTransformElement(_ compute: ComputePool, _ body: (Int) -> Void) {
+        if splitGEMMThreads > 1 {
+            compute.parallelFor(16, grain: 1) { r in for xi in r { body(xi) } }
+        } else {
+            for xi in 0..<16 { body(xi) }
+        }
     }
 
     /// Row-major C[M, N] = op(A)·op(B) + beta·C.
