@@ -67,3 +67,31 @@ final class TrainingRunTests: XCTestCase {
         }
     }
 }
+
+final class TrainingRunSignalTests: XCTestCase {
+    /// SIGTERM during a run: the loop finishes its step, exports weights and reports the stop.
+    func testSIGTERM_exportsWeightsAndStops() throws {
+        let root = (NSTemporaryDirectory() as NSString).appendingPathComponent("qcs-signal-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let set = try SyntheticDataset(options: .init(seed: 2, trainCount: 28, testCount: 7, imageSize: 32))
+        try set.write(to: URL(fileURLWithPath: root + "/data"))
+        let config = try TrainingConfig.parse(yaml: """
+            model: {preset: tiny}
+            data: {kind: rafdb, root: \(root)/data}
+            train: {epochs: 50, batch_size: 4, threads: 1, loader_threads: 1}
+            """, source: "test")
+        var options = TrainingRun.Options(runDirectory: root + "/run")
+        options.logEvery = 1
+        var raised = false
+        let outcome = try TrainingRun(config: config, options: options) { line in
+            if line.hasPrefix("epoch 1/50 step 1/") && !raised {
+                raised = true
+                raise(SIGTERM)
+            }
+        }.run()
+        XCTAssertEqual(outcome, .stopped(signal: SIGTERM))
+        let status = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: root + "/run/status.json"))) as? [String: Any]
+        XCTAssertEqual(status?["state"] as? String, "stopped")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: root + "/run/weights/latest.safetensors"))
+    }
+}
