@@ -9,19 +9,20 @@ extension QCSCommand {
         static let configuration = CommandConfiguration(
             abstract: "Measure qcs against this machine's limits and, optionally, against PyTorch.",
             discussion: """
-            Modes:
-              engine   sgemm GFLOP/s (the ceiling); forward+backward GFLOP/s of the IR-50 3x3 convs
-                       (64x56x56, 128x28x28, 256x14x14) and of one ViT block (148 tokens x 768,
-                       8 heads), each as a ratio to sgemm; with --torch, the same shapes in PyTorch.
-              model    one full training step (SAM around Adam) of the --preset model on a batch of
-                       quadruplets: seconds per step, quadruplets/s, GFLOP/s, peak memory; with
-                       --torch, the same step in PyTorch eager (our reference model).
-              data     images/s of decode + augment through the background loader (RAF-DB: 100x100
-                       JPEG files, FERPlus: 48x48 grey in memory; training recipes at 224) with
-                       --threads loader threads, against the 4 x batch images a training step of
-                       --step-seconds consumes.
-            The last line is machine-readable: `summary: key=value ...`.
-            scripts/bench runs each mode twice: with OPENBLAS_CORETYPE=Haswell and with it unset.
+            engine: sgemm GFLOP/s (the ceiling); forward+backward GFLOP/s of the IR-50 3x3 convs \
+            (64x56x56, 128x28x28, 256x14x14) and of one ViT block (148 tokens x 768, 8 heads), each as a \
+            ratio to sgemm; with --torch, the same shapes in PyTorch.
+
+            model: one full training step (SAM around Adam) of the --preset model on a batch of \
+            quadruplets: seconds per step, quadruplets/s, GFLOP/s, peak memory; with --torch, the same \
+            step in PyTorch eager (our reference model).
+
+            data: images/s of decode + augment through the background loader (RAF-DB: 100x100 JPEG \
+            files, FERPlus: 48x48 grey in memory; training recipes at 224) with --threads loader \
+            threads, against the 4 x batch images a training step of --step-seconds consumes.
+
+            The last line is machine-readable: `summary: key=value ...`. scripts/bench runs each mode \
+            twice: with OPENBLAS_CORETYPE=Haswell and with it unset.
             """)
 
         enum Mode: String, ExpressibleByArgument, CaseIterable { case engine, model, data }

@@ -6,9 +6,10 @@ struct QCSCommand: ParsableCommand {
         commandName: "qcs",
         abstract: "Distributed trainer for the QCS facial-expression model (Quadruplet Cross Similarity, AAAI 2025).",
         discussion: """
-        A first run with no download: `qcs synth --out data/synthetic` draws a data set of faces,
-        `qcs train --config Configs/synthetic.yaml --run-dir runs/demo` trains on it, then
-        `qcs eval` and `qcs predict` use the weights in runs/demo/weights/. scripts/demo does all of it.
+        A first run with no download: `qcs synth --out data/synthetic` draws a data set of faces, \
+        `qcs train --config Configs/synthetic.yaml --data-root data/synthetic --run-dir runs/demo` trains on it, \
+        then `qcs eval` and `qcs predict` use the weights in runs/demo/weights/. scripts/demo does all of it.
+
         Several ranks: mpirun -np N qcs ... (each rank holds the whole model).
         """,
         version: "0.1.0",

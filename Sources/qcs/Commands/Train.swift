@@ -8,11 +8,13 @@ extension QCSCommand {
         static let configuration = CommandConfiguration(
             abstract: "Train a QCS model from a config file.",
             discussion: """
-            Writes into --run-dir: status.json (current state), metrics.jsonl (one line per step and
-            per epoch), weights/epoch-NNN.safetensors and weights/latest.safetensors (official names,
+            Writes into --run-dir: status.json (current state), metrics.jsonl (one line per step and \
+            per epoch), weights/epoch-NNN.safetensors and weights/latest.safetensors (official names, \
             usable by `qcs predict` and `qcs eval`).
+
             Signals: SIGUSR1 exports weights and continues; SIGTERM or SIGINT export and exit 0.
-            Example: qcs train --config Configs/synthetic.yaml --run-dir runs/demo
+
+            Example: qcs train --config Configs/synthetic.yaml --data-root data/synthetic --run-dir runs/demo
             """)
 
         @Option(help: "The run's configuration file (see Configs/README.md).")
