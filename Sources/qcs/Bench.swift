@@ -48,6 +48,9 @@ extension QCSCommand {
         @Option(help: "For `data`: seconds of one training step to compare against (from `qcs bench model`; default: batch at \(Int(Bench.assumedQuadrupletsPerSecond)) quadruplet/s, a deliberately fast step).")
         var stepSeconds: Double?
 
+        @Flag(help: "For `model`: also print where the step's time goes, op by op (forward and backward seconds summed over the timed steps).")
+        var profile = false
+
         /// The step speed `data` assumes without --step-seconds. PyTorch runs a step without SAM
         /// at 0.72 quadruplets/s on the development machine (docs: PERFORMANCE_NOTES), so about
         /// 0.36 with SAM's two passes; assuming 1 quadruplet/s errs on the demanding side.
@@ -128,7 +131,9 @@ extension QCSCommand {
                          preset, Double(model.inferenceParameterCount) / 1e6, Double(layout.parameterCount) / 1e6))
             let bench = ModelBenchmark(config: config, batch: batch, timer: BenchmarkTimer(repeats: repeats),
                                        compute: compute)
-            let seconds = bench.secondsPerStep()
+            let profiler = profile ? OpProfiler() : nil
+            let seconds = bench.secondsPerStep(profiler: profiler)
+            if let profiler { print(profiler.formattedReport()) }
             let rate = Double(batch) / seconds
             let rss = peakResidentMiB()
             print(String(format: "qcs:     %8.2f s/step  %7.3f quadruplets/s  %6.1f GFLOP/s  peak RSS %6.0f MiB",

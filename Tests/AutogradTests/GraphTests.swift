@@ -64,4 +64,39 @@ final class GraphTests: XCTestCase {
         let std = (tv.map { $0 * $0 }.reduce(0, +) / Float(tv.count)).squareRoot()
         XCTAssertEqual(std, 0.02, accuracy: 0.003)
     }
+
+    /// An activation no backward reads (here the inner sum, whose consumer is another sum)
+    /// goes back to the pool during the forward pass; gradients are unaffected.
+    func testForward_releasesActivationsNoBackwardReads() {
+        let g = Graph()
+        let x = g.input(randomTensor([1000], seed: 3), requiresGrad: true)
+        let out = (x + x) + x
+        XCTAssertEqual(g.pool.bytesInUse, 1000 * MemoryLayout<Float>.stride, "only the output stays in use")
+        XCTAssertEqual(g.pool.peakBytesInUse, 2000 * MemoryLayout<Float>.stride)
+        g.backward(out.sum())
+        XCTAssertEqual(g.grad(of: x)?.array, Array(repeating: 3, count: 1000))
+    }
+
+    /// Ops whose backward reads their own output (softmax, a quotient, a pointwise function)
+    /// keep it alive themselves once the caller drops it.
+    func testBackward_readsOwnOutputAfterCallerDroppedIt() {
+        let g = Graph()
+        let x = g.input(Tensor(shape: [2, 3], values: [1, 2, 3, -1, 0, 1]), requiresGrad: true)
+        let w = Tensor(shape: [2, 3], values: [0.5, -1, 2, 1, 1, -3])
+        // Only the scalar loss survives this scope; softmax, the quotient and the sigmoid are dropped.
+        let loss: Variable = {
+            let s = x.softmax(axis: 1)
+            let q = g.input(w) / (x.sigmoid() + g.input(Tensor(shape: [1], values: [1])))
+            return (s * g.input(w) + q).sum()
+        }()
+        // Anything the pool hands out now would overwrite a buffer backward still needs.
+        for _ in 0..<8 { g.allocate([6]).data.update(repeating: 1e6, count: 6) }
+        g.backward(loss)
+        let fresh = Graph()
+        let x2 = fresh.input(x.value, requiresGrad: true)
+        let s2 = x2.softmax(axis: 1)
+        let q2 = fresh.input(w) / (x2.sigmoid() + fresh.input(Tensor(shape: [1], values: [1])))
+        fresh.backward((s2 * fresh.input(w) + q2).sum())
+        XCTAssertEqual(g.grad(of: x)!.array, fresh.grad(of: x2)!.array)
+    }
 }

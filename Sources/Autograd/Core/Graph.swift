@@ -11,14 +11,24 @@ public final class Graph {
     public let parameters: ParameterStore?
     /// Training mode: batch-norm uses batch statistics and updates running ones, dropout drops.
     public var isTraining: Bool
+    /// Times every op when set (see `OpProfiler`).
+    public var profiler: OpProfiler? {
+        didSet { profiler?.mark() }
+    }
 
+    /// A node keeps only its value's shape: the value itself lives as long as a `Variable` or a
+    /// backward closure that needs it holds it, so an activation no backward reads (a residual
+    /// sum's operands, a projection feeding an addition) returns to the pool as soon as the
+    /// forward pass moves on, as in PyTorch. Backward closures must therefore capture every
+    /// tensor they read (the tensor, not a pointer into it), their own output included.
     struct Node {
-        var value: Tensor
+        var shape: [Int]
         var requiresGrad: Bool
         /// Where this node's gradient accumulates when it is fixed in advance (a parameter's
         /// slice of the flat gradient buffer); otherwise allocated on first use.
         var gradient: Tensor?
         var backward: ((Graph, Tensor) -> Void)?
+        var op: StaticString = "leaf"
     }
 
     private(set) var nodes: [Node] = []
@@ -57,6 +67,7 @@ public final class Graph {
     /// Drops every node (activations and gradients return to the pool).
     public func reset() {
         nodes.removeAll(keepingCapacity: true)
+        profiler?.mark()
     }
 
     public var nodeCount: Int { nodes.count }
@@ -65,7 +76,7 @@ public final class Graph {
 
     /// A leaf holding data. With `requiresGrad` its gradient is kept and readable after backward.
     public func input(_ value: Tensor, requiresGrad: Bool = false) -> Variable {
-        nodes.append(Node(value: value, requiresGrad: requiresGrad, gradient: nil, backward: nil))
+        nodes.append(Node(shape: value.shape, requiresGrad: requiresGrad, gradient: nil, backward: nil))
         return Variable(graph: self, id: nodes.count - 1, value: value)
     }
 
@@ -77,8 +88,9 @@ public final class Graph {
             preconditionFailure("Graph.param(\(p.name)) on a graph without a ParameterStore")
         }
         let grad: Tensor? = store.requiresGrad ? store.gradient(p) : nil
-        nodes.append(Node(value: store.value(p), requiresGrad: grad != nil, gradient: grad, backward: nil))
-        return Variable(graph: self, id: nodes.count - 1, value: nodes[nodes.count - 1].value)
+        let value = store.value(p)
+        nodes.append(Node(shape: value.shape, requiresGrad: grad != nil, gradient: grad, backward: nil))
+        return Variable(graph: self, id: nodes.count - 1, value: value)
     }
 
     // MARK: - Recording
@@ -86,10 +98,11 @@ public final class Graph {
     /// Appends the result of an op. `backward` receives the graph and the gradient of this
     /// output, and adds into the gradients of whichever inputs need one (`gradient(for:)`).
     /// It is dropped when no input requires a gradient.
-    public func record(_ value: Tensor, inputs: [Variable],
+    public func record(_ value: Tensor, inputs: [Variable], op: StaticString = #function,
                        backward: @escaping (Graph, Tensor) -> Void) -> Variable {
         let needs = inputs.contains { nodes[$0.id].requiresGrad }
-        nodes.append(Node(value: value, requiresGrad: needs, gradient: nil, backward: needs ? backward : nil))
+        nodes.append(Node(shape: value.shape, requiresGrad: needs, gradient: nil, backward: needs ? backward : nil, op: op))
+        profiler?.forwardEnded(op)
         return Variable(graph: self, id: nodes.count - 1, value: value)
     }
 
@@ -98,11 +111,15 @@ public final class Graph {
 
     /// The gradient accumulator of `v`, zero-filled on first use; nil if `v` needs none.
     /// Backward closures add into it.
-    public func gradient(for v: Variable) -> Tensor? {
-        guard nodes[v.id].requiresGrad else { return nil }
-        if let g = nodes[v.id].gradient { return g }
-        let g = zeros(nodes[v.id].value.shape)
-        nodes[v.id].gradient = g
+    public func gradient(for v: Variable) -> Tensor? { gradient(for: v.handle) }
+
+    /// The same by tape position: a backward closure that needs an input's gradient but not its
+    /// data captures the handle, so the data can return to the pool.
+    public func gradient(for node: NodeHandle) -> Tensor? {
+        guard nodes[node.id].requiresGrad else { return nil }
+        if let g = nodes[node.id].gradient { return g }
+        let g = zeros(nodes[node.id].shape)
+        nodes[node.id].gradient = g
         return g
     }
 
@@ -125,7 +142,13 @@ public final class Graph {
         var i = output.id
         while i >= 0 {
             if let back = nodes[i].backward, let g = nodes[i].gradient {
-                back(self, g)
+                if let profiler {
+                    let start = OpProfiler.now()
+                    back(self, g)
+                    profiler.addBackward(nodes[i].op, seconds: Double(OpProfiler.now() &- start) / 1e9)
+                } else {
+                    back(self, g)
+                }
                 // Intermediate gradients are dead once propagated; parameter slices are not ours.
                 nodes[i].gradient = nil
                 nodes[i].backward = nil
@@ -133,6 +156,11 @@ public final class Graph {
             i -= 1
         }
     }
+}
+
+/// A variable's place on the tape, without its value (see `Graph.gradient(for:)`).
+public struct NodeHandle {
+    public let id: Int
 }
 
 /// A node of a graph: its forward value and its place on the tape. Ops are methods on
@@ -145,4 +173,5 @@ public struct Variable {
     public var shape: [Int] { value.shape }
     public var count: Int { value.count }
     public var data: UnsafeMutablePointer<Float> { value.data }
+    public var handle: NodeHandle { NodeHandle(id: id) }
 }

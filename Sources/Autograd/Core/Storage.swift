@@ -41,6 +41,9 @@ public final class BufferPool: @unchecked Sendable {
     private let lock = NSLock()
     /// Bytes currently parked in the free lists plus bytes handed out.
     public private(set) var bytesReserved = 0
+    /// Bytes handed out and not yet given back, and the most there have been at once.
+    public private(set) var bytesInUse = 0
+    public private(set) var peakBytesInUse = 0
 
     public init() {}
 
@@ -60,6 +63,8 @@ public final class BufferPool: @unchecked Sendable {
 
     func take(_ count: Int) -> UnsafeMutablePointer<Float> {
         lock.lock()
+        bytesInUse += count * MemoryLayout<Float>.stride
+        peakBytesInUse = max(peakBytesInUse, bytesInUse)
         if var list = free[count], let p = list.popLast() {
             free[count] = list
             lock.unlock()
@@ -71,7 +76,13 @@ public final class BufferPool: @unchecked Sendable {
     }
 
     func give(_ pointer: UnsafeMutablePointer<Float>, _ count: Int) {
+        #if DEBUG
+        // A kernel that still reads a released buffer (a pointer kept without its tensor) then
+        // reads NaN, which the tests' comparisons catch, instead of stale but plausible values.
+        pointer.update(repeating: .nan, count: count)
+        #endif
         lock.lock()
+        bytesInUse -= count * MemoryLayout<Float>.stride
         free[count, default: []].append(pointer)
         lock.unlock()
     }

@@ -40,7 +40,7 @@ extension Variable {
         g.compute.parallelFor(count) { r in for i in r { y[i] = forward(x[i]) } }
         return g.record(out, inputs: [self]) { g, dy in
             guard let dx = g.gradient(for: self) else { return }
-            let gx = dx.data, gy = dy.data
+            let gx = dx.data, gy = dy.data, y = out.data  // through `out`: keeps the output alive
             g.compute.parallelFor(dx.count) { r in
                 for i in r { gx[i] += gy[i] * derivative(x[i], y[i]) }
             }

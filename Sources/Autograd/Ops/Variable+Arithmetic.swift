@@ -24,6 +24,12 @@ extension Variable {
             case .divide: for i in r { z[i] = x[mapA(i)] / y[mapB(i)] }
             }
         }
+        // Sums and differences read neither operand in backward: capture handles, so operands
+        // nobody else needs (a residual branch's last activation) return to the pool now.
+        let (ha, hb) = (a.handle, b.handle)
+        let readsOperands = op == .multiply || op == .divide
+        let keptA = readsOperands ? a.value : nil, keptB = readsOperands ? b.value : nil
+        let keptQuotient = op == .divide ? out : nil
         return g.record(out, inputs: [a, b]) { g, dy in
             let gy = dy.data
             // ∂z/∂a and ∂z/∂b for each op, evaluated at output index i.
@@ -36,19 +42,23 @@ extension Variable {
                     for i in 0..<dy.count { gx[map(i)] += gy[i] * factor(i) }
                 }
             }
-            if let da = g.gradient(for: a) {
+            // Read through the kept tensors, which keeps them alive until now.
+            let x = keptA?.data, y = keptB?.data
+            if let da = g.gradient(for: ha) {
                 switch op {
                 case .add, .subtract: accumulate(into: da, map: mapA) { _ in 1 }
-                case .multiply: accumulate(into: da, map: mapA) { i in y[mapB(i)] }
-                case .divide: accumulate(into: da, map: mapA) { i in 1 / y[mapB(i)] }
+                case .multiply: accumulate(into: da, map: mapA) { i in y![mapB(i)] }
+                case .divide: accumulate(into: da, map: mapA) { i in 1 / y![mapB(i)] }
                 }
             }
-            if let db = g.gradient(for: b) {
+            if let db = g.gradient(for: hb) {
                 switch op {
                 case .add: accumulate(into: db, map: mapB) { _ in 1 }
                 case .subtract: accumulate(into: db, map: mapB) { _ in -1 }
-                case .multiply: accumulate(into: db, map: mapB) { i in x[mapA(i)] }
-                case .divide: accumulate(into: db, map: mapB) { i in -z[i] / y[mapB(i)] }
+                case .multiply: accumulate(into: db, map: mapB) { i in x![mapA(i)] }
+                case .divide:
+                    let z = keptQuotient!.data
+                    accumulate(into: db, map: mapB) { i in -z[i] / y![mapB(i)] }
                 }
             }
         }

@@ -44,7 +44,7 @@ extension Variable {
             // With W = dY / D (0 where D = 0):
             // dA = diag(Σ_j W) A − W B,  dB = diag(Σ_i W) B − Wᵀ A.
             g.withScratch(batch * n * m) { pw in
-            let gy = dy.data
+            let gy = dy.data, po = out.data  // through `out`: keeps the distances alive
             g.compute.parallelFor(batch * n * m) { r in
                 for k in r { pw[k] = po[k] > 0 ? gy[k] / po[k] : 0 }
             }
@@ -103,7 +103,7 @@ extension Variable {
         let input = self
         return g.record(out, inputs: [self]) { g, dy in
             guard let dx = g.gradient(for: input) else { return }
-            let gx = dx.data, gy = dy.data, pn = norms.data
+            let gx = dx.data, gy = dy.data, pn = norms.data, y = out.data  // keeps the output alive
             g.compute.parallelFor(rows, grain: 16) { r in
                 for i in r {
                     let norm = pn[i]

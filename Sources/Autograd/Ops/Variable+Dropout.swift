@@ -29,8 +29,8 @@ extension Variable {
         }
         if i < n { m[i] = rng.next() >> 40 < threshold ? scale : 0 }
         g.compute.parallelFor(n) { r in for i in r { y[i] = x[i] * m[i] } }
-        let input = self
-        return g.record(out, inputs: [input]) { g, dy in
+        let input = handle  // the mask is all backward reads
+        return g.record(out, inputs: [self]) { g, dy in
             guard let dx = g.gradient(for: input) else { return }
             // Read the mask through the tensor so the closure keeps its storage alive.
             let gx = dx.data, gy = dy.data, m = mask.data

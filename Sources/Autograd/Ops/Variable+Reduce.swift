@@ -32,7 +32,7 @@ extension Variable {
             for i in 0..<count { y[map(i)] += x[i] }
             if scale != 1 { for i in 0..<out.count { y[i] *= scale } }
         }
-        let input = self
+        let input = handle  // the gradient only: the data may go
         return g.record(out, inputs: [self]) { g, dy in
             guard let dx = g.gradient(for: input) else { return }
             let gx = dx.data, gy = dy.data

@@ -24,8 +24,9 @@ extension Variable {
         let out = g.allocate([shape[0], shape[1], Ho, Wo])
         StridedGather.gather(data, planes: planes, height: H, width: W, stride: s,
                              outHeight: Ho, outWidth: Wo, into: out.data, compute: g.compute)
+        let input = handle  // the gradient only: the data may go
         return g.record(out, inputs: [self]) { g, dy in
-            guard let dx = g.gradient(for: self) else { return }
+            guard let dx = g.gradient(for: input) else { return }
             StridedGather.scatterAdding(dy.data, planes: planes, height: H, width: W, stride: s,
                                         outHeight: Ho, outWidth: Wo, into: dx.data, compute: g.compute)
         }

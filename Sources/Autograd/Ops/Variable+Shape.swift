@@ -9,7 +9,7 @@ extension Variable {
             resolved[unknown] = known == 0 ? 0 : count / known
         }
         precondition(resolved.reduce(1, *) == count, "cannot reshape \(shape) to \(newShape)")
-        let input = self
+        let input = handle  // the gradient only: the data may go
         return graph.record(value.reshaped(resolved), inputs: [self]) { g, dy in
             guard let dx = g.gradient(for: input) else { return }
             let gx = dx.data, gy = dy.data
@@ -25,7 +25,7 @@ extension Variable {
         let out = g.allocate(outShape)
         let plan = PermutePlan(shape: shape, order: order)
         plan.run(from: data, to: out.data, accumulate: false, compute: g.compute)
-        let input = self
+        let input = handle  // the gradient only: the data may go
         return g.record(out, inputs: [self]) { g, dy in
             guard let dx = g.gradient(for: input) else { return }
             plan.inverse.run(from: dy.data, to: dx.data, accumulate: true, compute: g.compute)
@@ -53,7 +53,7 @@ extension Variable {
         g.compute.parallelFor(outer, grain: 1) { r in
             for o in r { (y + o * block).update(from: x + (o * size + range.lowerBound) * inner, count: block) }
         }
-        let input = self
+        let input = handle  // the gradient only: the data may go
         return g.record(out, inputs: [self]) { g, dy in
             guard let dx = g.gradient(for: input) else { return }
             let gx = dx.data, gy = dy.data
@@ -102,10 +102,11 @@ extension Variable {
                 for o in r { (y + (o * total + s) * inner).update(from: x + o * block, count: block) }
             }
         }
+        let pieces = parts.map { ($0.handle, $0.shape[ax]) }  // not the parts' data: it may go
         return g.record(out, inputs: parts) { g, dy in
-            for (p, s) in zip(parts, starts) {
+            for ((p, size), s) in zip(pieces, starts) {
                 guard let dx = g.gradient(for: p) else { continue }
-                let block = p.shape[ax] * inner, gx = dx.data, gy = dy.data
+                let block = size * inner, gx = dx.data, gy = dy.data
                 g.compute.parallelFor(outer, grain: 1) { r in
                     for o in r {
                         let src = gy + (o * total + s) * inner, dst = gx + o * block

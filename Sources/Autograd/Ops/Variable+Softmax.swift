@@ -39,7 +39,7 @@ extension Variable {
         let input = self
         return g.record(out, inputs: [self]) { g, dy in
             guard let dx = g.gradient(for: input) else { return }
-            let gx = dx.data, gy = dy.data
+            let gx = dx.data, gy = dy.data, y = out.data  // through `out`: keeps the output alive
             g.compute.parallelFor(outer * inner, grain: 16) { r in
                 for line in r {
                     let base = (line / inner) * length * inner + line % inner

@@ -17,7 +17,8 @@ struct ModelBenchmark {
         Double(batch) * ModelCost(config: config).trainingForwardMultiplyAdds * 2 * 3 * 2
     }
 
-    func secondsPerStep() -> Double {
+    /// With a profiler, times each op of the timed steps (the warm-up step is not counted).
+    func secondsPerStep(profiler: OpProfiler? = nil) -> Double {
         let (model, store) = QCSModel.build(config, seed: 0)
         let step = SAMTrainingStep(model: model, store: store, optimizer: Adam(count: store.values.count),
                                    compute: compute)
@@ -29,6 +30,19 @@ struct ModelBenchmark {
             labels: (0..<batch).map { $0 % config.numClasses },
             negativeLabels: (0..<batch).map { ($0 + 1) % config.numClasses })
         var stepRNG = SeededRNG(seed: 2)
-        return timer.median { step.step(quadruplets, learningRate: 1e-6, rng: &stepRNG) }
+        var warmedUp = false
+        return timer.median {
+            if warmedUp, let profiler, step.graph.profiler == nil { step.graph.profiler = profiler }
+            let faults = minorPageFaults()
+            step.step(quadruplets, learningRate: 1e-6, rng: &stepRNG)
+            print("step: \(minorPageFaults() - faults) page faults, pool \(step.graph.pool.bytesReserved >> 20) MiB reserved, peak in use \(step.graph.pool.peakBytesInUse >> 20) MiB")
+            warmedUp = true
+        }
     }
+}
+
+func minorPageFaults() -> Int {
+    var usage = rusage()
+    getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
+    return usage.ru_minflt
 }

@@ -1,0 +1,303 @@
+// The tile transforms of Winograd F(4x4, 3x3) and their transposes (see `Winograd` for the
+// algorithm and the buffer layout; ξ = 6·row + column over the 36 transform elements). The
+// matrices are Lavin & Gray's, from the interpolation points 0, ±1, ±2 and ∞:
+//
+//   Bᵀ = [4  0 −5  0  1  0]    G = [ 1/4     0     0 ]    Aᵀ = [1  1  1  1  1  0]
+//        [0 −4 −4  1  1  0]        [−1/6  −1/6  −1/6 ]         [0  1 −1  2 −2  0]
+//        [0  4 −4 −1  1  0]        [−1/6   1/6  −1/6 ]         [0  1  1  4  4  0]
+//        [0 −2 −1  2  1  0]        [1/24  1/12   1/6 ]         [0  1 −1  8 −8  1]
+//        [0  2 −1 −2  1  0]        [1/24 −1/12   1/6 ]
+//        [0  4  0 −5  0  1]        [ 0      0     1  ]
+//
+// Each transform of a tile is one 1-D map applied to the columns and then to the rows; the maps
+// and their transposes are the `F4` functions below. Index arithmetic in the per-tile loops is
+// unchecked (&+, &*): the bounds are fixed by the plan.
+
+typealias Six = (Float, Float, Float, Float, Float, Float)
+typealias Four = (Float, Float, Float, Float)
+
+enum F4 {
+    /// Bᵀ·v.
+    @inline(__always) static func bt(_ v: Six) -> Six {
+        (4 * v.0 - 5 * v.2 + v.4,
+         -4 * (v.1 + v.2) + v.3 + v.4,
+         4 * (v.1 - v.2) - v.3 + v.4,
+         2 * (v.3 - v.1) - v.2 + v.4,
+         2 * (v.1 - v.3) - v.2 + v.4,
+         4 * v.1 - 5 * v.3 + v.5)
+    }
+
+    /// B·v (the transpose of `bt`).
+    @inline(__always) static func b(_ v: Six) -> Six {
+        (4 * v.0,
+         4 * (v.2 - v.1 + v.5) + 2 * (v.4 - v.3),
+         -5 * v.0 - 4 * (v.1 + v.2) - v.3 - v.4,
+         v.1 - v.2 + 2 * (v.3 - v.4) - 5 * v.5,
+         v.0 + v.1 + v.2 + v.3 + v.4,
+         v.5)
+    }
+
+    /// G·g for a 3-vector g.
+    @inline(__always) static func g(_ a: Float, _ b: Float, _ c: Float) -> Six {
+        let sixth: Float = 1.0 / 6, twelfth: Float = 1.0 / 12, twentyFourth: Float = 1.0 / 24
+        return (0.25 * a,
+                -sixth * (a + b + c),
+                -sixth * (a - b + c),
+                twentyFourth * a + twelfth * b + sixth * c,
+                twentyFourth * a - twelfth * b + sixth * c,
+                c)
+    }
+
+    /// Gᵀ·v (the transpose of `g`).
+    @inline(__always) static func gt(_ v: Six) -> (Float, Float, Float) {
+        let sixth: Float = 1.0 / 6, twelfth: Float = 1.0 / 12, twentyFourth: Float = 1.0 / 24
+        return (0.25 * v.0 - sixth * (v.1 + v.2) + twentyFourth * (v.3 + v.4),
+                sixth * (v.2 - v.1) + twelfth * (v.3 - v.4),
+                sixth * (v.3 + v.4 - v.1 - v.2) + v.5)
+    }
+
+    /// Aᵀ·v.
+    @inline(__always) static func at(_ v: Six) -> Four {
+        (v.0 + v.1 + v.2 + v.3 + v.4,
+         v.1 - v.2 + 2 * (v.3 - v.4),
+         v.1 + v.2 + 4 * (v.3 + v.4),
+         v.1 - v.2 + 8 * (v.3 - v.4) + v.5)
+    }
+
+    /// A·u for a 4-vector u (the transpose of `at`).
+    @inline(__always) static func a(_ u: Four) -> Six {
+        (u.0,
+         u.0 + u.1 + u.2 + u.3,
+         u.0 - u.1 + u.2 - u.3,
+         u.0 + 2 * u.1 + 4 * u.2 + 8 * u.3,
+         u.0 - 2 * u.1 + 4 * u.2 - 8 * u.3,
+         u.3)
+    }
+
+    @inline(__always) static func element(_ t: Six, _ k: Int) -> Float {
+        switch k {
+        case 0: t.0
+        case 1: t.1
+        case 2: t.2
+        case 3: t.3
+        case 4: t.4
+        default: t.5
+        }
+    }
+
+    /// Column k of a 6x6 matrix held as six rows.
+    @inline(__always) static func column(_ rows: (Six, Six, Six, Six, Six, Six), _ k: Int) -> Six {
+        (element(rows.0, k), element(rows.1, k), element(rows.2, k),
+         element(rows.3, k), element(rows.4, k), element(rows.5, k))
+    }
+
+    /// Six values `step` apart.
+    @inline(__always) static func load(_ p: UnsafePointer<Float>, _ step: Int) -> Six {
+        (p[0], p[step], p[2 &* step], p[3 &* step], p[4 &* step], p[5 &* step])
+    }
+
+    @inline(__always) static func store(_ v: Six, _ p: UnsafeMutablePointer<Float>, _ step: Int) {
+        p[0] = v.0; p[step] = v.1; p[2 &* step] = v.2
+        p[3 &* step] = v.3; p[4 &* step] = v.4; p[5 &* step] = v.5
+    }
+}
+
+extension Winograd {
+    // MARK: - Filter transforms
+
+    /// V[ξ, o, c] = (G·g·Gᵀ)[ξ].
+    static func transformFiltersF4(_ geo: ConvGeometry, _ weight: UnsafePointer<Float>,
+                                   into v: UnsafeMutablePointer<Float>, compute: ComputePool) {
+        let vs = planeStride(geo.outChannels * geo.inChannels)
+        compute.parallelFor(geo.outChannels * geo.inChannels, grain: 512) { pairs in
+            for pair in pairs {
+                let w = weight + pair * 9
+                // G·g column by column (three 6-vectors), then each of its six rows times Gᵀ.
+                let c0 = F4.g(w[0], w[3], w[6]), c1 = F4.g(w[1], w[4], w[7]), c2 = F4.g(w[2], w[5], w[8])
+                let out = v + pair
+                for i in 0..<6 {
+                    let row = F4.g(F4.element(c0, i), F4.element(c1, i), F4.element(c2, i))
+                    F4.store(row, out + 6 &* i &* vs, vs)
+                }
+            }
+        }
+    }
+
+    /// dWeight[o, c] += Gᵀ·dV[·, o, c]·G (the transpose of `transformFiltersF4`).
+    static func transformFilterGradientsF4(_ geo: ConvGeometry, _ dv: UnsafePointer<Float>,
+                                           into dWeight: UnsafeMutablePointer<Float>, compute: ComputePool) {
+        let vs = planeStride(geo.outChannels * geo.inChannels)
+        compute.parallelFor(geo.outChannels * geo.inChannels, grain: 512) { pairs in
+            for pair in pairs {
+                let d = dv + pair
+                // Each row of dV times G (3 values), then Gᵀ down each of the three columns.
+                let r = (F4.gt(F4.load(d, vs)), F4.gt(F4.load(d + 6 &* vs, vs)), F4.gt(F4.load(d + 12 &* vs, vs)),
+                         F4.gt(F4.load(d + 18 &* vs, vs)), F4.gt(F4.load(d + 24 &* vs, vs)),
+                         F4.gt(F4.load(d + 30 &* vs, vs)))
+                let k0 = F4.gt((r.0.0, r.1.0, r.2.0, r.3.0, r.4.0, r.5.0))
+                let k1 = F4.gt((r.0.1, r.1.1, r.2.1, r.3.1, r.4.1, r.5.1))
+                let k2 = F4.gt((r.0.2, r.1.2, r.2.2, r.3.2, r.4.2, r.5.2))
+                let g = dWeight + pair * 9
+                g[0] += k0.0; g[1] += k1.0; g[2] += k2.0
+                g[3] += k0.1; g[4] += k1.1; g[5] += k2.1
+                g[6] += k0.2; g[7] += k1.2; g[8] += k2.2
+            }
+        }
+    }
+
+    // MARK: - Input transforms
+
+    /// U[ξ, c, tile] = (Bᵀ·d·B)[ξ] for every 6x6 input window d (windows 4 apart).
+    static func transformInputsF4(_ plan: Plan, _ x: UnsafePointer<Float>, images: Int,
+                                  into u: UnsafeMutablePointer<Float>, compute: ComputePool) {
+        let C = plan.geometry.inChannels
+        let q = images * plan.tilesPerImage, us = planeStride(C * q)
+        let (pw, padded) = plan.paddedInput
+        compute.parallelFor(C * images, grain: 1) { planes in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: padded) { scratch in
+                let d = scratch.baseAddress!
+                for plane in planes {
+                    let (t, c) = plane.quotientAndRemainder(dividingBy: C)
+                    plan.pad(x + (t * C + c) * plan.geometry.inPlane, into: d)
+                    let out = u + c * q + t * plan.tilesPerImage
+                    for ty in 0..<plan.tilesH {
+                        for tx in 0..<plan.tilesW {
+                            let w = d + (4 &* ty &* pw &+ 4 &* tx)
+                            // Bᵀ·d: Bᵀ down each column of the window; then each row times B.
+                            let k = (F4.bt(F4.load(w, pw)), F4.bt(F4.load(w + 1, pw)), F4.bt(F4.load(w + 2, pw)),
+                                     F4.bt(F4.load(w + 3, pw)), F4.bt(F4.load(w + 4, pw)), F4.bt(F4.load(w + 5, pw)))
+                            let o = out + (ty &* plan.tilesW &+ tx)
+                            for i in 0..<6 {
+                                F4.store(F4.bt(F4.column(k, i)), o + 6 &* i &* us, us)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// dx += B·dU·Bᵀ over each tile's 6x6 input window (the transpose of `transformInputsF4`),
+    /// summed per (image, channel) plane in a padded scratch plane as in F(2x2, 3x3).
+    static func transformInputGradientsF4(_ plan: Plan, _ du: UnsafePointer<Float>, images: Int,
+                                          into dx: UnsafeMutablePointer<Float>, compute: ComputePool) {
+        let C = plan.geometry.inChannels
+        let q = images * plan.tilesPerImage, us = planeStride(C * q)
+        let (pw, padded) = plan.paddedInput
+        compute.parallelFor(C * images, grain: 1) { planes in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: padded) { scratch in
+                let d = scratch.baseAddress!
+                for plane in planes {
+                    let (t, c) = plane.quotientAndRemainder(dividingBy: C)
+                    d.update(repeating: 0, count: padded)
+                    let src = du + c * q + t * plan.tilesPerImage
+                    for ty in 0..<plan.tilesH {
+                        for tx in 0..<plan.tilesW {
+                            let g = src + (ty &* plan.tilesW &+ tx)
+                            // Each row of dU times Bᵀ, then B down each column.
+                            let r = (F4.b(F4.load(g, us)), F4.b(F4.load(g + 6 &* us, us)),
+                                     F4.b(F4.load(g + 12 &* us, us)), F4.b(F4.load(g + 18 &* us, us)),
+                                     F4.b(F4.load(g + 24 &* us, us)), F4.b(F4.load(g + 30 &* us, us)))
+                            let w = d + (4 &* ty &* pw &+ 4 &* tx)
+                            for j in 0..<6 {
+                                let col = F4.b(F4.column(r, j))
+                                let p = w + j
+                                p[0] += col.0; p[pw] += col.1; p[2 &* pw] += col.2
+                                p[3 &* pw] += col.3; p[4 &* pw] += col.4; p[5 &* pw] += col.5
+                            }
+                        }
+                    }
+                    plan.unpadAdding(d, into: dx + (t * C + c) * plan.geometry.inPlane)
+                }
+            }
+        }
+    }
+
+    // MARK: - Output transforms
+
+    /// out = Aᵀ·m·A + bias for each tile (overwrites `out`); its 4x4 block, cut at the edges.
+    static func transformOutputsF4(_ plan: Plan, _ m: UnsafePointer<Float>, images: Int, bias: UnsafePointer<Float>?,
+                                   into out: UnsafeMutablePointer<Float>, compute: ComputePool) {
+        let geo = plan.geometry
+        let (O, Ho, Wo) = (geo.outChannels, geo.outHeight, geo.outWidth)
+        let q = images * plan.tilesPerImage, ms = planeStride(O * q)
+        // Four output rows of a tile row are built in scratch, then copied (cut at the edges).
+        let tw = 4 * plan.tilesW
+        compute.parallelFor(O * images, grain: 1) { planes in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 4 * tw) { scratch in
+                let rows = scratch.baseAddress!
+                for plane in planes {
+                    let (t, o) = plane.quotientAndRemainder(dividingBy: O)
+                    let dst = out + (t * O + o) * geo.outPlane
+                    let bv = bias?[o] ?? 0
+                    let src = m + o * q + t * plan.tilesPerImage
+                    for ty in 0..<plan.tilesH {
+                        for tx in 0..<plan.tilesW {
+                            let g = src + (ty &* plan.tilesW &+ tx)
+                            // Aᵀ down each column (six 4-vectors), then each of the four rows times A.
+                            let k = (F4.at(F4.load(g, 6 &* ms)), F4.at(F4.load(g + ms, 6 &* ms)),
+                                     F4.at(F4.load(g + 2 &* ms, 6 &* ms)), F4.at(F4.load(g + 3 &* ms, 6 &* ms)),
+                                     F4.at(F4.load(g + 4 &* ms, 6 &* ms)), F4.at(F4.load(g + 5 &* ms, 6 &* ms)))
+                            let w = rows + 4 &* tx
+                            func row(_ i: Int, _ v: Six) {
+                                let y = F4.at(v)
+                                let r = w + i &* tw
+                                r[0] = y.0 + bv; r[1] = y.1 + bv; r[2] = y.2 + bv; r[3] = y.3 + bv
+                            }
+                            row(0, (k.0.0, k.1.0, k.2.0, k.3.0, k.4.0, k.5.0))
+                            row(1, (k.0.1, k.1.1, k.2.1, k.3.1, k.4.1, k.5.1))
+                            row(2, (k.0.2, k.1.2, k.2.2, k.3.2, k.4.2, k.5.2))
+                            row(3, (k.0.3, k.1.3, k.2.3, k.3.3, k.4.3, k.5.3))
+                        }
+                        for i in 0..<min(4, Ho - 4 * ty) {
+                            (dst + (4 * ty + i) * Wo).update(from: rows + i * tw, count: Wo)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// dM = A·dy·Aᵀ for each tile's 4x4 output gradients (zero past the edge): the transpose of
+    /// `transformOutputsF4`.
+    static func transformOutputGradientsF4(_ plan: Plan, _ dOut: UnsafePointer<Float>, images: Int,
+                                           into dm: UnsafeMutablePointer<Float>, compute: ComputePool) {
+        let geo = plan.geometry
+        let (O, Ho, Wo) = (geo.outChannels, geo.outHeight, geo.outWidth)
+        let q = images * plan.tilesPerImage, ms = planeStride(O * q)
+        let tw = 4 * plan.tilesW
+        compute.parallelFor(O * images, grain: 1) { planes in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 4 * tw) { scratch in
+                let rows = scratch.baseAddress!
+                rows.update(repeating: 0, count: 4 * tw)  // past the right or bottom edge: zero
+                for plane in planes {
+                    let (t, o) = plane.quotientAndRemainder(dividingBy: O)
+                    let src = dOut + (t * O + o) * geo.outPlane
+                    let out = dm + o * q + t * plan.tilesPerImage
+                    for ty in 0..<plan.tilesH {
+                        for i in 0..<4 {
+                            let r = 4 * ty + i
+                            if r < Ho {
+                                (rows + i * tw).update(from: src + r * Wo, count: Wo)
+                            } else {
+                                (rows + i * tw).update(repeating: 0, count: Wo)
+                            }
+                        }
+                        for tx in 0..<plan.tilesW {
+                            let w = rows + 4 &* tx
+                            // A times each column of the 4x4 block, then each of the six rows times Aᵀ.
+                            func col(_ j: Int) -> Six { F4.a((w[j], w[tw &+ j], w[2 &* tw &+ j], w[3 &* tw &+ j])) }
+                            let k = (col(0), col(1), col(2), col(3))
+                            let o = out + (ty &* plan.tilesW &+ tx)
+                            for i in 0..<6 {
+                                let v = F4.a((F4.element(k.0, i), F4.element(k.1, i), F4.element(k.2, i),
+                                              F4.element(k.3, i)))
+                                F4.store(v, o + 6 &* i &* ms, ms)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
