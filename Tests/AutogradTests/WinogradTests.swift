@@ -7,7 +7,8 @@ final class WinogradTests: XCTestCase {
         return Tensor(shape: shape) { rng.uniform(-1, 1) }
     }
 
-    /// Even and odd sizes (partial edge tiles), padding 0, 1 and 2, C ≠ O, several tilings.
+    /// Both tile sizes; even and odd sizes (partial edge tiles of every width), padding 0, 1
+    /// and 2, C ≠ O, several tilings.
     func testMatchesReference_forwardAndBackward() {
         let cases: [([Int], [Int], Int)] = [
             ([2, 3, 6, 6], [4, 3, 3, 3], 1),
@@ -15,6 +16,10 @@ final class WinogradTests: XCTestCase {
             ([2, 4, 5, 8], [2, 4, 3, 3], 0),
             ([3, 3, 4, 5], [5, 3, 3, 3], 2),
             ([1, 2, 3, 3], [2, 2, 3, 3], 0),
+            ([2, 5, 14, 13], [3, 5, 3, 3], 1),
+            ([1, 3, 9, 11], [2, 3, 3, 3], 1),
+            ([2, 2, 10, 7], [3, 2, 3, 3], 0),
+            ([1, 64, 14, 14], [8, 64, 3, 3], 1),  // a real channel count: F(4x4)'s error grows with C
         ]
         for (k, (xs, ws, p)) in cases.enumerated() {
             let geo = ConvGeometry(input: xs, weight: ws, stride: 1, padding: p)
@@ -25,9 +30,9 @@ final class WinogradTests: XCTestCase {
             let (refDx, refDw, refDb) = (Tensor(zeros: xs), Tensor(zeros: ws), Tensor(zeros: [ws[0]]))
             ConvReference.backward(geo, x: x.data, weight: w.data, dOut: dy.data, dx: refDx.data,
                                    dWeight: refDw.data, dBias: refDb.data)
-            for width in [1, 1 << 20] {
-                let plan = Winograd.Plan(geo, targetWidth: width)
-                let label = "\(xs) pad \(p), \(plan.imagesPerTile) image(s) per tile"
+            for (tile, width) in [Winograd.Tile.f2x2, .f4x4].flatMap({ t in [1, 1 << 20].map { (t, $0) } }) {
+                let plan = Winograd.Plan(geo, tile: tile, targetWidth: width)
+                let label = "F(\(plan.m)x\(plan.m)) \(xs) pad \(p), \(plan.imagesPerTile) image(s) per tile"
                 let workspace = Tensor(zeros: [plan.workspaceCount])
                 let out = Tensor(zeros: geo.outputShape)
                 Winograd.forward(plan, x: x.data, weight: w.data, bias: b.data, out: out.data,

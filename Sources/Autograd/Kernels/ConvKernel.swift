@@ -1,10 +1,14 @@
+import Foundation
+
 /// Which fast kernel runs a convolution, chosen once per call from its geometry.
 ///
-/// 3x3 stride-1 convs with at least 16 input channels go through Winograd F(2x2, 3x3).
-/// Measured here (batch 24, forward + backward, against im2col + sgemm): 1.7–1.85x faster on
-/// one thread and 1.35–1.65x on two at 64x56x56, 128x28x28 and 256x14x14; 1.3x at 16 input
-/// channels, even at 8, and 1.9x slower at the 3 channels of an RGB input, where the transforms
-/// outweigh the multiplies saved. Everything else is im2col + sgemm.
+/// 3x3 stride-1 convs with at least 16 input channels go through Winograd, F(4x4, 3x3) by default.
+/// Measured here (batch 24, forward + backward, against im2col + sgemm): F(2x2, 3x3) was 1.7–1.85x
+/// faster on one thread and 1.35–1.65x on two at 64x56x56, 128x28x28 and 256x14x14; 1.3x at 16
+/// input channels, even at 8, and 1.9x slower at the 3 channels of an RGB input, where the
+/// transforms outweigh the multiplies saved. F(4x4, 3x3) is another 7–15 % faster than F(2x2)
+/// on those shapes (best of interleaved runs); `QCS_WINOGRAD_TILE=2` selects F(2x2), whose fp32
+/// error is ~1e-7 relative instead of a few 1e-6. Everything else is im2col + sgemm.
 ///
 /// Buffers as in `ConvGEMM` and `Winograd`.
 enum ConvKernel {
@@ -14,9 +18,13 @@ enum ConvKernel {
     /// Fewest input channels for which Winograd is used.
     static let winogradMinChannels = 16
 
+    /// The Winograd tile: F(4x4, 3x3) unless `QCS_WINOGRAD_TILE=2` asks for F(2x2, 3x3).
+    static let winogradTile: Winograd.Tile =
+        getenv("QCS_WINOGRAD_TILE").map { String(cString: $0) == "2" ? .f2x2 : .f4x4 } ?? .f4x4
+
     init(_ geo: ConvGeometry) {
         if Winograd.supports(geo) && geo.inChannels >= ConvKernel.winogradMinChannels {
-            self = .winograd(Winograd.Plan(geo))
+            self = .winograd(Winograd.Plan(geo, tile: ConvKernel.winogradTile))
         } else {
             self = .gemm(ConvGEMM.Plan(geo))
         }

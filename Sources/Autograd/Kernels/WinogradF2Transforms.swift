@@ -6,7 +6,7 @@ extension Winograd {
     // MARK: - Filter transforms
 
     /// V[ξ, o, c] = (G·g·Gᵀ)[ξ] with G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1].
-    static func transformFilters(_ geo: ConvGeometry, _ weight: UnsafePointer<Float>,
+    static func transformFiltersF2(_ geo: ConvGeometry, _ weight: UnsafePointer<Float>,
                                  into v: UnsafeMutablePointer<Float>, compute: ComputePool) {
         let vs = planeStride(geo.outChannels * geo.inChannels)
         compute.parallelFor(geo.outChannels * geo.inChannels, grain: 1024) { pairs in
@@ -28,8 +28,8 @@ extension Winograd {
         }
     }
 
-    /// dWeight[o, c] += Gᵀ·dV[·, o, c]·G (the transpose of `transformFilters`).
-    static func transformFilterGradients(_ geo: ConvGeometry, _ dv: UnsafePointer<Float>,
+    /// dWeight[o, c] += Gᵀ·dV[·, o, c]·G (the transpose of `transformFiltersF2`).
+    static func transformFilterGradientsF2(_ geo: ConvGeometry, _ dv: UnsafePointer<Float>,
                                          into dWeight: UnsafeMutablePointer<Float>, compute: ComputePool) {
         let vs = planeStride(geo.outChannels * geo.inChannels)
         compute.parallelFor(geo.outChannels * geo.inChannels, grain: 1024) { pairs in
@@ -57,7 +57,7 @@ extension Winograd {
     // MARK: - Input transforms
 
     /// U[ξ, c, tile] = (Bᵀ·d·B)[ξ] with Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1].
-    static func transformInputs(_ plan: Plan, _ x: UnsafePointer<Float>, images: Int,
+    static func transformInputsF2(_ plan: Plan, _ x: UnsafePointer<Float>, images: Int,
                                 into u: UnsafeMutablePointer<Float>, compute: ComputePool) {
         let geo = plan.geometry
         let C = geo.inChannels
@@ -98,10 +98,10 @@ extension Winograd {
         }
     }
 
-    /// dx += B·dU·Bᵀ over each tile's 4x4 input window (the transpose of `transformInputs`).
+    /// dx += B·dU·Bᵀ over each tile's 4x4 input window (the transpose of `transformInputsF2`).
     /// Windows overlap, so each (image, channel) plane is summed in a padded scratch plane by
     /// one thread, then its interior added to dx.
-    static func transformInputGradients(_ plan: Plan, _ du: UnsafePointer<Float>, images: Int,
+    static func transformInputGradientsF2(_ plan: Plan, _ du: UnsafePointer<Float>, images: Int,
                                         into dx: UnsafeMutablePointer<Float>, compute: ComputePool) {
         let geo = plan.geometry
         let C = geo.inChannels
@@ -147,7 +147,7 @@ extension Winograd {
     // MARK: - Output transforms
 
     /// out = Aᵀ·m·A + bias for each tile, Aᵀ = [1 1 1 0; 0 1 −1 −1] (overwrites `out`).
-    static func transformOutputs(_ plan: Plan, _ m: UnsafePointer<Float>, images: Int, bias: UnsafePointer<Float>?,
+    static func transformOutputsF2(_ plan: Plan, _ m: UnsafePointer<Float>, images: Int, bias: UnsafePointer<Float>?,
                                  into out: UnsafeMutablePointer<Float>, compute: ComputePool) {
         let geo = plan.geometry
         let (O, Ho, Wo) = (geo.outChannels, geo.outHeight, geo.outWidth)
@@ -187,8 +187,8 @@ extension Winograd {
     }
 
     /// dM = A·dy·Aᵀ for each tile's 2x2 output gradients (zero past the edge), A·v = (v0, v0 + v1,
-    /// v0 − v1, −v1): the transpose of `transformOutputs`.
-    static func transformOutputGradients(_ plan: Plan, _ dOut: UnsafePointer<Float>, images: Int,
+    /// v0 − v1, −v1): the transpose of `transformOutputsF2`.
+    static func transformOutputGradientsF2(_ plan: Plan, _ dOut: UnsafePointer<Float>, images: Int,
                                          into dm: UnsafeMutablePointer<Float>, compute: ComputePool) {
         let geo = plan.geometry
         let (O, Ho, Wo) = (geo.outChannels, geo.outHeight, geo.outWidth)
