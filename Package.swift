@@ -1,9 +1,25 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+import Foundation
+
 // Numerics targets build in the Swift 5 language mode: their kernels pass raw buffers into
 // parallel loops, which Swift 6's strict sendability checking cannot see are disjoint.
-let numerics: [SwiftSetting] = [.swiftLanguageMode(.v5)]
+//
+// On x86-64 they are compiled for Haswell's instruction set (AVX2, FMA; every x86 server CPU since
+// 2013 and every AMD Zen): the baseline x86-64 target is SSE2, on which the elementwise kernels run
+// 4 lanes wide with spills. Floating-point results do not change (Swift never contracts a·b + c
+// into an FMA on its own). QCS_TARGET_CPU=generic builds for the SSE2 baseline instead; any other
+// value names the CPU (`swiftc -target-cpu help` lists them).
+let targetCPU: [SwiftSetting] = {
+    #if arch(x86_64)
+    let cpu = ProcessInfo.processInfo.environment["QCS_TARGET_CPU"] ?? "haswell"
+    return cpu == "generic" ? [] : [.unsafeFlags(["-target-cpu", cpu])]
+    #else
+    return []
+    #endif
+}()
+let numerics: [SwiftSetting] = [.swiftLanguageMode(.v5)] + targetCPU
 
 let package = Package(
     name: "qcs",
