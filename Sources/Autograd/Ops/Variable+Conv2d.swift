@@ -3,7 +3,7 @@
 
 extension Variable {
     /// Cross-correlation with `weight` plus `bias`, zero padding `padding` on every side.
-    /// Runs as Winograd F(2x2, 3x3) for 3x3 stride-1 convs, else as tiled im2col + sgemm
+    /// Runs as Winograd F(4x4, 3x3) for 3x3 stride-1 convs, else as tiled im2col + sgemm
     /// (`ConvKernel`). The workspace comes from the graph's pool and goes back after each pass,
     /// so memory does not grow with the batch.
     public func conv2d(weight: Variable, bias: Variable?, stride: Int = 1, padding: Int = 0) -> Variable {
@@ -20,7 +20,11 @@ extension Variable {
                            workspace: workspace.data, compute: g.compute)
         }
         let inputs = bias.map { [self, weight, $0] } ?? [self, weight]
-        return g.record(out, inputs: inputs) { g, dy in
+        let op: StaticString = switch kernel {
+        case .winograd: "conv2d (Winograd)"
+        case .gemm: "conv2d (im2col + sgemm)"
+        }
+        return g.record(out, inputs: inputs, op: op) { g, dy in
             // The image itself needs no gradient: skip the whole dx computation then.
             let dx = g.gradient(for: self)
             let dWeight = g.gradient(for: weight)
