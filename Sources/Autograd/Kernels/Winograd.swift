@@ -224,3 +224,20 @@ enum Winograd {
                     blasint(m), blasint(n), blasint(k), 1, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
     }
 }
+
+extension Winograd.Plan {
+    /// Runs `body(image, channel, scratch)` for every (image, channel) plane of a group of
+    /// `images` images with `channels` channels, spread over the pool; each thread reuses one
+    /// scratch buffer of `count` floats (a padded plane or a few output rows).
+    func forEachPlane(channels: Int, images: Int, scratch count: Int, compute: ComputePool,
+                      _ body: (_ image: Int, _ channel: Int, _ scratch: UnsafeMutablePointer<Float>) -> Void) {
+        compute.parallelFor(channels * images, grain: 1) { planes in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: count) { buffer in
+                for plane in planes {
+                    let (image, channel) = plane.quotientAndRemainder(dividingBy: channels)
+                    body(image, channel, buffer.baseAddress!)
+                }
+            }
+        }
+    }
+}

@@ -153,24 +153,18 @@ extension Winograd {
         let C = plan.geometry.inChannels
         let q = images * plan.tilesPerImage, us = planeStride(C * q)
         let (pw, padded) = plan.paddedInput
-        compute.parallelFor(C * images, grain: 1) { planes in
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: padded) { scratch in
-                let d = scratch.baseAddress!
-                for plane in planes {
-                    let (t, c) = plane.quotientAndRemainder(dividingBy: C)
-                    plan.pad(x + (t * C + c) * plan.geometry.inPlane, into: d)
-                    let out = u + c * q + t * plan.tilesPerImage
-                    for ty in 0..<plan.tilesH {
-                        for tx in 0..<plan.tilesW {
-                            let w = d + (4 &* ty &* pw &+ 4 &* tx)
-                            // Bᵀ·d: Bᵀ down each column of the window; then each row times B.
-                            let k = (F4.bt(F4.load(w, pw)), F4.bt(F4.load(w + 1, pw)), F4.bt(F4.load(w + 2, pw)),
-                                     F4.bt(F4.load(w + 3, pw)), F4.bt(F4.load(w + 4, pw)), F4.bt(F4.load(w + 5, pw)))
-                            let o = out + (ty &* plan.tilesW &+ tx)
-                            for i in 0..<6 {
-                                F4.store(F4.bt(F4.column(k, i)), o + 6 &* i &* us, us)
-                            }
-                        }
+        plan.forEachPlane(channels: C, images: images, scratch: padded, compute: compute) { t, c, d in
+            plan.pad(x + (t * C + c) * plan.geometry.inPlane, into: d)
+            let out = u + c * q + t * plan.tilesPerImage
+            for ty in 0..<plan.tilesH {
+                for tx in 0..<plan.tilesW {
+                    let w = d + (4 &* ty &* pw &+ 4 &* tx)
+                    // Bᵀ·d: Bᵀ down each column of the window; then each row times B.
+                    let k = (F4.bt(F4.load(w, pw)), F4.bt(F4.load(w + 1, pw)), F4.bt(F4.load(w + 2, pw)),
+                             F4.bt(F4.load(w + 3, pw)), F4.bt(F4.load(w + 4, pw)), F4.bt(F4.load(w + 5, pw)))
+                    let o = out + (ty &* plan.tilesW &+ tx)
+                    for i in 0..<6 {
+                        F4.store(F4.bt(F4.column(k, i)), o + 6 &* i &* us, us)
                     }
                 }
             }
@@ -184,32 +178,26 @@ extension Winograd {
         let C = plan.geometry.inChannels
         let q = images * plan.tilesPerImage, us = planeStride(C * q)
         let (pw, padded) = plan.paddedInput
-        compute.parallelFor(C * images, grain: 1) { planes in
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: padded) { scratch in
-                let d = scratch.baseAddress!
-                for plane in planes {
-                    let (t, c) = plane.quotientAndRemainder(dividingBy: C)
-                    d.update(repeating: 0, count: padded)
-                    let src = du + c * q + t * plan.tilesPerImage
-                    for ty in 0..<plan.tilesH {
-                        for tx in 0..<plan.tilesW {
-                            let g = src + (ty &* plan.tilesW &+ tx)
-                            // Each row of dU times Bᵀ, then B down each column.
-                            let r = (F4.b(F4.load(g, us)), F4.b(F4.load(g + 6 &* us, us)),
-                                     F4.b(F4.load(g + 12 &* us, us)), F4.b(F4.load(g + 18 &* us, us)),
-                                     F4.b(F4.load(g + 24 &* us, us)), F4.b(F4.load(g + 30 &* us, us)))
-                            let w = d + (4 &* ty &* pw &+ 4 &* tx)
-                            for j in 0..<6 {
-                                let col = F4.b(F4.column(r, j))
-                                let p = w + j
-                                p[0] += col.0; p[pw] += col.1; p[2 &* pw] += col.2
-                                p[3 &* pw] += col.3; p[4 &* pw] += col.4; p[5 &* pw] += col.5
-                            }
-                        }
+        plan.forEachPlane(channels: C, images: images, scratch: padded, compute: compute) { t, c, d in
+            d.update(repeating: 0, count: padded)
+            let src = du + c * q + t * plan.tilesPerImage
+            for ty in 0..<plan.tilesH {
+                for tx in 0..<plan.tilesW {
+                    let g = src + (ty &* plan.tilesW &+ tx)
+                    // Each row of dU times Bᵀ, then B down each column.
+                    let r = (F4.b(F4.load(g, us)), F4.b(F4.load(g + 6 &* us, us)),
+                             F4.b(F4.load(g + 12 &* us, us)), F4.b(F4.load(g + 18 &* us, us)),
+                             F4.b(F4.load(g + 24 &* us, us)), F4.b(F4.load(g + 30 &* us, us)))
+                    let w = d + (4 &* ty &* pw &+ 4 &* tx)
+                    for j in 0..<6 {
+                        let col = F4.b(F4.column(r, j))
+                        let p = w + j
+                        p[0] += col.0; p[pw] += col.1; p[2 &* pw] += col.2
+                        p[3 &* pw] += col.3; p[4 &* pw] += col.4; p[5 &* pw] += col.5
                     }
-                    plan.unpadAdding(d, into: dx + (t * C + c) * plan.geometry.inPlane)
                 }
             }
+            plan.unpadAdding(d, into: dx + (t * C + c) * plan.geometry.inPlane)
         }
     }
 
@@ -223,36 +211,30 @@ extension Winograd {
         let q = images * plan.tilesPerImage, ms = planeStride(O * q)
         // Four output rows of a tile row are built in scratch, then copied (cut at the edges).
         let tw = 4 * plan.tilesW
-        compute.parallelFor(O * images, grain: 1) { planes in
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: 4 * tw) { scratch in
-                let rows = scratch.baseAddress!
-                for plane in planes {
-                    let (t, o) = plane.quotientAndRemainder(dividingBy: O)
-                    let dst = out + (t * O + o) * geo.outPlane
-                    let bv = bias?[o] ?? 0
-                    let src = m + o * q + t * plan.tilesPerImage
-                    for ty in 0..<plan.tilesH {
-                        for tx in 0..<plan.tilesW {
-                            let g = src + (ty &* plan.tilesW &+ tx)
-                            // Aᵀ down each column (six 4-vectors), then each of the four rows times A.
-                            let k = (F4.at(F4.load(g, 6 &* ms)), F4.at(F4.load(g + ms, 6 &* ms)),
-                                     F4.at(F4.load(g + 2 &* ms, 6 &* ms)), F4.at(F4.load(g + 3 &* ms, 6 &* ms)),
-                                     F4.at(F4.load(g + 4 &* ms, 6 &* ms)), F4.at(F4.load(g + 5 &* ms, 6 &* ms)))
-                            let w = rows + 4 &* tx
-                            func row(_ i: Int, _ v: Six) {
-                                let y = F4.at(v)
-                                let r = w + i &* tw
-                                r[0] = y.0 + bv; r[1] = y.1 + bv; r[2] = y.2 + bv; r[3] = y.3 + bv
-                            }
-                            row(0, (k.0.0, k.1.0, k.2.0, k.3.0, k.4.0, k.5.0))
-                            row(1, (k.0.1, k.1.1, k.2.1, k.3.1, k.4.1, k.5.1))
-                            row(2, (k.0.2, k.1.2, k.2.2, k.3.2, k.4.2, k.5.2))
-                            row(3, (k.0.3, k.1.3, k.2.3, k.3.3, k.4.3, k.5.3))
-                        }
-                        for i in 0..<min(4, Ho - 4 * ty) {
-                            (dst + (4 * ty + i) * Wo).update(from: rows + i * tw, count: Wo)
-                        }
+        plan.forEachPlane(channels: O, images: images, scratch: 4 * tw, compute: compute) { t, o, rows in
+            let dst = out + (t * O + o) * geo.outPlane
+            let bv = bias?[o] ?? 0
+            let src = m + o * q + t * plan.tilesPerImage
+            for ty in 0..<plan.tilesH {
+                for tx in 0..<plan.tilesW {
+                    let g = src + (ty &* plan.tilesW &+ tx)
+                    // Aᵀ down each column (six 4-vectors), then each of the four rows times A.
+                    let k = (F4.at(F4.load(g, 6 &* ms)), F4.at(F4.load(g + ms, 6 &* ms)),
+                             F4.at(F4.load(g + 2 &* ms, 6 &* ms)), F4.at(F4.load(g + 3 &* ms, 6 &* ms)),
+                             F4.at(F4.load(g + 4 &* ms, 6 &* ms)), F4.at(F4.load(g + 5 &* ms, 6 &* ms)))
+                    let w = rows + 4 &* tx
+                    func row(_ i: Int, _ v: Six) {
+                        let y = F4.at(v)
+                        let r = w + i &* tw
+                        r[0] = y.0 + bv; r[1] = y.1 + bv; r[2] = y.2 + bv; r[3] = y.3 + bv
                     }
+                    row(0, (k.0.0, k.1.0, k.2.0, k.3.0, k.4.0, k.5.0))
+                    row(1, (k.0.1, k.1.1, k.2.1, k.3.1, k.4.1, k.5.1))
+                    row(2, (k.0.2, k.1.2, k.2.2, k.3.2, k.4.2, k.5.2))
+                    row(3, (k.0.3, k.1.3, k.2.3, k.3.3, k.4.3, k.5.3))
+                }
+                for i in 0..<min(4, Ho - 4 * ty) {
+                    (dst + (4 * ty + i) * Wo).update(from: rows + i * tw, count: Wo)
                 }
             }
         }
@@ -266,35 +248,29 @@ extension Winograd {
         let (O, Ho, Wo) = (geo.outChannels, geo.outHeight, geo.outWidth)
         let q = images * plan.tilesPerImage, ms = planeStride(O * q)
         let tw = 4 * plan.tilesW
-        compute.parallelFor(O * images, grain: 1) { planes in
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: 4 * tw) { scratch in
-                let rows = scratch.baseAddress!
-                rows.update(repeating: 0, count: 4 * tw)  // past the right or bottom edge: zero
-                for plane in planes {
-                    let (t, o) = plane.quotientAndRemainder(dividingBy: O)
-                    let src = dOut + (t * O + o) * geo.outPlane
-                    let out = dm + o * q + t * plan.tilesPerImage
-                    for ty in 0..<plan.tilesH {
-                        for i in 0..<4 {
-                            let r = 4 * ty + i
-                            if r < Ho {
-                                (rows + i * tw).update(from: src + r * Wo, count: Wo)
-                            } else {
-                                (rows + i * tw).update(repeating: 0, count: Wo)
-                            }
-                        }
-                        for tx in 0..<plan.tilesW {
-                            let w = rows + 4 &* tx
-                            // A times each column of the 4x4 block, then each of the six rows times Aᵀ.
-                            func col(_ j: Int) -> Six { F4.a((w[j], w[tw &+ j], w[2 &* tw &+ j], w[3 &* tw &+ j])) }
-                            let k = (col(0), col(1), col(2), col(3))
-                            let o = out + (ty &* plan.tilesW &+ tx)
-                            for i in 0..<6 {
-                                let v = F4.a((F4.element(k.0, i), F4.element(k.1, i), F4.element(k.2, i),
-                                              F4.element(k.3, i)))
-                                F4.store(v, o + 6 &* i &* ms, ms)
-                            }
-                        }
+        plan.forEachPlane(channels: O, images: images, scratch: 4 * tw, compute: compute) { t, o, rows in
+            rows.update(repeating: 0, count: 4 * tw)  // past the right or bottom edge: zero
+            let src = dOut + (t * O + o) * geo.outPlane
+            let out = dm + o * q + t * plan.tilesPerImage
+            for ty in 0..<plan.tilesH {
+                for i in 0..<4 {
+                    let r = 4 * ty + i
+                    if r < Ho {
+                        (rows + i * tw).update(from: src + r * Wo, count: Wo)
+                    } else {
+                        (rows + i * tw).update(repeating: 0, count: Wo)
+                    }
+                }
+                for tx in 0..<plan.tilesW {
+                    let w = rows + 4 &* tx
+                    // A times each column of the 4x4 block, then each of the six rows times Aᵀ.
+                    func col(_ j: Int) -> Six { F4.a((w[j], w[tw &+ j], w[2 &* tw &+ j], w[3 &* tw &+ j])) }
+                    let k = (col(0), col(1), col(2), col(3))
+                    let o = out + (ty &* plan.tilesW &+ tx)
+                    for i in 0..<6 {
+                        let v = F4.a((F4.element(k.0, i), F4.element(k.1, i), F4.element(k.2, i),
+                                      F4.element(k.3, i)))
+                        F4.store(v, o + 6 &* i &* ms, ms)
                     }
                 }
             }
