@@ -13,7 +13,7 @@ import CBLAS
 /// Backward runs the transposes: dM = A·dy·Aᵀ; dV_ξ += dM_ξ·U_ξᵀ, then dg = Gᵀ·dV·G;
 /// dU_ξ = V_ξᵀ·dM_ξ, then dd = B·dU·Bᵀ added into the overlapping input windows.
 ///
-/// Buffers (legend of `ConvGeometry`; Q = tiles of a group of images, E = α² elements,
+/// Buffers (legend of `ConvGeometry`; Q = tiles of a group of images rounded up to 8, E = α² elements,
 /// ξ = α·row + column): x, dx [N, C, H, W]; weight, dWeight [O, C, 3, 3]; bias, dBias [O];
 /// out, dOut [N, O, Ho, Wo]; workspace: V [E, O, C] | dV [E, O, C] | U [E, C, Q] | M [E, O, Q],
 /// each of the E planes `planeStride` apart.
@@ -41,6 +41,9 @@ enum Winograd {
         let imagesPerTile: Int
         let workspaceCount: Int
         var tilesPerImage: Int { tilesH * tilesW }
+        /// Row length of the transformed planes for a group of `images`: its tiles rounded up
+        /// to a multiple of 8, so the vectorised transforms work on whole vectors of 8 tiles.
+        func pitch(images: Int) -> Int { (images * tilesPerImage + 7) / 8 * 8 }
         /// Output tile edge m, input tile edge α = m + 2, and the α² transform elements.
         var m: Int { tile.rawValue }
         var alpha: Int { tile.rawValue + 2 }
@@ -82,7 +85,7 @@ enum Winograd {
             let wide = (targetWidth + tiles - 1) / tiles
             let t = max(1, min(geo.batch, wide, Plan.workspaceLimit / max(1, perImage)))
             imagesPerTile = t
-            let (C, O, q) = (geo.inChannels, geo.outChannels, t * tiles)
+            let (C, O, q) = (geo.inChannels, geo.outChannels, (t * tiles + 7) / 8 * 8)
             let need = e * (2 * planeStride(O * C) + planeStride(C * q) + planeStride(O * q))
             var rounded = 1
             while rounded < need { rounded <<= 1 }
@@ -107,12 +110,12 @@ enum Winograd {
         transformFilters(plan, weight, into: v, compute: compute)
         for n0 in stride(from: 0, to: geo.batch, by: plan.imagesPerTile) {
             let t = min(plan.imagesPerTile, geo.batch - n0)
-            let q = t * plan.tilesPerImage
-            let (us, ms) = (planeStride(C * q), planeStride(O * q))
+            let q = t * plan.tilesPerImage, qp = plan.pitch(images: t)
+            let (us, ms) = (planeStride(C * qp), planeStride(O * qp))
             let m = u + e * us
             transformInputs(plan, x + n0 * C * geo.inPlane, images: t, into: u, compute: compute)
             eachTransformElement(plan, compute) { xi in
-                gemm(false, false, O, q, C, v + xi * vs, C, u + xi * us, q, 0, m + xi * ms, q)
+                gemm(false, false, O, q, C, v + xi * vs, C, u + xi * us, qp, 0, m + xi * ms, qp)
             }
             transformOutputs(plan, m, images: t, bias: bias, into: out + n0 * O * geo.outPlane, compute: compute)
         }
@@ -135,20 +138,20 @@ enum Winograd {
         if dWeight != nil { dv.update(repeating: 0, count: e * vs) }
         for n0 in stride(from: 0, to: N, by: plan.imagesPerTile) {
             let t = min(plan.imagesPerTile, N - n0)
-            let q = t * plan.tilesPerImage
-            let (us, ms) = (planeStride(C * q), planeStride(O * q))
+            let q = t * plan.tilesPerImage, qp = plan.pitch(images: t)
+            let (us, ms) = (planeStride(C * qp), planeStride(O * qp))
             let dm = u + e * us
             transformOutputGradients(plan, dOut + n0 * O * P, images: t, into: dm, compute: compute)
             if dWeight != nil {
                 transformInputs(plan, x + n0 * C * geo.inPlane, images: t, into: u, compute: compute)
                 eachTransformElement(plan, compute) { xi in
-                    gemm(false, true, O, C, q, dm + xi * ms, q, u + xi * us, q, 1, dv + xi * vs, C)
+                    gemm(false, true, O, C, q, dm + xi * ms, qp, u + xi * us, qp, 1, dv + xi * vs, C)
                 }
             }
             if let dx {
                 // U is spent: its buffer receives dU_ξ = V_ξᵀ·dM_ξ.
                 eachTransformElement(plan, compute) { xi in
-                    gemm(true, false, C, q, O, v + xi * vs, C, dm + xi * ms, q, 0, u + xi * us, q)
+                    gemm(true, false, C, q, O, v + xi * vs, C, dm + xi * ms, qp, 0, u + xi * us, qp)
                 }
                 transformInputGradients(plan, u, images: t, into: dx + n0 * C * geo.inPlane, compute: compute)
             }

@@ -61,7 +61,7 @@ extension Winograd {
                                 into u: UnsafeMutablePointer<Float>, compute: ComputePool) {
         let geo = plan.geometry
         let C = geo.inChannels
-        let q = images * plan.tilesPerImage, us = planeStride(C * q)
+        let q = plan.pitch(images: images), us = planeStride(C * q)
         let (pw, padded) = plan.paddedInput
         plan.forEachPlane(channels: C, images: images, scratch: padded, compute: compute) { t, c, d in
             plan.pad(x + (t * C + c) * geo.inPlane, into: d)
@@ -99,7 +99,7 @@ extension Winograd {
                                         into dx: UnsafeMutablePointer<Float>, compute: ComputePool) {
         let geo = plan.geometry
         let C = geo.inChannels
-        let q = images * plan.tilesPerImage, us = planeStride(C * q)
+        let q = plan.pitch(images: images), us = planeStride(C * q)
         let (pw, padded) = plan.paddedInput
         plan.forEachPlane(channels: C, images: images, scratch: padded, compute: compute) { t, c, d in
             d.update(repeating: 0, count: padded)
@@ -139,7 +139,7 @@ extension Winograd {
                                  into out: UnsafeMutablePointer<Float>, compute: ComputePool) {
         let geo = plan.geometry
         let (O, Ho, Wo) = (geo.outChannels, geo.outHeight, geo.outWidth)
-        let q = images * plan.tilesPerImage, ms = planeStride(O * q)
+        let q = plan.pitch(images: images), ms = planeStride(O * q)
         // Full 2x2 blocks write straight into the output; an odd edge goes through a scratch row.
         let tw = 2 * plan.tilesW
         plan.forEachPlane(channels: O, images: images, scratch: 2 * tw, compute: compute) { t, o, rows in
@@ -174,7 +174,7 @@ extension Winograd {
                                          into dm: UnsafeMutablePointer<Float>, compute: ComputePool) {
         let geo = plan.geometry
         let (O, Ho, Wo) = (geo.outChannels, geo.outHeight, geo.outWidth)
-        let q = images * plan.tilesPerImage, ms = planeStride(O * q)
+        let q = plan.pitch(images: images), ms = planeStride(O * q)
         let tw = 2 * plan.tilesW
         plan.forEachPlane(channels: O, images: images, scratch: 2 * tw, compute: compute) { t, o, rows in
             rows.update(repeating: 0, count: 2 * tw)  // past the right or bottom edge: zero

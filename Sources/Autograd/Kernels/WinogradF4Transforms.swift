@@ -13,32 +13,50 @@
 // and their transposes are the `F4` functions below. Index arithmetic in the per-tile loops is
 // unchecked (&+, &*): the bounds are fixed by the plan.
 
+/// What the 1-D maps need of a lane type: Float for one tile, `SIMD8<Float>` for eight tiles
+/// side by side (the vectorised passes).
+protocol WinogradLane {
+    static func + (a: Self, b: Self) -> Self
+    static func - (a: Self, b: Self) -> Self
+    static func * (a: Float, b: Self) -> Self
+    static prefix func - (a: Self) -> Self
+}
+
+extension Float: WinogradLane {}
+extension SIMD8: WinogradLane where Scalar == Float {}
+
 typealias Six = (Float, Float, Float, Float, Float, Float)
 typealias Four = (Float, Float, Float, Float)
 
 enum F4 {
+    typealias Six<T> = (T, T, T, T, T, T)
+    typealias Four<T> = (T, T, T, T)
+    typealias Lanes = SIMD8<Float>
+
     /// Bᵀ·v.
-    @inline(__always) static func bt(_ v: Six) -> Six {
-        (4 * v.0 - 5 * v.2 + v.4,
-         -4 * (v.1 + v.2) + v.3 + v.4,
-         4 * (v.1 - v.2) - v.3 + v.4,
-         2 * (v.3 - v.1) - v.2 + v.4,
-         2 * (v.1 - v.3) - v.2 + v.4,
-         4 * v.1 - 5 * v.3 + v.5)
+    @inline(__always) static func bt<T: WinogradLane>(_ v: Six<T>) -> Six<T> {
+        let s = v.4 - v.2, d = v.3 - v.1
+        let r0: T = 4 * v.0 - 5 * v.2 + v.4
+        let r1: T = v.3 + v.4 - 4 * (v.1 + v.2)
+        let r2: T = 4 * (v.1 - v.2) + v.4 - v.3
+        let r3: T = 2 * d + s
+        let r4: T = s - 2 * d
+        let r5: T = 4 * v.1 - 5 * v.3 + v.5
+        return (r0, r1, r2, r3, r4, r5)
     }
 
     /// B·v (the transpose of `bt`).
-    @inline(__always) static func b(_ v: Six) -> Six {
-        (4 * v.0,
-         4 * (v.2 - v.1 + v.5) + 2 * (v.4 - v.3),
-         -5 * v.0 - 4 * (v.1 + v.2) - v.3 - v.4,
-         v.1 - v.2 + 2 * (v.3 - v.4) - 5 * v.5,
-         v.0 + v.1 + v.2 + v.3 + v.4,
-         v.5)
+    @inline(__always) static func b<T: WinogradLane>(_ v: Six<T>) -> Six<T> {
+        let r0: T = 4 * v.0
+        let r1: T = 4 * (v.2 - v.1 + v.5) + 2 * (v.4 - v.3)
+        let r2: T = -(5 * v.0) - 4 * (v.1 + v.2) - v.3 - v.4
+        let r3: T = v.1 - v.2 + 2 * (v.3 - v.4) - 5 * v.5
+        let r4: T = v.0 + v.1 + v.2 + v.3 + v.4
+        return (r0, r1, r2, r3, r4, v.5)
     }
 
     /// G·g for a 3-vector g.
-    @inline(__always) static func g(_ a: Float, _ b: Float, _ c: Float) -> Six {
+    @inline(__always) static func g(_ a: Float, _ b: Float, _ c: Float) -> Six<Float> {
         let sixth: Float = 1.0 / 6, twelfth: Float = 1.0 / 12, twentyFourth: Float = 1.0 / 24
         return (0.25 * a,
                 -sixth * (a + b + c),
@@ -49,7 +67,7 @@ enum F4 {
     }
 
     /// Gᵀ·v (the transpose of `g`).
-    @inline(__always) static func gt(_ v: Six) -> (Float, Float, Float) {
+    @inline(__always) static func gt(_ v: Six<Float>) -> (Float, Float, Float) {
         let sixth: Float = 1.0 / 6, twelfth: Float = 1.0 / 12, twentyFourth: Float = 1.0 / 24
         return (0.25 * v.0 - sixth * (v.1 + v.2) + twentyFourth * (v.3 + v.4),
                 sixth * (v.2 - v.1) + twelfth * (v.3 - v.4),
@@ -57,24 +75,25 @@ enum F4 {
     }
 
     /// Aᵀ·v.
-    @inline(__always) static func at(_ v: Six) -> Four {
-        (v.0 + v.1 + v.2 + v.3 + v.4,
-         v.1 - v.2 + 2 * (v.3 - v.4),
-         v.1 + v.2 + 4 * (v.3 + v.4),
-         v.1 - v.2 + 8 * (v.3 - v.4) + v.5)
+    @inline(__always) static func at<T: WinogradLane>(_ v: Six<T>) -> Four<T> {
+        let p = v.1 + v.2, m = v.1 - v.2, p34 = v.3 + v.4, m34 = v.3 - v.4
+        let r0: T = v.0 + p + p34
+        let r1: T = m + 2 * m34
+        let r2: T = p + 4 * p34
+        let r3: T = m + 8 * m34 + v.5
+        return (r0, r1, r2, r3)
     }
 
     /// A·u for a 4-vector u (the transpose of `at`).
-    @inline(__always) static func a(_ u: Four) -> Six {
-        (u.0,
-         u.0 + u.1 + u.2 + u.3,
-         u.0 - u.1 + u.2 - u.3,
-         u.0 + 2 * u.1 + 4 * u.2 + 8 * u.3,
-         u.0 - 2 * u.1 + 4 * u.2 - 8 * u.3,
-         u.3)
+    @inline(__always) static func a<T: WinogradLane>(_ u: Four<T>) -> Six<T> {
+        let r1: T = u.0 + u.1 + u.2 + u.3
+        let r2: T = u.0 - u.1 + u.2 - u.3
+        let r3: T = u.0 + 2 * u.1 + 4 * u.2 + 8 * u.3
+        let r4: T = u.0 - 2 * u.1 + 4 * u.2 - 8 * u.3
+        return (u.0, r1, r2, r3, r4, u.3)
     }
 
-    @inline(__always) static func element(_ t: Six, _ k: Int) -> Float {
+    @inline(__always) static func element<T>(_ t: Six<T>, _ k: Int) -> T {
         switch k {
         case 0: t.0
         case 1: t.1
@@ -86,17 +105,28 @@ enum F4 {
     }
 
     /// Column k of a 6x6 matrix held as six rows.
-    @inline(__always) static func column(_ rows: (Six, Six, Six, Six, Six, Six), _ k: Int) -> Six {
+    @inline(__always) static func column<T>(_ rows: (Six<T>, Six<T>, Six<T>, Six<T>, Six<T>, Six<T>), _ k: Int) -> Six<T> {
         (element(rows.0, k), element(rows.1, k), element(rows.2, k),
          element(rows.3, k), element(rows.4, k), element(rows.5, k))
     }
 
+    /// Six vectors of eight consecutive floats, `step` apart.
+    @inline(__always) static func loadLanes(_ p: UnsafePointer<Float>, _ step: Int) -> Six<Lanes> {
+        func at(_ o: Int) -> Lanes { UnsafeRawPointer(p + o).loadUnaligned(as: Lanes.self) }
+        return (at(0), at(step), at(2 &* step), at(3 &* step), at(4 &* step), at(5 &* step))
+    }
+
+    @inline(__always) static func storeLanes(_ v: Six<Lanes>, _ p: UnsafeMutablePointer<Float>, _ step: Int) {
+        func put(_ x: Lanes, _ o: Int) { UnsafeMutableRawPointer(p + o).storeBytes(of: x, as: Lanes.self) }
+        put(v.0, 0); put(v.1, step); put(v.2, 2 &* step); put(v.3, 3 &* step); put(v.4, 4 &* step); put(v.5, 5 &* step)
+    }
+
     /// Six values `step` apart.
-    @inline(__always) static func load(_ p: UnsafePointer<Float>, _ step: Int) -> Six {
+    @inline(__always) static func load(_ p: UnsafePointer<Float>, _ step: Int) -> Six<Float> {
         (p[0], p[step], p[2 &* step], p[3 &* step], p[4 &* step], p[5 &* step])
     }
 
-    @inline(__always) static func store(_ v: Six, _ p: UnsafeMutablePointer<Float>, _ step: Int) {
+    @inline(__always) static func store(_ v: Six<Float>, _ p: UnsafeMutablePointer<Float>, _ step: Int) {
         p[0] = v.0; p[step] = v.1; p[2 &* step] = v.2
         p[3 &* step] = v.3; p[4 &* step] = v.4; p[5 &* step] = v.5
     }
@@ -147,11 +177,15 @@ extension Winograd {
 
     // MARK: - Input transforms
 
-    /// U[ξ, c, tile] = (Bᵀ·d·B)[ξ] for every 6x6 input window d (windows 4 apart).
+    /// U[ξ, c, tile] = (Bᵀ·d·B)[ξ] for every 6x6 input window d (windows 4 apart), in two passes:
+    /// each window's 36 values are copied into the 36 planes as they are, then the transform runs
+    /// in place on eight consecutive tiles per vector (the planes' rows are padded to whole
+    /// vectors, `Plan.pitch`). One scalar pass did the arithmetic a tile at a time.
     static func transformInputsF4(_ plan: Plan, _ x: UnsafePointer<Float>, images: Int,
                                   into u: UnsafeMutablePointer<Float>, compute: ComputePool) {
         let C = plan.geometry.inChannels
-        let q = images * plan.tilesPerImage, us = planeStride(C * q)
+        let q = plan.pitch(images: images), us = planeStride(C * q)
+        let tiles = images * plan.tilesPerImage
         let (pw, padded) = plan.paddedInput
         plan.forEachPlane(channels: C, images: images, scratch: padded, compute: compute) { t, c, d in
             plan.pad(x + (t * C + c) * plan.geometry.inPlane, into: d)
@@ -159,13 +193,32 @@ extension Winograd {
             for ty in 0..<plan.tilesH {
                 for tx in 0..<plan.tilesW {
                     let w = d + (4 &* ty &* pw &+ 4 &* tx)
-                    // Bᵀ·d: Bᵀ down each column of the window; then each row times B.
-                    let k = (F4.bt(F4.load(w, pw)), F4.bt(F4.load(w + 1, pw)), F4.bt(F4.load(w + 2, pw)),
-                             F4.bt(F4.load(w + 3, pw)), F4.bt(F4.load(w + 4, pw)), F4.bt(F4.load(w + 5, pw)))
                     let o = out + (ty &* plan.tilesW &+ tx)
-                    for i in 0..<6 {
-                        F4.store(F4.bt(F4.column(k, i)), o + 6 &* i &* us, us)
+                    for r in 0..<6 {
+                        let row = w + r &* pw, dst = o + 6 &* r &* us
+                        dst[0] = row[0]; dst[us] = row[1]; dst[2 &* us] = row[2]
+                        dst[3 &* us] = row[3]; dst[4 &* us] = row[4]; dst[5 &* us] = row[5]
                     }
+                }
+            }
+            // The row's padding past the last tile: zeros, not whatever the workspace held.
+            if t == images - 1 && tiles < q {
+                for xi in 0..<36 { (u + xi * us + c * q + tiles).update(repeating: 0, count: q - tiles) }
+            }
+        }
+        compute.parallelFor(C, grain: 1) { channels in
+            for c in channels {
+                var k = 0
+                while k < q {
+                    let p = u + c * q + k
+                    // Bᵀ down each column of the window (element ξ = 6·row + column), then each row times B.
+                    let col = (F4.bt(F4.loadLanes(p, 6 &* us)), F4.bt(F4.loadLanes(p + us, 6 &* us)),
+                               F4.bt(F4.loadLanes(p + 2 &* us, 6 &* us)), F4.bt(F4.loadLanes(p + 3 &* us, 6 &* us)),
+                               F4.bt(F4.loadLanes(p + 4 &* us, 6 &* us)), F4.bt(F4.loadLanes(p + 5 &* us, 6 &* us)))
+                    for i in 0..<6 {
+                        F4.storeLanes(F4.bt(F4.column(col, i)), p + 6 &* i &* us, us)
+                    }
+                    k += 8
                 }
             }
         }
@@ -176,7 +229,7 @@ extension Winograd {
     static func transformInputGradientsF4(_ plan: Plan, _ du: UnsafePointer<Float>, images: Int,
                                           into dx: UnsafeMutablePointer<Float>, compute: ComputePool) {
         let C = plan.geometry.inChannels
-        let q = images * plan.tilesPerImage, us = planeStride(C * q)
+        let q = plan.pitch(images: images), us = planeStride(C * q)
         let (pw, padded) = plan.paddedInput
         plan.forEachPlane(channels: C, images: images, scratch: padded, compute: compute) { t, c, d in
             d.update(repeating: 0, count: padded)
@@ -208,7 +261,7 @@ extension Winograd {
                                    into out: UnsafeMutablePointer<Float>, compute: ComputePool) {
         let geo = plan.geometry
         let (O, Ho, Wo) = (geo.outChannels, geo.outHeight, geo.outWidth)
-        let q = images * plan.tilesPerImage, ms = planeStride(O * q)
+        let q = plan.pitch(images: images), ms = planeStride(O * q)
         // Four output rows of a tile row are built in scratch, then copied (cut at the edges).
         let tw = 4 * plan.tilesW
         plan.forEachPlane(channels: O, images: images, scratch: 4 * tw, compute: compute) { t, o, rows in
@@ -246,7 +299,7 @@ extension Winograd {
                                            into dm: UnsafeMutablePointer<Float>, compute: ComputePool) {
         let geo = plan.geometry
         let (O, Ho, Wo) = (geo.outChannels, geo.outHeight, geo.outWidth)
-        let q = images * plan.tilesPerImage, ms = planeStride(O * q)
+        let q = plan.pitch(images: images), ms = planeStride(O * q)
         let tw = 4 * plan.tilesW
         plan.forEachPlane(channels: O, images: images, scratch: 4 * tw, compute: compute) { t, o, rows in
             rows.update(repeating: 0, count: 4 * tw)  // past the right or bottom edge: zero
