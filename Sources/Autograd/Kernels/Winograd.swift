@@ -195,7 +195,7 @@ enum Winograd {
         }
     }
 
-    static func transformInputGradients(_ plan: Plan, _ du: UnsafePointer<Float>, images: Int,
+    static func transformInputGradients(_ plan: Plan, _ du: UnsafeMutablePointer<Float>, images: Int,
                                         into dx: UnsafeMutablePointer<Float>, compute: ComputePool) {
         switch plan.tile {
         case .f2x2: transformInputGradientsF2(plan, du, images: images, into: dx, compute: compute)
@@ -203,7 +203,7 @@ enum Winograd {
         }
     }
 
-    static func transformOutputs(_ plan: Plan, _ m: UnsafePointer<Float>, images: Int, bias: UnsafePointer<Float>?,
+    static func transformOutputs(_ plan: Plan, _ m: UnsafeMutablePointer<Float>, images: Int, bias: UnsafePointer<Float>?,
                                  into out: UnsafeMutablePointer<Float>, compute: ComputePool) {
         switch plan.tile {
         case .f2x2: transformOutputsF2(plan, m, images: images, bias: bias, into: out, compute: compute)

@@ -104,6 +104,15 @@ enum F4 {
         }
     }
 
+    @inline(__always) static func element<T>(_ t: Four<T>, _ k: Int) -> T {
+        switch k {
+        case 0: t.0
+        case 1: t.1
+        case 2: t.2
+        default: t.3
+        }
+    }
+
     /// Column k of a 6x6 matrix held as six rows.
     @inline(__always) static func column<T>(_ rows: (Six<T>, Six<T>, Six<T>, Six<T>, Six<T>, Six<T>), _ k: Int) -> Six<T> {
         (element(rows.0, k), element(rows.1, k), element(rows.2, k),
@@ -119,6 +128,11 @@ enum F4 {
     @inline(__always) static func storeLanes(_ v: Six<Lanes>, _ p: UnsafeMutablePointer<Float>, _ step: Int) {
         func put(_ x: Lanes, _ o: Int) { UnsafeMutableRawPointer(p + o).storeBytes(of: x, as: Lanes.self) }
         put(v.0, 0); put(v.1, step); put(v.2, 2 &* step); put(v.3, 3 &* step); put(v.4, 4 &* step); put(v.5, 5 &* step)
+    }
+
+    @inline(__always) static func storeLanes(_ v: Four<Lanes>, _ p: UnsafeMutablePointer<Float>, _ step: Int) {
+        func put(_ x: Lanes, _ o: Int) { UnsafeMutableRawPointer(p + o).storeBytes(of: x, as: Lanes.self) }
+        put(v.0, 0); put(v.1, step); put(v.2, 2 &* step); put(v.3, 3 &* step)
     }
 
     /// Six values `step` apart.
@@ -225,28 +239,43 @@ extension Winograd {
     }
 
     /// dx += B·dU·Bᵀ over each tile's 6x6 input window (the transpose of `transformInputsF4`),
-    /// summed per (image, channel) plane in a padded scratch plane as in F(2x2, 3x3).
-    static func transformInputGradientsF4(_ plan: Plan, _ du: UnsafePointer<Float>, images: Int,
+    /// in two passes: B·dU·Bᵀ in place on eight tiles per vector, then each tile's 36 values
+    /// added into its window of a padded scratch plane (windows overlap), whose interior goes to dx.
+    /// `du` is consumed.
+    static func transformInputGradientsF4(_ plan: Plan, _ du: UnsafeMutablePointer<Float>, images: Int,
                                           into dx: UnsafeMutablePointer<Float>, compute: ComputePool) {
         let C = plan.geometry.inChannels
         let q = plan.pitch(images: images), us = planeStride(C * q)
         let (pw, padded) = plan.paddedInput
+        compute.parallelFor(C, grain: 1) { channels in
+            for c in channels {
+                var k = 0
+                while k < q {
+                    let p = du + c * q + k
+                    // Each row of dU times Bᵀ, then B down each column; column j lands in elements 6·r + j.
+                    let r = (F4.b(F4.loadLanes(p, us)), F4.b(F4.loadLanes(p + 6 &* us, us)),
+                             F4.b(F4.loadLanes(p + 12 &* us, us)), F4.b(F4.loadLanes(p + 18 &* us, us)),
+                             F4.b(F4.loadLanes(p + 24 &* us, us)), F4.b(F4.loadLanes(p + 30 &* us, us)))
+                    let columns = (F4.b(F4.column(r, 0)), F4.b(F4.column(r, 1)), F4.b(F4.column(r, 2)),
+                                   F4.b(F4.column(r, 3)), F4.b(F4.column(r, 4)), F4.b(F4.column(r, 5)))
+                    for j in 0..<6 {
+                        F4.storeLanes(F4.element(columns, j), p + j &* us, 6 &* us)
+                    }
+                    k += 8
+                }
+            }
+        }
         plan.forEachPlane(channels: C, images: images, scratch: padded, compute: compute) { t, c, d in
             d.update(repeating: 0, count: padded)
             let src = du + c * q + t * plan.tilesPerImage
             for ty in 0..<plan.tilesH {
                 for tx in 0..<plan.tilesW {
                     let g = src + (ty &* plan.tilesW &+ tx)
-                    // Each row of dU times Bᵀ, then B down each column.
-                    let r = (F4.b(F4.load(g, us)), F4.b(F4.load(g + 6 &* us, us)),
-                             F4.b(F4.load(g + 12 &* us, us)), F4.b(F4.load(g + 18 &* us, us)),
-                             F4.b(F4.load(g + 24 &* us, us)), F4.b(F4.load(g + 30 &* us, us)))
                     let w = d + (4 &* ty &* pw &+ 4 &* tx)
-                    for j in 0..<6 {
-                        let col = F4.b(F4.column(r, j))
-                        let p = w + j
-                        p[0] += col.0; p[pw] += col.1; p[2 &* pw] += col.2
-                        p[3 &* pw] += col.3; p[4 &* pw] += col.4; p[5 &* pw] += col.5
+                    for r in 0..<6 {
+                        let row = w + r &* pw, from = g + 6 &* r &* us
+                        row[0] += from[0]; row[1] += from[us]; row[2] += from[2 &* us]
+                        row[3] += from[3 &* us]; row[4] += from[4 &* us]; row[5] += from[5 &* us]
                     }
                 }
             }
@@ -256,12 +285,33 @@ extension Winograd {
 
     // MARK: - Output transforms
 
-    /// out = Aᵀ·m·A + bias for each tile (overwrites `out`); its 4x4 block, cut at the edges.
-    static func transformOutputsF4(_ plan: Plan, _ m: UnsafePointer<Float>, images: Int, bias: UnsafePointer<Float>?,
-                                   into out: UnsafeMutablePointer<Float>, compute: ComputePool) {
+    /// out = Aᵀ·m·A + bias for each tile (overwrites `out`), in two passes: Aᵀ·m·A in place on
+    /// eight tiles per vector (the 4x4 result in elements 0–15, ξ = 4·row + column), then each
+    /// tile's block copied into the output, cut at the edges. `m` is consumed.
+    static func transformOutputsF4(_ plan: Plan, _ m: UnsafeMutablePointer<Float>, images: Int,
+                                   bias: UnsafePointer<Float>?, into out: UnsafeMutablePointer<Float>,
+                                   compute: ComputePool) {
         let geo = plan.geometry
         let (O, Ho, Wo) = (geo.outChannels, geo.outHeight, geo.outWidth)
         let q = plan.pitch(images: images), ms = planeStride(O * q)
+        compute.parallelFor(O, grain: 1) { channels in
+            for o in channels {
+                var k = 0
+                while k < q {
+                    let p = m + o * q + k
+                    // Aᵀ down each column (six 4-vectors), then each of the four rows times A.
+                    let col = (F4.at(F4.loadLanes(p, 6 &* ms)), F4.at(F4.loadLanes(p + ms, 6 &* ms)),
+                               F4.at(F4.loadLanes(p + 2 &* ms, 6 &* ms)), F4.at(F4.loadLanes(p + 3 &* ms, 6 &* ms)),
+                               F4.at(F4.loadLanes(p + 4 &* ms, 6 &* ms)), F4.at(F4.loadLanes(p + 5 &* ms, 6 &* ms)))
+                    for i in 0..<4 {
+                        let y = F4.at((F4.element(col.0, i), F4.element(col.1, i), F4.element(col.2, i),
+                                       F4.element(col.3, i), F4.element(col.4, i), F4.element(col.5, i)))
+                        F4.storeLanes(y, p + 4 &* i &* ms, ms)
+                    }
+                    k += 8
+                }
+            }
+        }
         // Four output rows of a tile row are built in scratch, then copied (cut at the edges).
         let tw = 4 * plan.tilesW
         plan.forEachPlane(channels: O, images: images, scratch: 4 * tw, compute: compute) { t, o, rows in
@@ -271,20 +321,11 @@ extension Winograd {
             for ty in 0..<plan.tilesH {
                 for tx in 0..<plan.tilesW {
                     let g = src + (ty &* plan.tilesW &+ tx)
-                    // Aᵀ down each column (six 4-vectors), then each of the four rows times A.
-                    let k = (F4.at(F4.load(g, 6 &* ms)), F4.at(F4.load(g + ms, 6 &* ms)),
-                             F4.at(F4.load(g + 2 &* ms, 6 &* ms)), F4.at(F4.load(g + 3 &* ms, 6 &* ms)),
-                             F4.at(F4.load(g + 4 &* ms, 6 &* ms)), F4.at(F4.load(g + 5 &* ms, 6 &* ms)))
                     let w = rows + 4 &* tx
-                    func row(_ i: Int, _ v: Six) {
-                        let y = F4.at(v)
-                        let r = w + i &* tw
-                        r[0] = y.0 + bv; r[1] = y.1 + bv; r[2] = y.2 + bv; r[3] = y.3 + bv
+                    for i in 0..<4 {
+                        let r = w + i &* tw, from = g + 4 &* i &* ms
+                        r[0] = from[0] + bv; r[1] = from[ms] + bv; r[2] = from[2 &* ms] + bv; r[3] = from[3 &* ms] + bv
                     }
-                    row(0, (k.0.0, k.1.0, k.2.0, k.3.0, k.4.0, k.5.0))
-                    row(1, (k.0.1, k.1.1, k.2.1, k.3.1, k.4.1, k.5.1))
-                    row(2, (k.0.2, k.1.2, k.2.2, k.3.2, k.4.2, k.5.2))
-                    row(3, (k.0.3, k.1.3, k.2.3, k.3.3, k.4.3, k.5.3))
                 }
                 for i in 0..<min(4, Ho - 4 * ty) {
                     (dst + (4 * ty + i) * Wo).update(from: rows + i * tw, count: Wo)
@@ -294,12 +335,14 @@ extension Winograd {
     }
 
     /// dM = A·dy·Aᵀ for each tile's 4x4 output gradients (zero past the edge): the transpose of
-    /// `transformOutputsF4`.
+    /// `transformOutputsF4`, in two passes: each tile's 4x4 block copied into elements 0–15,
+    /// then A·g·Aᵀ in place on eight tiles per vector into all 36.
     static func transformOutputGradientsF4(_ plan: Plan, _ dOut: UnsafePointer<Float>, images: Int,
                                            into dm: UnsafeMutablePointer<Float>, compute: ComputePool) {
         let geo = plan.geometry
         let (O, Ho, Wo) = (geo.outChannels, geo.outHeight, geo.outWidth)
         let q = plan.pitch(images: images), ms = planeStride(O * q)
+        let tiles = images * plan.tilesPerImage
         let tw = 4 * plan.tilesW
         plan.forEachPlane(channels: O, images: images, scratch: 4 * tw, compute: compute) { t, o, rows in
             rows.update(repeating: 0, count: 4 * tw)  // past the right or bottom edge: zero
@@ -316,15 +359,37 @@ extension Winograd {
                 }
                 for tx in 0..<plan.tilesW {
                     let w = rows + 4 &* tx
-                    // A times each column of the 4x4 block, then each of the six rows times Aᵀ.
-                    func col(_ j: Int) -> Six { F4.a((w[j], w[tw &+ j], w[2 &* tw &+ j], w[3 &* tw &+ j])) }
-                    let k = (col(0), col(1), col(2), col(3))
                     let o = out + (ty &* plan.tilesW &+ tx)
-                    for i in 0..<6 {
-                        let v = F4.a((F4.element(k.0, i), F4.element(k.1, i), F4.element(k.2, i),
-                                      F4.element(k.3, i)))
-                        F4.store(v, o + 6 &* i &* ms, ms)
+                    for i in 0..<4 {
+                        let r = w + i &* tw, to = o + 4 &* i &* ms
+                        to[0] = r[0]; to[ms] = r[1]; to[2 &* ms] = r[2]; to[3 &* ms] = r[3]
                     }
+                }
+            }
+            // The row's padding past the last tile: zeros, not whatever the workspace held.
+            if t == images - 1 && tiles < q {
+                for xi in 0..<16 { (dm + xi * ms + o * q + tiles).update(repeating: 0, count: q - tiles) }
+            }
+        }
+        compute.parallelFor(O, grain: 1) { channels in
+            for o in channels {
+                var k = 0
+                while k < q {
+                    let p = dm + o * q + k
+                    func load(_ i: Int) -> F4.Four<F4.Lanes> {
+                        func at(_ j: Int) -> F4.Lanes { UnsafeRawPointer(p + (4 &* i &+ j) &* ms).loadUnaligned(as: F4.Lanes.self) }
+                        return (at(0), at(1), at(2), at(3))
+                    }
+                    let g = (load(0), load(1), load(2), load(3))
+                    // A times each column of the 4x4 block, then each of the six rows times Aᵀ.
+                    let col = (F4.a((g.0.0, g.1.0, g.2.0, g.3.0)), F4.a((g.0.1, g.1.1, g.2.1, g.3.1)),
+                               F4.a((g.0.2, g.1.2, g.2.2, g.3.2)), F4.a((g.0.3, g.1.3, g.2.3, g.3.3)))
+                    for i in 0..<6 {
+                        let v = F4.a((F4.element(col.0, i), F4.element(col.1, i), F4.element(col.2, i),
+                                      F4.element(col.3, i)))
+                        F4.storeLanes(v, p + 6 &* i &* ms, ms)
+                    }
+                    k += 8
                 }
             }
         }
