@@ -30,13 +30,16 @@ struct ModelBenchmark {
             labels: (0..<batch).map { $0 % config.numClasses },
             negativeLabels: (0..<batch).map { ($0 + 1) % config.numClasses })
         var stepRNG = SeededRNG(seed: 2)
-        var warmedUp = false
+        var done = 0
         return timer.median {
-            if warmedUp, let profiler, step.graph.profiler == nil { step.graph.profiler = profiler }
+            if done > 0, let profiler, step.graph.profiler == nil { step.graph.profiler = profiler }
             let faults = minorPageFaults()
             step.step(quadruplets, learningRate: 1e-6, rng: &stepRNG)
-            print("step: \(minorPageFaults() - faults) page faults, pool \(step.graph.pool.bytesReserved >> 20) MiB reserved, peak in use \(step.graph.pool.peakBytesInUse >> 20) MiB")
-            warmedUp = true
+            // Memory must stay flat after the warm-up: no new pages, the same pool.
+            let pool = step.graph.pool
+            print("step \(done)\(done == 0 ? " (warm-up)" : ""): \(minorPageFaults() - faults) page faults, "
+                  + "activation pool \(pool.bytesReserved >> 20) MiB reserved, at most \(pool.peakBytesInUse >> 20) MiB in use")
+            done += 1
         }
     }
 }
