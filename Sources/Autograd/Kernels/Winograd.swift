@@ -243,4 +243,29 @@ extension Winograd.Plan {
             }
         }
     }
+
+    /// Runs `body` on every vector of eight tiles of every row of transformed planes at `base`
+    /// (rows × pitch each, one row per channel), rows spread over the pool. `body` gets the
+    /// position of the vector in element 0; element ξ of it is `ξ` plane strides further.
+    func forEachTileVector(rows: Int, images: Int, of base: UnsafeMutablePointer<Float>, compute: ComputePool,
+                           _ body: (UnsafeMutablePointer<Float>) -> Void) {
+        let q = pitch(images: images)
+        compute.parallelFor(rows, grain: 1) { rowRange in
+            for row in rowRange {
+                var k = 0
+                while k < q {
+                    body(base + row * q + k)
+                    k += 8
+                }
+            }
+        }
+    }
+
+    /// Zeroes the padding past the last tile of `row` in the first `elements` planes at `base`,
+    /// so the vector passes compute on zeros, not on whatever the workspace held.
+    func zeroPadding(of base: UnsafeMutablePointer<Float>, row: Int, elements: Int, stride: Int, images: Int) {
+        let q = pitch(images: images), tiles = images * tilesPerImage
+        guard tiles < q else { return }
+        for xi in 0..<elements { (base + xi * stride + row * q + tiles).update(repeating: 0, count: q - tiles) }
+    }
 }

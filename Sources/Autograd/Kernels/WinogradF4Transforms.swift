@@ -199,7 +199,6 @@ extension Winograd {
                                   into u: UnsafeMutablePointer<Float>, compute: ComputePool) {
         let C = plan.geometry.inChannels
         let q = plan.pitch(images: images), us = planeStride(C * q)
-        let tiles = images * plan.tilesPerImage
         let (pw, padded) = plan.paddedInput
         plan.forEachPlane(channels: C, images: images, scratch: padded, compute: compute) { t, c, d in
             plan.pad(x + (t * C + c) * plan.geometry.inPlane, into: d)
@@ -215,25 +214,15 @@ extension Winograd {
                     }
                 }
             }
-            // The row's padding past the last tile: zeros, not whatever the workspace held.
-            if t == images - 1 && tiles < q {
-                for xi in 0..<36 { (u + xi * us + c * q + tiles).update(repeating: 0, count: q - tiles) }
-            }
+            if t == images - 1 { plan.zeroPadding(of: u, row: c, elements: 36, stride: us, images: images) }
         }
-        compute.parallelFor(C, grain: 1) { channels in
-            for c in channels {
-                var k = 0
-                while k < q {
-                    let p = u + c * q + k
-                    // Bᵀ down each column of the window (element ξ = 6·row + column), then each row times B.
-                    let col = (F4.bt(F4.loadLanes(p, 6 &* us)), F4.bt(F4.loadLanes(p + us, 6 &* us)),
-                               F4.bt(F4.loadLanes(p + 2 &* us, 6 &* us)), F4.bt(F4.loadLanes(p + 3 &* us, 6 &* us)),
-                               F4.bt(F4.loadLanes(p + 4 &* us, 6 &* us)), F4.bt(F4.loadLanes(p + 5 &* us, 6 &* us)))
-                    for i in 0..<6 {
-                        F4.storeLanes(F4.bt(F4.column(col, i)), p + 6 &* i &* us, us)
-                    }
-                    k += 8
-                }
+        plan.forEachTileVector(rows: C, images: images, of: u, compute: compute) { p in
+            // Bᵀ down each column of the window (element ξ = 6·row + column), then each row times B.
+            let col = (F4.bt(F4.loadLanes(p, 6 &* us)), F4.bt(F4.loadLanes(p + us, 6 &* us)),
+                       F4.bt(F4.loadLanes(p + 2 &* us, 6 &* us)), F4.bt(F4.loadLanes(p + 3 &* us, 6 &* us)),
+                       F4.bt(F4.loadLanes(p + 4 &* us, 6 &* us)), F4.bt(F4.loadLanes(p + 5 &* us, 6 &* us)))
+            for i in 0..<6 {
+                F4.storeLanes(F4.bt(F4.column(col, i)), p + 6 &* i &* us, us)
             }
         }
     }
@@ -247,22 +236,15 @@ extension Winograd {
         let C = plan.geometry.inChannels
         let q = plan.pitch(images: images), us = planeStride(C * q)
         let (pw, padded) = plan.paddedInput
-        compute.parallelFor(C, grain: 1) { channels in
-            for c in channels {
-                var k = 0
-                while k < q {
-                    let p = du + c * q + k
-                    // Each row of dU times Bᵀ, then B down each column; column j lands in elements 6·r + j.
-                    let r = (F4.b(F4.loadLanes(p, us)), F4.b(F4.loadLanes(p + 6 &* us, us)),
-                             F4.b(F4.loadLanes(p + 12 &* us, us)), F4.b(F4.loadLanes(p + 18 &* us, us)),
-                             F4.b(F4.loadLanes(p + 24 &* us, us)), F4.b(F4.loadLanes(p + 30 &* us, us)))
-                    let columns = (F4.b(F4.column(r, 0)), F4.b(F4.column(r, 1)), F4.b(F4.column(r, 2)),
-                                   F4.b(F4.column(r, 3)), F4.b(F4.column(r, 4)), F4.b(F4.column(r, 5)))
-                    for j in 0..<6 {
-                        F4.storeLanes(F4.element(columns, j), p + j &* us, 6 &* us)
-                    }
-                    k += 8
-                }
+        plan.forEachTileVector(rows: C, images: images, of: du, compute: compute) { p in
+            // Each row of dU times Bᵀ, then B down each column; column j lands in elements 6·r + j.
+            let r = (F4.b(F4.loadLanes(p, us)), F4.b(F4.loadLanes(p + 6 &* us, us)),
+                     F4.b(F4.loadLanes(p + 12 &* us, us)), F4.b(F4.loadLanes(p + 18 &* us, us)),
+                     F4.b(F4.loadLanes(p + 24 &* us, us)), F4.b(F4.loadLanes(p + 30 &* us, us)))
+            let columns = (F4.b(F4.column(r, 0)), F4.b(F4.column(r, 1)), F4.b(F4.column(r, 2)),
+                           F4.b(F4.column(r, 3)), F4.b(F4.column(r, 4)), F4.b(F4.column(r, 5)))
+            for j in 0..<6 {
+                F4.storeLanes(F4.element(columns, j), p + j &* us, 6 &* us)
             }
         }
         plan.forEachPlane(channels: C, images: images, scratch: padded, compute: compute) { t, c, d in
@@ -294,22 +276,15 @@ extension Winograd {
         let geo = plan.geometry
         let (O, Ho, Wo) = (geo.outChannels, geo.outHeight, geo.outWidth)
         let q = plan.pitch(images: images), ms = planeStride(O * q)
-        compute.parallelFor(O, grain: 1) { channels in
-            for o in channels {
-                var k = 0
-                while k < q {
-                    let p = m + o * q + k
-                    // Aᵀ down each column (six 4-vectors), then each of the four rows times A.
-                    let col = (F4.at(F4.loadLanes(p, 6 &* ms)), F4.at(F4.loadLanes(p + ms, 6 &* ms)),
-                               F4.at(F4.loadLanes(p + 2 &* ms, 6 &* ms)), F4.at(F4.loadLanes(p + 3 &* ms, 6 &* ms)),
-                               F4.at(F4.loadLanes(p + 4 &* ms, 6 &* ms)), F4.at(F4.loadLanes(p + 5 &* ms, 6 &* ms)))
-                    for i in 0..<4 {
-                        let y = F4.at((F4.element(col.0, i), F4.element(col.1, i), F4.element(col.2, i),
-                                       F4.element(col.3, i), F4.element(col.4, i), F4.element(col.5, i)))
-                        F4.storeLanes(y, p + 4 &* i &* ms, ms)
-                    }
-                    k += 8
-                }
+        plan.forEachTileVector(rows: O, images: images, of: m, compute: compute) { p in
+            // Aᵀ down each column (six 4-vectors), then each of the four rows times A.
+            let col = (F4.at(F4.loadLanes(p, 6 &* ms)), F4.at(F4.loadLanes(p + ms, 6 &* ms)),
+                       F4.at(F4.loadLanes(p + 2 &* ms, 6 &* ms)), F4.at(F4.loadLanes(p + 3 &* ms, 6 &* ms)),
+                       F4.at(F4.loadLanes(p + 4 &* ms, 6 &* ms)), F4.at(F4.loadLanes(p + 5 &* ms, 6 &* ms)))
+            for i in 0..<4 {
+                let y = F4.at((F4.element(col.0, i), F4.element(col.1, i), F4.element(col.2, i),
+                               F4.element(col.3, i), F4.element(col.4, i), F4.element(col.5, i)))
+                F4.storeLanes(y, p + 4 &* i &* ms, ms)
             }
         }
         // Four output rows of a tile row are built in scratch, then copied (cut at the edges).
@@ -342,7 +317,6 @@ extension Winograd {
         let geo = plan.geometry
         let (O, Ho, Wo) = (geo.outChannels, geo.outHeight, geo.outWidth)
         let q = plan.pitch(images: images), ms = planeStride(O * q)
-        let tiles = images * plan.tilesPerImage
         let tw = 4 * plan.tilesW
         plan.forEachPlane(channels: O, images: images, scratch: 4 * tw, compute: compute) { t, o, rows in
             rows.update(repeating: 0, count: 4 * tw)  // past the right or bottom edge: zero
@@ -366,31 +340,21 @@ extension Winograd {
                     }
                 }
             }
-            // The row's padding past the last tile: zeros, not whatever the workspace held.
-            if t == images - 1 && tiles < q {
-                for xi in 0..<16 { (dm + xi * ms + o * q + tiles).update(repeating: 0, count: q - tiles) }
-            }
+            if t == images - 1 { plan.zeroPadding(of: dm, row: o, elements: 16, stride: ms, images: images) }
         }
-        compute.parallelFor(O, grain: 1) { channels in
-            for o in channels {
-                var k = 0
-                while k < q {
-                    let p = dm + o * q + k
-                    func load(_ i: Int) -> F4.Four<F4.Lanes> {
-                        func at(_ j: Int) -> F4.Lanes { UnsafeRawPointer(p + (4 &* i &+ j) &* ms).loadUnaligned(as: F4.Lanes.self) }
-                        return (at(0), at(1), at(2), at(3))
-                    }
-                    let g = (load(0), load(1), load(2), load(3))
-                    // A times each column of the 4x4 block, then each of the six rows times Aᵀ.
-                    let col = (F4.a((g.0.0, g.1.0, g.2.0, g.3.0)), F4.a((g.0.1, g.1.1, g.2.1, g.3.1)),
-                               F4.a((g.0.2, g.1.2, g.2.2, g.3.2)), F4.a((g.0.3, g.1.3, g.2.3, g.3.3)))
-                    for i in 0..<6 {
-                        let v = F4.a((F4.element(col.0, i), F4.element(col.1, i), F4.element(col.2, i),
-                                      F4.element(col.3, i)))
-                        F4.storeLanes(v, p + 6 &* i &* ms, ms)
-                    }
-                    k += 8
-                }
+        plan.forEachTileVector(rows: O, images: images, of: dm, compute: compute) { p in
+            func load(_ i: Int) -> F4.Four<F4.Lanes> {
+                func at(_ j: Int) -> F4.Lanes { UnsafeRawPointer(p + (4 &* i &+ j) &* ms).loadUnaligned(as: F4.Lanes.self) }
+                return (at(0), at(1), at(2), at(3))
+            }
+            let g = (load(0), load(1), load(2), load(3))
+            // A times each column of the 4x4 block, then each of the six rows times Aᵀ.
+            let col = (F4.a((g.0.0, g.1.0, g.2.0, g.3.0)), F4.a((g.0.1, g.1.1, g.2.1, g.3.1)),
+                       F4.a((g.0.2, g.1.2, g.2.2, g.3.2)), F4.a((g.0.3, g.1.3, g.2.3, g.3.3)))
+            for i in 0..<6 {
+                let v = F4.a((F4.element(col.0, i), F4.element(col.1, i), F4.element(col.2, i),
+                              F4.element(col.3, i)))
+                F4.storeLanes(v, p + 6 &* i &* ms, ms)
             }
         }
     }
