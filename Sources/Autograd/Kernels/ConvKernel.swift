@@ -7,7 +7,7 @@ import Foundation
 /// faster on one thread and 1.35–1.65x on two at 64x56x56, 128x28x28 and 256x14x14; 1.3x at 16
 /// input channels, even at 8, and 1.9x slower at the 3 channels of an RGB input, where the
 /// transforms outweigh the multiplies saved. F(4x4, 3x3), with its transforms on eight tiles per
-/// vector, is 1.2–1.45x faster again than F(2x2) on those shapes (best of interleaved runs);
+/// vector, is 1.18–1.46x faster again than F(2x2) on those shapes (best of interleaved runs);
 /// `QCS_WINOGRAD_TILE=2` selects F(2x2), whose fp32 error is ~1e-7 relative instead of a few
 /// 1e-6. Everything else is im2col + sgemm.
 ///
