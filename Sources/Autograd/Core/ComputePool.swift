@@ -1,5 +1,4 @@
 import Foundation
-import CBLAS
 
 /// The threads of one rank: they run the blocks of every large GEMM (`GEMMThreading`) and the
 /// elementwise and reduction kernels, from one setting, so ranks sharing a node never oversubscribe it.

@@ -11,6 +11,11 @@ public final class OpProfiler {
         public var forwardSeconds = 0.0
         public var backwardSeconds = 0.0
         public var totalSeconds: Double { forwardSeconds + backwardSeconds }
+
+        mutating func addForward(_ seconds: Double) {
+            calls += 1
+            forwardSeconds += seconds
+        }
     }
 
     private var entries: [String: Entry] = [:]
@@ -26,8 +31,7 @@ public final class OpProfiler {
     func forwardEnded(_ op: StaticString) {
         let t = OpProfiler.now()
         let key = op.description
-        entries[key, default: Entry(op: key)].calls += 1
-        entries[key, default: Entry(op: key)].forwardSeconds += Double(t &- lastMark) / 1e9
+        entries[key, default: Entry(op: key)].addForward(Double(t &- lastMark) / 1e9)
         lastMark = t
     }
 
@@ -38,8 +42,6 @@ public final class OpProfiler {
 
     /// Every op seen, most expensive first.
     public var report: [Entry] { entries.values.sorted { $0.totalSeconds > $1.totalSeconds } }
-
-    public func clear() { entries.removeAll() }
 
     /// A table of the ops, their calls and times, with each op's share of the total.
     public func formattedReport(limit: Int = 30) -> String {

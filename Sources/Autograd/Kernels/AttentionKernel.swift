@@ -85,14 +85,13 @@ enum AttentionKernel {
             return
         }
         let per = (s.pairs + workers - 1) / workers
-        let blasThreads = openblas_get_num_threads()
-        openblas_set_num_threads(1)
-        compute.parallelFor(workers, grain: 1) { r in
-            for worker in r {
-                for pair in (worker * per)..<min(s.pairs, (worker + 1) * per) { body(pair, worker) }
+        GEMMThreading.withSingleThreadedBLAS {
+            compute.parallelFor(workers, grain: 1) { r in
+                for worker in r {
+                    for pair in (worker * per)..<min(s.pairs, (worker + 1) * per) { body(pair, worker) }
+                }
             }
         }
-        openblas_set_num_threads(blasThreads)
     }
 
     // MARK: - Reference (plain loops, double precision)

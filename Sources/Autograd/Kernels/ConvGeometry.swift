@@ -21,8 +21,6 @@ public struct ConvGeometry: Equatable, Sendable {
     public var outPlane: Int { outHeight * outWidth }
     /// H·W: pixels of one input plane.
     public var inPlane: Int { height * width }
-    /// Multiply-adds of the forward pass.
-    public var multiplyAdds: Int { batch * outChannels * outPlane * patchSize }
     /// A 1x1 stride-1 unpadded conv: each image's column matrix is the image itself.
     public var isPlainMatrixProduct: Bool {
         kernelH == 1 && kernelW == 1 && stride == 1 && padding == 0

@@ -28,6 +28,17 @@ public enum GEMMThreading {
     nonisolated(unsafe) static var blocks = 1
     static let openBLASThreads = getenv("QCS_OPENBLAS_THREADS") != nil
 
+    /// Runs `body`, which calls sgemm from several pool threads at once, with OpenBLAS on one
+    /// thread: callers of a multi-threaded OpenBLAS queue on its one thread server. Only
+    /// `QCS_OPENBLAS_THREADS` mode needs the switch; otherwise OpenBLAS is single-threaded already.
+    static func withSingleThreadedBLAS(_ body: () -> Void) {
+        guard openBLASThreads else { return body() }
+        let threads = openblas_get_num_threads()
+        openblas_set_num_threads(1)
+        body()
+        openblas_set_num_threads(threads)
+    }
+
     static func configure(threads: Int) {
         if openBLASThreads {
             blocks = 1
@@ -39,14 +50,13 @@ public enum GEMMThreading {
     }
 }
 
-var splitGEMMThreads: Int { GEMMThreading.blocks }
 
 /// C = alpha·op(A)·op(B) + beta·C with explicit leading dimensions, cut into `GEMMThreading.blocks`
 /// column blocks (or row blocks when C is tall) computed concurrently; small products run whole.
 public func splitSgemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
-    let parts = splitGEMMThreads
+    let parts = GEMMThreading.blocks
     let ta = transposeA ? CblasTrans : CblasNoTrans, tb = transposeB ? CblasTrans : CblasNoTrans
     if parts <= 1 || Double(m) * Double(n) * Double(k) < 4e6 {
         cblas_sgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb),

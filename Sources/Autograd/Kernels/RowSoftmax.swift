@@ -13,7 +13,7 @@ enum RowSoftmax {
         guard n > 0 else { return }
         let m = maximum(x, count: n)
         for j in 0..<n { x[j] = exp(x[j] - m) }
-        let inv = 1 / sum(x, count: n)
+        let inv = 1 / PlaneReductions.sum(x, n)
         for j in 0..<n { x[j] *= inv }
     }
 
@@ -22,7 +22,7 @@ enum RowSoftmax {
     static func backward(_ dp: UnsafeMutablePointer<Float>, probs p: UnsafePointer<Float>, count n: Int) {
         let full = n & ~15
         var acc = SIMD16<Float>(repeating: 0)
-        for j in stride(from: 0, to: full, by: 16) { acc += load(p + j) * load(dp + j) }
+        for j in stride(from: 0, to: full, by: 16) { acc += PlaneReductions.load(p, j) * PlaneReductions.load(dp, j) }
         var dot = acc.sum()
         for j in full..<n { dot += p[j] * dp[j] }
         for j in 0..<n { dp[j] = p[j] * (dp[j] - dot) }
@@ -71,23 +71,4 @@ enum RowSoftmax {
         for j in full..<n { m = Swift.max(m, x[j]) }
         return m
     }
-
-    /// The sum of the elements, over sixteen partial sums.
-    @inline(__always)
-    static func sum(_ x: UnsafePointer<Float>, count n: Int) -> Float {
-        let full = n & ~15
-        var acc = SIMD16<Float>(repeating: 0)
-        for j in stride(from: 0, to: full, by: 16) { acc += load(x + j) }
-        var s = acc.sum()
-        for j in full..<n { s += x[j] }
-        return s
-    }
-
-    @inline(__always)
-    static func load(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
-        UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
-    }
-
-    @inline(__always)
-    static func load(_ p: UnsafeMutablePointer<Float>) -> SIMD16<Float> { load(UnsafePointer(p)) }
 }

@@ -160,9 +160,9 @@ enum Winograd {
     }
 
     /// The independent products of a tile, one per transform element: spread over the pool's
-    /// threads when each GEMM runs on one thread (`splitGEMMThreads`), else in turn.
+    /// threads when each GEMM runs on one thread (`GEMMThreading.blocks` > 1), else in turn.
     private static func eachTransformElement(_ plan: Plan, _ compute: ComputePool, _ body: (Int) -> Void) {
-        if splitGEMMThreads > 1 {
+        if GEMMThreading.blocks > 1 {
             compute.parallelFor(plan.elements, grain: 1) { r in for xi in r { body(xi) } }
         } else {
             for xi in 0..<plan.elements { body(xi) }

@@ -25,9 +25,6 @@ protocol WinogradLane {
 extension Float: WinogradLane {}
 extension SIMD8: WinogradLane where Scalar == Float {}
 
-typealias Six = (Float, Float, Float, Float, Float, Float)
-typealias Four = (Float, Float, Float, Float)
-
 enum F4 {
     typealias Six<T> = (T, T, T, T, T, T)
     typealias Four<T> = (T, T, T, T)

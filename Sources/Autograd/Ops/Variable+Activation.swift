@@ -5,17 +5,17 @@ import Foundation
 extension Variable {
     /// y = max(x, 0).
     public func relu() -> Variable {
-        pointwise(forward: { max($0, 0) }, derivative: { x, _ in x > 0 ? 1 : 0 })
+        pointwise(forward: { max($0, 0) }, derivative: { y in y > 0 ? 1 : 0 })
     }
 
     /// y = 1 / (1 + e^-x); dy/dx = y(1 - y).
     public func sigmoid() -> Variable {
-        pointwise(forward: { 1 / (1 + exp(-$0)) }, derivative: { _, y in y * (1 - y) })
+        pointwise(forward: { 1 / (1 + exp(-$0)) }, derivative: { y in y * (1 - y) })
     }
 
     /// y = tanh x; dy/dx = 1 - y².
     public func tanh() -> Variable {
-        pointwise(forward: { Foundation.tanh($0) }, derivative: { _, y in 1 - y * y })
+        pointwise(forward: { Foundation.tanh($0) }, derivative: { y in 1 - y * y })
     }
 
     /// The exact (erf) GELU: y = x·Φ(x); dy/dx = Φ(x) + x·φ(x). (`GELUKernel`: no libm calls.)
@@ -30,19 +30,21 @@ extension Variable {
         }
     }
 
-    /// Applies `forward` elementwise; backward multiplies by `derivative(x, y)`.
+    /// Applies `forward` elementwise; backward multiplies by `derivative(y)`, written in terms of
+    /// the output so that backward keeps only the output alive, not the input.
     /// Both closures must be pure: they run on several threads.
     @inline(__always)
-    func pointwise(forward: @escaping (Float) -> Float, derivative: @escaping (Float, Float) -> Float) -> Variable {
+    func pointwise(forward: @escaping (Float) -> Float, derivative: @escaping (Float) -> Float) -> Variable {
         let g = graph
         let out = g.allocate(shape)
         let x = data, y = out.data
         g.compute.parallelFor(count) { r in for i in r { y[i] = forward(x[i]) } }
+        let input = handle
         return g.record(out, inputs: [self]) { g, dy in
-            guard let dx = g.gradient(for: self) else { return }
+            guard let dx = g.gradient(for: input) else { return }
             let gx = dx.data, gy = dy.data, y = out.data  // through `out`: keeps the output alive
             g.compute.parallelFor(dx.count) { r in
-                for i in r { gx[i] += gy[i] * derivative(x[i], y[i]) }
+                for i in r { gx[i] += gy[i] * derivative(y[i]) }
             }
         }
     }

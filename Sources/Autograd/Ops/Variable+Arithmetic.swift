@@ -83,12 +83,12 @@ extension Variable {
 
     /// y = s·x.
     public func scaled(by s: Float) -> Variable {
-        pointwise(forward: { $0 * s }, derivative: { _, _ in s })
+        pointwise(forward: { $0 * s }, derivative: { _ in s })
     }
 
     /// y = x + c.
     public func adding(_ c: Float) -> Variable {
-        pointwise(forward: { $0 + c }, derivative: { _, _ in 1 })
+        pointwise(forward: { $0 + c }, derivative: { _ in 1 })
     }
 
     public static func + (a: Variable, b: Variable) -> Variable { a.binary(.add, b) }

@@ -14,10 +14,9 @@ extension Variable {
         }
         let kernel = ConvKernel(geo)
         let out = g.allocate(geo.outputShape)
-        // The workspace must outlive the kernel, not just the read of its pointer.
-        withExtendedLifetime(g.allocate([kernel.workspaceCount])) { workspace in
+        g.withScratch(kernel.workspaceCount) { workspace in
             kernel.forward(x: data, weight: weight.data, bias: bias?.data, out: out.data,
-                           workspace: workspace.data, compute: g.compute)
+                           workspace: workspace, compute: g.compute)
         }
         let inputs = bias.map { [self, weight, $0] } ?? [self, weight]
         let op: StaticString = switch kernel {
@@ -29,10 +28,10 @@ extension Variable {
             let dx = g.gradient(for: self)
             let dWeight = g.gradient(for: weight)
             let dBias = bias.flatMap { g.gradient(for: $0) }
-            withExtendedLifetime(g.allocate([kernel.workspaceCount])) { workspace in
+            g.withScratch(kernel.workspaceCount) { workspace in
                 kernel.backward(x: data, weight: weight.data, dOut: dy.data, dx: dx?.data,
                                 dWeight: dWeight?.data, dBias: dBias?.data,
-                                workspace: workspace.data, compute: g.compute)
+                                workspace: workspace, compute: g.compute)
             }
         }
     }

@@ -100,7 +100,7 @@ extension Variable {
                 for k in 0..<d { y[i * d + k] = x[i * d + k] * inv }
             }
         }
-        let input = self
+        let input = handle  // backward reads the output only
         return g.record(out, inputs: [self]) { g, dy in
             guard let dx = g.gradient(for: input) else { return }
             let gx = dx.data, gy = dy.data, pn = norms.data, y = out.data  // keeps the output alive

@@ -22,22 +22,21 @@ extension Variable {
             let dx = g.gradient(for: self)?.data, da = g.gradient(for: slopes)
             let gy = dy.data
             // Per-channel slope gradients first (one writer each), then added to the slopes.
-            let sums = g.allocate([C])
-            let s = sums.data
-            g.compute.parallelFor(C, grain: max(1, 16_384 / max(1, N * S))) { channels in
-                for c in channels {
-                    let slope = a[shared ? 0 : c]
-                    var sum: Float = 0
-                    for n in 0..<N {
-                        let q = (n * C + c) * S
-                        sum += preluBackward(x: x + q, dy: gy + q, dx: dx.map { $0 + q }, count: S, slope: slope)
+            g.withScratch(C) { s in
+                g.compute.parallelFor(C, grain: max(1, 16_384 / max(1, N * S))) { channels in
+                    for c in channels {
+                        let slope = a[shared ? 0 : c]
+                        var sum: Float = 0
+                        for n in 0..<N {
+                            let q = (n * C + c) * S
+                            sum += preluBackward(x: x + q, dy: gy + q, dx: dx.map { $0 + q }, count: S, slope: slope)
+                        }
+                        s[c] = sum
                     }
-                    s[c] = sum
                 }
+                guard let da else { return }
+                for c in 0..<C { da.data[shared ? 0 : c] += s[c] }
             }
-            guard let da else { return }
-            for c in 0..<C { da.data[shared ? 0 : c] += s[c] }
-            withExtendedLifetime(sums) {}
         }
     }
 }

@@ -36,7 +36,7 @@ extension Variable {
                 }
             }
         }
-        let input = self
+        let input = handle  // backward reads the output only
         return g.record(out, inputs: [self]) { g, dy in
             guard let dx = g.gradient(for: input) else { return }
             let gx = dx.data, gy = dy.data, y = out.data  // through `out`: keeps the output alive
