@@ -1,4 +1,5 @@
 import Foundation
+import Autograd
 
 /// Adam (Kingma & Ba, 2015) with PyTorch's semantics, optionally with L2 weight decay added to
 /// the gradient (`Adam(weight_decay=λ)`) or decoupled weight decay (AdamW, Loshchilov & Hutter).
@@ -25,21 +26,14 @@ public final class Adam: Optimizer {
     public let configuration: Configuration
     public let count: Int
     public var stepCount = 0
-    let m: UnsafeMutablePointer<Float>
-    let v: UnsafeMutablePointer<Float>
+    private let moments: (first: Storage, second: Storage)
+    var m: UnsafeMutablePointer<Float> { moments.first.pointer }
+    var v: UnsafeMutablePointer<Float> { moments.second.pointer }
 
     public init(count: Int, configuration: Configuration = Configuration()) {
         self.count = count
         self.configuration = configuration
-        m = .allocate(capacity: max(count, 1))
-        v = .allocate(capacity: max(count, 1))
-        m.initialize(repeating: 0, count: max(count, 1))
-        v.initialize(repeating: 0, count: max(count, 1))
-    }
-
-    deinit {
-        m.deallocate()
-        v.deallocate()
+        moments = (Storage(zeros: count), Storage(zeros: count))
     }
 
     public var state: [(name: String, values: UnsafeMutablePointer<Float>)] { [("exp_avg", m), ("exp_avg_sq", v)] }

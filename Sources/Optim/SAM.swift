@@ -1,4 +1,5 @@
 import Foundation
+import Autograd
 
 /// Sharpness-Aware Minimisation (Foret et al., ICLR 2021) around any optimizer, as the QCS
 /// release uses it (ρ = 0.05, one global gradient norm, not adaptive):
@@ -10,7 +11,8 @@ import Foundation
 /// (one scalar allreduce) to `perturb`.
 public final class SAM {
     public let rho: Float
-    let saved: UnsafeMutablePointer<Float>
+    private let savedStorage: Storage
+    var saved: UnsafeMutablePointer<Float> { savedStorage.pointer }
     let count: Int
     public private(set) var isPerturbed = false
 
@@ -18,10 +20,8 @@ public final class SAM {
         precondition(rho >= 0, "SAM rho must be non-negative")
         self.rho = rho
         self.count = count
-        saved = .allocate(capacity: max(count, 1))
+        savedStorage = Storage(zeros: count)
     }
-
-    deinit { saved.deallocate() }
 
     /// Moves the parameters to the sharpness-probing point. Returns ‖g‖₂.
     @discardableResult

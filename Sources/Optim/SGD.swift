@@ -1,3 +1,5 @@
+import Autograd
+
 /// Stochastic gradient descent with momentum, PyTorch's form:
 ///   g ← g + λ·w;  b ← μ·b + (1−τ)·g (b = g on the first step);  d = g + μ·b (Nesterov) or b;  w ← w − lr·d
 public final class SGD: Optimizer {
@@ -15,16 +17,14 @@ public final class SGD: Optimizer {
     public let configuration: Configuration
     public let count: Int
     public var stepCount = 0
-    let buffer: UnsafeMutablePointer<Float>
+    private let momentumStorage: Storage
+    var buffer: UnsafeMutablePointer<Float> { momentumStorage.pointer }
 
     public init(count: Int, configuration: Configuration = Configuration()) {
         self.count = count
         self.configuration = configuration
-        buffer = .allocate(capacity: max(count, 1))
-        buffer.initialize(repeating: 0, count: max(count, 1))
+        momentumStorage = Storage(zeros: count)
     }
-
-    deinit { buffer.deallocate() }
 
     public var state: [(name: String, values: UnsafeMutablePointer<Float>)] { [("momentum_buffer", buffer)] }
 

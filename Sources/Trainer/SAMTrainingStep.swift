@@ -57,10 +57,13 @@ public final class SAMTrainingStep {
             metrics.gradientNorm = sam.perturb(slice)
             _ = pass(batches, rng: &rng)
             sam.restore(slice)
-        } else {
+        }
+        if let clipGradientNorm {
+            let norm = GradientClipping.clip(slice, maxNorm: clipGradientNorm)
+            if sam == nil { metrics.gradientNorm = norm }
+        } else if sam == nil {
             metrics.gradientNorm = FlatNorm.sumOfSquares(slice.gradients, count: slice.count).squareRoot()
         }
-        if let clipGradientNorm { GradientClipping.clip(slice, maxNorm: clipGradientNorm) }
         optimizer.step(slice, learningRate: lr)
         return metrics
     }

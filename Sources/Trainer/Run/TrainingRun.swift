@@ -91,7 +91,6 @@ public final class TrainingRun {
                                               seed: c.run.seed, epoch: epoch, options: loaderOptions, badImages: badImages)
             var epochLoss = 0.0, epochAccuracy = 0.0, steps = 0
             let accumulation = c.optim.gradientAccumulation
-            let stepsThisEpoch = (batches.count + accumulation - 1) / accumulation
             while let micro = try nextMicroBatches(loader, count: accumulation) {
                 let lr = schedule.rate(epoch: epoch, step: globalStep)
                 let m = step.step(micro, learningRate: lr, rng: &rng)
@@ -104,11 +103,11 @@ public final class TrainingRun {
                                    "base_loss": Double(m.baseLoss), "cross_loss": Double(m.crossLoss),
                                    "base_accuracy": Double(m.baseAccuracy), "cross_accuracy": Double(m.crossAccuracy),
                                    "grad_norm": m.gradientNorm, "lr": Double(lr)])
-                if globalStep % options.logEvery == 0 || steps == stepsThisEpoch {
+                if globalStep % options.logEvery == 0 || steps == stepsPerEpoch {
                     let rate = meter.rate.map { String(format: "%.2f steps/s", $0) } ?? "—"
                     let eta = meter.remaining.map(ProgressMeter.duration) ?? "—"
                     log(String(format: "epoch %d/%d step %d/%d  loss %.4f  base acc %.3f  cross acc %.3f  lr %.2e  %@  ETA %@",
-                               epoch + 1, c.run.epochs, steps, stepsThisEpoch, m.loss, m.baseAccuracy, m.crossAccuracy,
+                               epoch + 1, c.run.epochs, steps, stepsPerEpoch, m.loss, m.baseAccuracy, m.crossAccuracy,
                                lr, rate, eta))
                 }
                 try writeStatus(run, state: "training", epoch: epoch, step: globalStep, loss: m.loss, best: bestAccuracy)
