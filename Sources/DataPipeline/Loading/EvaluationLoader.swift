@@ -16,9 +16,7 @@ import Autograd
 /// `next()` throws the codec error naming the file.
 public final class EvaluationLoader {
     private let job: EvaluationJob
-    private let ring: PrefetchRing
-    private var held: Int?
-    private var terminalError: Error?
+    private let consumer: RingConsumer
 
     /// Batches every rank yields.
     public var batchCount: Int { job.batches.count }
@@ -43,37 +41,22 @@ public final class EvaluationLoader {
             BatchBuffer(parts: flips ? 2 : 1, capacity: min(batchSize, largestPart), floatsPerImage: recipe.floatsPerImage)
         }
         self.job = job
-        ring = PrefetchRing(taskCount: batches.map(\.count), threads: options.threads, prefetch: options.prefetch,
-                            name: "qcs-eval-loader", work: job.run)
-    }
-
-    deinit {
-        ring.stop()
+        let ring = PrefetchRing(taskCount: batches.map(\.count), threads: options.threads, prefetch: options.prefetch,
+                                name: "qcs-eval-loader", work: job.run)
+        consumer = RingConsumer(ring: ring, buffers: job.buffers, itemCounts: batches.map(\.count), tasksPerItem: 1)
     }
 
     /// The next batch in order; nil after the last.
     public func next() throws -> EvaluationBatch? {
-        if let terminalError { throw terminalError }
-        if let held { job.buffers[held].prepareForReuse() }
-        held = nil
-        guard let done = ring.next() else { return nil }
-        held = done.slot
-        if let error = done.error {
-            terminalError = error
-            ring.stop()
-            throw error
-        }
-        let range = job.batches[done.batch]
-        let buffer = job.buffers[done.slot]
-        let dropped = Set(done.droppedTasks)
-        let kept = (0..<range.count).filter { !dropped.contains($0) }
-        if kept.count < range.count { buffer.compact(keeping: kept) }
+        guard let done = try consumer.next() else { return nil }
+        let range = job.batches[done.index]
+        let buffer = done.buffer, kept = done.kept
         let shape = [3, job.recipe.outputSize, job.recipe.outputSize]
         let indices = kept.map { range.lowerBound + $0 }
         return EvaluationBatch(images: buffer.tensor(part: 0, count: kept.count, imageShape: shape),
                                flipped: job.flips ? buffer.tensor(part: 1, count: kept.count, imageShape: shape) : nil,
                                labels: indices.map { job.samples[$0].label }, sampleIndices: indices,
-                               skippedImages: dropped.count)
+                               skippedImages: done.droppedTasks)
     }
 }
 

@@ -24,9 +24,7 @@ import QCS
 /// joins its threads.
 public final class QuadrupletLoader {
     private let job: QuadrupletJob
-    private let ring: PrefetchRing
-    private var held: Int?
-    private var terminalError: Error?
+    private let consumer: RingConsumer
 
     /// Batches this rank will yield (one per global batch, possibly empty).
     public var batchCount: Int { job.slices.count }
@@ -53,43 +51,27 @@ public final class QuadrupletLoader {
             BatchBuffer(parts: 4, capacity: capacity, floatsPerImage: recipe.floatsPerImage)
         }
         self.job = job
-        ring = PrefetchRing(taskCount: slices.map { 4 * $0.count }, threads: options.threads,
-                            prefetch: options.prefetch, name: "qcs-loader", work: job.run)
-    }
-
-    deinit {
-        ring.stop()
+        let ring = PrefetchRing(taskCount: slices.map { 4 * $0.count }, threads: options.threads,
+                                prefetch: options.prefetch, name: "qcs-loader", work: job.run)
+        consumer = RingConsumer(ring: ring, buffers: job.buffers, itemCounts: slices.map(\.count), tasksPerItem: 4)
     }
 
     /// The next batch in order; nil after the last. Drop the previous batch's tensors before
     /// calling it, so that its buffer is reused (see `LoadedQuadruplets`).
     public func next() throws -> LoadedQuadruplets? {
-        if let terminalError { throw terminalError }
-        if let held { job.buffers[held].prepareForReuse() }
-        held = nil
-        guard let done = ring.next() else { return nil }
-        held = done.slot
-        if let error = done.error {
-            terminalError = error
-            ring.stop()
-            throw error
-        }
-        let slice = job.slices[done.batch]
-        let buffer = job.buffers[done.slot]
-        let droppedItems = Set(done.droppedTasks.map { $0 / 4 })
-        let kept = (0..<slice.count).filter { !droppedItems.contains($0) }
-        if kept.count < slice.count { buffer.compact(keeping: kept) }
-
+        guard let done = try consumer.next() else { return nil }
+        let slice = job.slices[done.index]
+        let buffer = done.buffer, kept = done.kept
         let first = slice.startIndex
         let imageShape = [3, job.recipe.outputSize, job.recipe.outputSize]
         func branch(_ part: Int) -> Tensor { buffer.tensor(part: part, count: kept.count, imageShape: imageShape) }
         let batch = QuadrupletBatch(anchor: branch(0), positive: branch(1), negative: branch(2), negative2: branch(3),
                                     labels: kept.map { slice[first + $0].anchorClass },
                                     negativeLabels: kept.map { slice[first + $0].negativeClass })
-        return LoadedQuadruplets(batch: batch, globalIndex: job.batchIndices[done.batch],
+        return LoadedQuadruplets(batch: batch, globalIndex: job.batchIndices[done.index],
                                  positions: kept.map { first + $0 },
-                                 droppedPositions: droppedItems.sorted().map { first + $0 },
-                                 skippedImages: done.droppedTasks.count)
+                                 droppedPositions: done.dropped.map { first + $0 },
+                                 skippedImages: done.droppedTasks)
     }
 }
 
