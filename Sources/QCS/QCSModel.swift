@@ -120,13 +120,8 @@ public struct QCSModel {
     static func accuracy(_ logits: [Variable], _ labels: [[Int]]) -> Float {
         var right = 0, total = 0
         for (l, y) in zip(logits, labels) {
-            let c = l.shape[1]
-            for i in 0..<l.shape[0] {
-                var best = 0
-                for j in 1..<c where l.value[i * c + j] > l.value[i * c + best] { best = j }
-                if best == y[i] { right += 1 }
-                total += 1
-            }
+            for (predicted, truth) in zip(l.value.rowArgmax(), y) where predicted == truth { right += 1 }
+            total += l.shape[0]
         }
         return Float(right) / Float(max(total, 1))
     }

@@ -38,6 +38,18 @@ public struct Tensor {
     }
 
     public var array: [Float] { Array(UnsafeBufferPointer(start: data, count: count)) }
+
+    /// For a [rows, columns] tensor (class scores), each row's largest column; the first on ties.
+    public func rowArgmax() -> [Int] {
+        precondition(shape.count == 2, "rowArgmax needs [rows, columns], got \(shape)")
+        let c = shape[1]
+        return (0..<shape[0]).map { i in
+            let row = data + i * c
+            var best = 0
+            for j in 1..<max(c, 1) where row[j] > row[best] { best = j }
+            return best
+        }
+    }
     public var buffer: UnsafeMutableBufferPointer<Float> { UnsafeMutableBufferPointer(start: data, count: count) }
 
     /// The same elements seen with another shape of equal count (no copy).

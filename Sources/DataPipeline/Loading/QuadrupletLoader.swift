@@ -39,7 +39,7 @@ public final class QuadrupletLoader {
         let slices = batches.map { $0.slice(rank: rank, worldSize: worldSize) }
         for slice in slices {
             for (position, q) in zip(slice.indices, slice) {
-                for image in [q.anchor, q.positive, q.negative, q.negative2] where !samples.indices.contains(image) {
+                for image in q.images where !samples.indices.contains(image) {
                     throw .sampleOutOfRange(planPosition: position, sample: image, sampleCount: samples.count)
                 }
             }
@@ -106,14 +106,7 @@ private final class QuadrupletJob: @unchecked Sendable {
         let slice = slices[batch]
         let item = task / 4, branch = task % 4
         let position = slice.startIndex + item
-        let q = slice[position]
-        let index: Int
-        switch branch {
-        case 0: index = q.anchor
-        case 1: index = q.positive
-        case 2: index = q.negative
-        default: index = q.negative2
-        }
+        let index = slice[position].image(branch: branch)
         guard let image = try badImages.load(samples[index], decoder: decoder) else { return false }
         var rng = AugmentationRecipe.rng(seed: seed, epoch: epoch, sample: position, branch: branch)
         recipe.apply(to: image, &rng, into: buffers[slot].image(part: branch, item: item))

@@ -6,11 +6,11 @@
 public struct GlobalBatch: Sendable, Equatable {
     /// Batch number within the epoch.
     public let index: Int
-    /// Positions of its quadruplets in the epoch plan.
-    public let positions: Range<Int>
     public let quadruplets: ArraySlice<Quadruplet>
 
-    public var count: Int { positions.count }
+    /// Positions of its quadruplets in the epoch plan.
+    public var positions: Range<Int> { quadruplets.indices }
+    public var count: Int { quadruplets.count }
 
     /// This rank's part: contiguous, near-equal, in rank order, so concatenating every rank's
     /// slice gives the batch back. With B quadruplets over W ranks the first B mod W ranks take
@@ -19,7 +19,8 @@ public struct GlobalBatch: Sendable, Equatable {
     /// each rank's count (or sum and divide by B), not as a plain mean of per-rank means.
     public func slice(rank: Int, worldSize: Int) -> ArraySlice<Quadruplet> {
         let r = Self.rankRange(count: count, rank: rank, worldSize: worldSize)
-        return quadruplets[(positions.lowerBound + r.lowerBound)..<(positions.lowerBound + r.upperBound)]
+        let first = quadruplets.startIndex
+        return quadruplets[(first + r.lowerBound)..<(first + r.upperBound)]
     }
 
     /// Offsets (within a batch of `count`) owned by `rank` of `worldSize`.
@@ -42,7 +43,7 @@ extension Array where Element == Quadruplet {
         while start < count {
             let end = Swift.min(start + batchSize, count)
             if dropLast && end - start < batchSize { break }
-            result.append(GlobalBatch(index: result.count, positions: start..<end, quadruplets: self[start..<end]))
+            result.append(GlobalBatch(index: result.count, quadruplets: self[start..<end]))
             start = end
         }
         return result

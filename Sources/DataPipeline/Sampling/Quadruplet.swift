@@ -22,8 +22,18 @@ public struct Quadruplet: Sendable, Hashable, Codable {
         self.negativeClass = negativeClass
     }
 
+    /// The image of `branch` (0 anchor, 1 positive, 2 negative, 3 negative2), without an array.
+    public func image(branch: Int) -> Int {
+        switch branch {
+        case 0: anchor
+        case 1: positive
+        case 2: negative
+        default: negative2
+        }
+    }
+
     /// The four image indices in branch order (0 anchor … 3 negative2).
-    public var images: [Int] { [anchor, positive, negative, negative2] }
+    public var images: [Int] { (0..<4).map(image(branch:)) }
     /// The label of each branch, in branch order.
     public var labels: [Int] { [anchorClass, anchorClass, negativeClass, negativeClass] }
 }

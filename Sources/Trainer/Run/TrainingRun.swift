@@ -197,12 +197,8 @@ public final class TrainingRun {
         var confusion = ConfusionMatrix(classes: classes)
         while let batch = try loader.next() {
             guard !batch.labels.isEmpty else { continue }
-            let logits = model.inferenceLogits(graph.input(batch.images)).value
-            for (i, y) in batch.labels.enumerated() {
-                var best = 0
-                for j in 1..<classes where logits[i * classes + j] > logits[i * classes + best] { best = j }
-                _ = confusion.add(truth: y, predicted: best)
-            }
+            let predicted = model.inferenceLogits(graph.input(batch.images)).value.rowArgmax()
+            for (y, best) in zip(batch.labels, predicted) { _ = confusion.add(truth: y, predicted: best) }
             graph.reset()
         }
         return ClassificationMetrics(confusion: confusion)
