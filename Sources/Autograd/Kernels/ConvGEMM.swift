@@ -13,8 +13,6 @@ import CBLAS
 enum ConvGEMM {
     /// How the batch is cut into tiles, and the workspace that takes.
     struct Plan {
-        /// The largest workspace tiling aims for (32 MB); one image's columns may exceed it.
-        static let workspaceLimit = 8 << 20
         /// GEMM width (columns) to reach by tiling. Measured: 49-pixel maps gain 1.3x from
         /// tiles of ~1000 columns; wider tiles only grow the workspace and spill the cache.
         static let targetWidth = 1024
@@ -30,7 +28,7 @@ enum ConvGEMM {
             geometry = geo
             let perImage = (geo.patchSize + geo.outChannels) * geo.outPlane
             let wide = (targetWidth + geo.outPlane - 1) / geo.outPlane
-            let t = max(1, min(geo.batch, wide, Plan.workspaceLimit / max(1, perImage)))
+            let t = max(1, min(geo.batch, wide, ConvKernel.workspaceLimit / max(1, perImage)))
             imagesPerTile = t
             let need: Int
             if t > 1 {
@@ -38,9 +36,7 @@ enum ConvGEMM {
             } else {
                 need = geo.isPlainMatrixProduct ? 1 : geo.patchSize * geo.outPlane
             }
-            var rounded = 1
-            while rounded < need { rounded <<= 1 }
-            workspaceCount = rounded
+            workspaceCount = ConvKernel.workspaceCount(need)
         }
     }
 

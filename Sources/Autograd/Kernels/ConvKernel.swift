@@ -61,3 +61,16 @@ enum ConvKernel {
         }
     }
 }
+
+extension ConvKernel {
+    /// The largest workspace a conv plan's tiling aims for (32 MB); one image may exceed it.
+    static let workspaceLimit = 8 << 20
+
+    /// `need` floats rounded up to a power of two, so that convs of similar size share pooled
+    /// workspace buffers.
+    static func workspaceCount(_ need: Int) -> Int {
+        var rounded = 1
+        while rounded < need { rounded <<= 1 }
+        return rounded
+    }
+}

@@ -29,7 +29,6 @@ enum Winograd {
     }
 
     struct Plan {
-        static let workspaceLimit = 8 << 20
         /// Tiles per GEMM to reach (measured best around 512 on this machine).
         static let targetWidth = 512
 
@@ -83,13 +82,11 @@ enum Winograd {
             let tiles = tilesH * tilesW
             let perImage = e * (geo.inChannels + geo.outChannels) * tiles
             let wide = (targetWidth + tiles - 1) / tiles
-            let t = max(1, min(geo.batch, wide, Plan.workspaceLimit / max(1, perImage)))
+            let t = max(1, min(geo.batch, wide, ConvKernel.workspaceLimit / max(1, perImage)))
             imagesPerTile = t
             let (C, O, q) = (geo.inChannels, geo.outChannels, (t * tiles + 7) / 8 * 8)
             let need = e * (2 * planeStride(O * C) + planeStride(C * q) + planeStride(O * q))
-            var rounded = 1
-            while rounded < need { rounded <<= 1 }
-            workspaceCount = rounded
+            workspaceCount = ConvKernel.workspaceCount(need)
         }
     }
 

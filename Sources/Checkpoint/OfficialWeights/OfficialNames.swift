@@ -51,18 +51,20 @@ public enum OfficialNames {
     /// The official modules whose tensors checkpoints carry although the forward pass never
     /// touches them (QCS_SPEC.md): IR-50 stage 4 and output layer, and in both ViTs the
     /// patch embedding, ECA block, `CON1`, `IRLinear1/2` and each block's `conv`.
-    public static let neverUsedModules = [
-        "ir_back.output_layer", "ir_back.body4", "*.patch_embed", "*.eca_block", "*.CON1", "*.IRLinear1",
-        "*.IRLinear2", "*.blocks.N.conv",
-    ]
+    public static let neverUsedModules =
+        neverUsedBackbone + neverUsedComponents.map { "*." + $0 } + ["*.blocks.N.conv"]
+
+    private static let neverUsedBackbone = ["ir_back.output_layer", "ir_back.body4"]
+    /// Module names never used wherever they appear (inside either ViT).
+    private static let neverUsedComponents = ["patch_embed", "eca_block", "CON1", "IRLinear1", "IRLinear2"]
 
     /// Whether official name `name` belongs to one of `neverUsedModules`.
     public static func isNeverUsed(_ name: String) -> Bool {
-        if name.hasPrefix("ir_back.output_layer.") || name.hasPrefix("ir_back.body4.") { return true }
+        if neverUsedBackbone.contains(where: { name.hasPrefix($0 + ".") }) { return true }
         let parts = name.split(separator: ".", omittingEmptySubsequences: false)
         // Inner components only: the last one is the tensor (`weight`, `bias`...).
         for (i, part) in parts.enumerated().dropLast() where i > 0 {
-            if ["patch_embed", "eca_block", "CON1", "IRLinear1", "IRLinear2"].contains(part) { return true }
+            if neverUsedComponents.contains(String(part)) { return true }
             if part == "conv", i >= 2, parts[i - 2] == "blocks", parts[i - 1].allSatisfy(\.isNumber),
                !parts[i - 1].isEmpty {
                 return true
