@@ -53,15 +53,22 @@ public final class SafetensorsFile: @unchecked Sendable {
 
     /// Tensor `name` converted to float32 (F16, BF16 and F64 by rounding, I64 and I32 by value).
     public func tensor(named name: String) throws -> Tensor {
+        let out = Tensor(zeros: try entry(named: name).shape)
+        try read(named: name, into: out)
+        return out
+    }
+
+    /// Tensor `name` decoded straight from the mapping into `target`, which must hold as many
+    /// elements (a model's parameter, say: no intermediate copy).
+    public func read(named name: String, into target: Tensor) throws {
         let e = try entry(named: name)
         guard e.dtype.isReadable else {
             throw SafetensorsError.unsupportedDType(path: path, tensor: name, dtype: e.dtype.rawValue)
         }
-        let out = Tensor(zeros: e.shape)
+        precondition(e.shape.reduce(1, *) == target.count, "\(name): \(e.shape) read into \(target.shape)")
         let start = dataStart + e.dataOffsets.lowerBound
         let source = UnsafeRawBufferPointer(rebasing: file.bytes[start..<(dataStart + e.dataOffsets.upperBound)])
-        SafetensorsFile.convert(source, dtype: e.dtype, into: out.data, count: out.count)
-        return out
+        SafetensorsFile.convert(source, dtype: e.dtype, into: target.data, count: target.count)
     }
 
     /// Integer tensor `name` (I64 or I32) exactly, flattened: labels, step counters.

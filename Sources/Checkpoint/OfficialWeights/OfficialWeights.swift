@@ -49,10 +49,7 @@ public enum OfficialWeights {
         _ = try ExportMetadata(of: file)  // refuses files from a newer export format
         let (report, writes) = try plan(file, store: store, scope: scope)
         if strict, !report.isComplete { throw WeightLoadError.incomplete(report) }
-        for (fileKey, target) in writes {
-            let source = try file.tensor(named: fileKey)
-            store.value(target).assign(source)
-        }
+        for (fileKey, target) in writes { try file.read(named: fileKey, into: store.value(target)) }
         return report
     }
 
