@@ -49,10 +49,10 @@ let package = Package(
         .target(name: "DataPipeline", dependencies: ["Autograd", "QCS", "CPNG", "CJPEG"], swiftSettings: numerics),
         .target(name: "Checkpoint", dependencies: ["QCS", "Safetensors", "Autograd", "Optim", "CZstd"],
                 swiftSettings: numerics),
-        .target(name: "Trainer", dependencies: ["QCS", "Optim", "Autograd", "DataPipeline", "Checkpoint"],
+        .target(name: "Trainer", dependencies: ["QCS", "Optim", "Autograd", "DataPipeline", "Checkpoint", "Distributed"],
                 swiftSettings: numerics),
         .target(name: "Safetensors", dependencies: ["Autograd"], swiftSettings: numerics),
-        .target(name: "Distributed", dependencies: ["CMPI"], swiftSettings: numerics),
+        .target(name: "Distributed", dependencies: ["CMPI", "Autograd"], swiftSettings: numerics),
 
         // MARK: - Programs
         .executableTarget(
@@ -80,6 +80,6 @@ let package = Package(
                     swiftSettings: numerics),
         .testTarget(name: "TrainerTests", dependencies: ["Trainer", "QCS", "Optim", "Autograd", "DataPipeline", "Checkpoint", "Safetensors"],
                     swiftSettings: numerics),
-        .testTarget(name: "DistributedTests", dependencies: ["Distributed"], swiftSettings: numerics),
+        .testTarget(name: "DistributedTests", dependencies: ["Distributed", "Autograd"], swiftSettings: numerics),
     ]
 )

@@ -19,5 +19,8 @@ static inline void *qcs_mpi_in_place(void) { return MPI_IN_PLACE; }
 static inline MPI_Errhandler qcs_mpi_errors_return(void) { return MPI_ERRORS_RETURN; }
 static inline MPI_Request qcs_mpi_request_null(void) { return MPI_REQUEST_NULL; }
 static inline MPI_Status *qcs_mpi_status_ignore(void) { return MPI_STATUS_IGNORE; }
+static inline MPI_Info qcs_mpi_info_null(void) { return MPI_INFO_NULL; }
+static inline int qcs_mpi_comm_type_shared(void) { return MPI_COMM_TYPE_SHARED; }
+static inline int qcs_mpi_max_error_string(void) { return MPI_MAX_ERROR_STRING; }
 
 #endif

@@ -1,19 +1,22 @@
 import Distributed
 import Foundation
 
-// A multi-process check of the MPI layer: every rank contributes (rank + 1, 1) and verifies the
-// sum. Exit 0 when every rank agrees with the closed form; the test script runs it under mpirun.
+// A multi-process check of the MPI layer: every collective of `MPICommunicator` against its
+// closed form (CommunicatorSelfTest). Exit 0 when every rank passes; the test script runs it
+// under mpirun with several world sizes.
 do {
     let mpi = try MPIEnvironment()
-    var values: [Float] = [Float(mpi.rank + 1), 1]
-    try mpi.allreduceSum(&values)
-    let expected = Float(mpi.size * (mpi.size + 1) / 2)
-    let ok = values[0] == expected && values[1] == Float(mpi.size)
-    print("rank \(mpi.rank)/\(mpi.size): allreduce \(values) expected [\(expected), \(mpi.size)] \(ok ? "ok" : "MISMATCH")")
-    try mpi.barrier()
+    let failures = try CommunicatorSelfTest.run(mpi.world)
+    var failed: [Int32] = [Int32(failures.count)]
+    try mpi.world.allreduce(&failed, .sum)
+    for line in failures { FileHandle.standardError.write(Data("qcs-mpi-check: \(line)\n".utf8)) }
+    if mpi.rank == 0 {
+        print("qcs-mpi-check: \(mpi.size) ranks, \(mpi.world.localSize) on rank 0's node, thread level \(mpi.threadSupport): "
+              + (failed[0] == 0 ? "every collective ok" : "\(failed[0]) failures"))
+    }
     try mpi.finalize()
-    exit(ok ? 0 : 1)
+    exit(failed[0] == 0 ? 0 : 1)
 } catch {
-    FileHandle.standardError.write("qcs-mpi-check: \(error)\n".data(using: .utf8)!)
+    FileHandle.standardError.write(Data("qcs-mpi-check: \(error)\n".utf8))
     exit(2)
 }

@@ -5,19 +5,20 @@ import Foundation
 public final class ComputePool: @unchecked Sendable {
     public let threads: Int
 
-    /// - Parameter threads: worker count; nil means all cores of this process's share
-    ///   (`QCS_THREADS`, else `OMP_NUM_THREADS`, else the online core count).
+    /// - Parameter threads: worker count; nil means `defaultThreadCount()`.
     public init(threads: Int? = nil) {
         let n = threads ?? ComputePool.defaultThreadCount()
         self.threads = max(1, n)
         GEMMThreading.configure(threads: self.threads)
     }
 
-    public static func defaultThreadCount() -> Int {
+    /// This process's share of the node: `QCS_THREADS`, else `OMP_NUM_THREADS` (both per process),
+    /// else the online cores divided by the `ranksOnNode` processes that share them.
+    public static func defaultThreadCount(ranksOnNode: Int = 1) -> Int {
         for key in ["QCS_THREADS", "OMP_NUM_THREADS"] {
             if let value = getenv(key), let n = Int(String(cString: value)), n > 0 { return n }
         }
-        return max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        return max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)) / max(1, ranksOnNode))
     }
 
     /// Runs `body` over `0..<count` split into contiguous chunks of at least `grain` items,

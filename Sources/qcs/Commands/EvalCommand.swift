@@ -1,6 +1,7 @@
 import ArgumentParser
 import Autograd
 import DataPipeline
+import Distributed
 import Foundation
 import Trainer
 
@@ -59,7 +60,7 @@ extension QCSCommand {
             let source = "\(config.data.kind.rawValue) data set at \(config.data.root)"
             guard !samples.isEmpty else { throw RunError.emptySplit(split: split.rawValue, dataset: source) }
 
-            let compute = ComputePool(threads: threads ?? max(1, ComputePool.defaultThreadCount() / world.size))
+            let compute = ComputePool(threads: threads ?? ComputePool.defaultThreadCount(ranksOnNode: world.communicator.localSize))
             let model = try weightsOptions.model(config, compute: compute)
             let input = try TestTimeInput(dataset: config.data.kind, imageSize: config.model.imageSize)
             let evaluator = Evaluator(predictor: Predictor(model: model, input: input, batchSize: batch, flipTTA: flipTTA),

@@ -3,9 +3,9 @@ import CMPI
 /// The process's MPI library: initialised once (with full thread support, so a communication
 /// thread can overlap backward), finalised once. This is the one piece of global state qcs has.
 public final class MPIEnvironment {
-    public let rank: Int
-    public let size: Int
     public let threadSupport: Int32
+    /// MPI_COMM_WORLD, with errors returned instead of aborting.
+    public let world: MPICommunicator
 
     /// Initialises MPI. Errors are returned as `MPIError`, never abort the job.
     public init() throws {
@@ -17,28 +17,21 @@ public final class MPIEnvironment {
         } else {
             MPI_Query_thread(&provided)
         }
+        threadSupport = provided
         try MPIError.check(MPI_Comm_set_errhandler(qcs_mpi_comm_world(), qcs_mpi_errors_return()),
                            "MPI_Comm_set_errhandler")
-        var r: Int32 = 0, s: Int32 = 0
-        try MPIError.check(MPI_Comm_rank(qcs_mpi_comm_world(), &r), "MPI_Comm_rank")
-        try MPIError.check(MPI_Comm_size(qcs_mpi_comm_world(), &s), "MPI_Comm_size")
-        rank = Int(r)
-        size = Int(s)
-        threadSupport = provided
+        world = try MPICommunicator(comm: qcs_mpi_comm_world(), owned: false)
     }
+
+    public var rank: Int { world.rank }
+    public var size: Int { world.size }
 
     /// Sums `values` over all ranks in place.
     public func allreduceSum(_ values: inout [Float]) throws {
-        let n = Int32(values.count)
-        try values.withUnsafeMutableBufferPointer { buf in
-            try MPIError.check(MPI_Allreduce(qcs_mpi_in_place(), buf.baseAddress, n, qcs_mpi_float(),
-                                             qcs_mpi_op_sum(), qcs_mpi_comm_world()), "MPI_Allreduce")
-        }
+        try world.allreduce(&values, .sum)
     }
 
-    public func barrier() throws {
-        try MPIError.check(MPI_Barrier(qcs_mpi_comm_world()), "MPI_Barrier")
-    }
+    public func barrier() throws { try world.barrier() }
 
     /// Shuts MPI down; call once, after the last communication.
     public func finalize() throws {

@@ -8,12 +8,12 @@ public struct MPIError: Error, CustomStringConvertible {
 
     public var description: String { "\(call) failed (MPI error \(code)): \(message)" }
 
-    static func check(_ code: Int32, _ call: String) throws {
+    static func check(_ code: Int32, _ call: @autoclosure () -> String) throws {
         guard code != MPI_SUCCESS else { return }
-        var buffer = [CChar](repeating: 0, count: Int(MPI_MAX_ERROR_STRING) + 1)
+        var buffer = [CChar](repeating: 0, count: Int(qcs_mpi_max_error_string()) + 1)
         var length: Int32 = 0
         MPI_Error_string(code, &buffer, &length)
         let text = String(decoding: buffer.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        throw MPIError(call: call, code: code, message: text)
+        throw MPIError(call: call(), code: code, message: text)
     }
 }
