@@ -33,6 +33,13 @@ public final class Graph {
 
     private(set) var nodes: [Node] = []
 
+    /// Told during `backward` when a parameter's gradient is final (see `GradientReadinessObserver`).
+    /// Set it before the backward whose gradients are exchanged; it stays until changed.
+    public var gradientObserver: GradientReadinessObserver?
+    /// Trainable parameters used by this forward, in order of first use, with that first node.
+    private var firstUses: [(node: Int, parameter: Parameter)] = []
+    private var usedOffsets: Set<Int> = []
+
     public init(parameters: ParameterStore? = nil, compute: ComputePool? = nil,
                 pool: BufferPool = BufferPool(), training: Bool = true) {
         self.parameters = parameters
@@ -67,6 +74,8 @@ public final class Graph {
     /// Drops every node (activations and gradients return to the pool).
     public func reset() {
         nodes.removeAll(keepingCapacity: true)
+        firstUses.removeAll(keepingCapacity: true)
+        usedOffsets.removeAll(keepingCapacity: true)
         profiler?.mark()
     }
 
@@ -90,6 +99,7 @@ public final class Graph {
         let grad: Tensor? = store.requiresGrad ? store.gradient(p) : nil
         let value = store.value(p)
         nodes.append(Node(shape: value.shape, requiresGrad: grad != nil, gradient: grad, backward: nil))
+        if grad != nil, usedOffsets.insert(p.offset).inserted { firstUses.append((nodes.count - 1, p)) }
         return Variable(graph: self, id: nodes.count - 1, value: value)
     }
 
@@ -139,8 +149,20 @@ public final class Graph {
         } else {
             for i in 0..<g.count { g.data[i] += seed }
         }
+        // A parameter's gradient is final once every node after its first use has run backward:
+        // only those nodes read it. Unused parameters are final before anything runs.
+        var pendingUses = firstUses.count
+        if let observer = gradientObserver, let store = parameters {
+            for p in store.layout.parameters where !usedOffsets.contains(p.offset) { observer.gradientIsFinal(p) }
+        }
         var i = output.id
         while i >= 0 {
+            if let observer = gradientObserver {
+                while pendingUses > 0, firstUses[pendingUses - 1].node >= i {
+                    pendingUses -= 1
+                    observer.gradientIsFinal(firstUses[pendingUses].parameter)
+                }
+            }
             if let back = nodes[i].backward, let g = nodes[i].gradient {
                 if let profiler {
                     let start = OpProfiler.now()
@@ -155,7 +177,21 @@ public final class Graph {
             }
             i -= 1
         }
+        if let observer = gradientObserver {
+            while pendingUses > 0 {
+                pendingUses -= 1
+                observer.gradientIsFinal(firstUses[pendingUses].parameter)
+            }
+        }
     }
+}
+
+/// Learns, during backward, the moment each parameter's gradient has received its last
+/// contribution, so that exchanging it can start while backward goes on. A parameter used by
+/// several branches is final after its earliest use on the tape has been passed. Every trainable
+/// parameter of the graph's store is reported exactly once per `backward` (unused ones first).
+public protocol GradientReadinessObserver: AnyObject {
+    func gradientIsFinal(_ parameter: Parameter)
 }
 
 /// A variable's place on the tape, without its value (see `Graph.gradient(for:)`).

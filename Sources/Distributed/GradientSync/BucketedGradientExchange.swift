@@ -1,0 +1,109 @@
+import Autograd
+import Foundation
+
+/// The multi-rank `GradientSynchronizer`: bucketed allreduce on a communication thread,
+/// overlapped with backward.
+///
+/// 1. `beginPass` queues a one-number allreduce of the sample counts (Σ_r B_r).
+/// 2. As backward reports parameters final, a bucket whose parameters are all final is queued,
+///    strictly in bucket order (0, 1, 2, …), so every rank issues the same collectives in the
+///    same order whatever its own timing, and a rank with an empty slice (which reports nothing)
+///    stays in step.
+/// 3. The communication thread sums each bucket over the ranks with its own duplicate of the
+///    communicator (its messages never mix with the main thread's) and scales it by 1/Σ_r B_r.
+/// 4. `finish` queues whatever was not reported, waits, and measures what was not hidden.
+public final class BucketedGradientExchange: GradientSynchronizer {
+    public let plan: GradientBucketPlan
+    private let gradients: UnsafeMutablePointer<Float>
+    private let store: ParameterStore
+    private let communicator: Communicator
+    private let thread: CommunicationThread
+    private let tally = ExchangeTally()
+    private var remaining: [Int]
+    private var nextToLaunch = 0
+    private var launched: [Int] = []
+    private var passOpen = false
+
+    /// Buckets queued so far in the open pass, in launch order.
+    public var launchedBuckets: [Int] { launched }
+
+    /// - Parameters:
+    ///   - communicator: the job's ranks; a duplicate is taken for the communication thread
+    ///     (collective: every rank constructs its exchange at the same point).
+    ///   - bucketBytes: the bucket capacity (`distributed.bucket_mb` · 2²⁰).
+    public init(communicator: Communicator, store: ParameterStore, bucketBytes: Int) throws {
+        self.store = store
+        gradients = store.gradients.data
+        plan = GradientBucketPlan(layout: store.layout, capBytes: bucketBytes)
+        remaining = plan.parameterCounts
+        self.communicator = try communicator.duplicate()
+        thread = CommunicationThread(name: "qcs-gradient-exchange")
+    }
+
+    public func beginPass(localSamples: Int) throws {
+        precondition(!passOpen, "beginPass twice without finish")
+        passOpen = true
+        remaining = plan.parameterCounts
+        nextToLaunch = 0
+        launched.removeAll(keepingCapacity: true)
+        let comm = communicator, tally = tally
+        tally.reset()
+        thread.submit {
+            var total = [Double(localSamples)]
+            try comm.allreduce(&total, .sum)
+            tally.globalSamples = Int(total[0].rounded())
+        }
+    }
+
+    public func gradientIsFinal(_ parameter: Parameter) {
+        guard passOpen else { return }  // an earlier micro-batch's backward: nothing to send yet
+        let b = plan.bucket(of: parameter)
+        remaining[b] -= 1
+        precondition(remaining[b] >= 0, "\(parameter.name) reported final twice in one pass")
+        launchReadyBuckets()
+    }
+
+    public func finish() throws -> ExchangeReport {
+        precondition(passOpen, "finish without beginPass")
+        for b in nextToLaunch..<remaining.count { remaining[b] = 0 }
+        launchReadyBuckets()
+        let start = DispatchTime.now().uptimeNanoseconds
+        passOpen = false
+        try thread.waitUntilIdle()
+        let exposed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let n = communicator.size
+        let bytes = plan.elementCount * MemoryLayout<Float>.stride
+        return ExchangeReport(globalSamples: tally.globalSamples, exposedSeconds: exposed,
+                              communicationSeconds: tally.seconds, bytesSent: 2 * (n - 1) * bytes / max(n, 1),
+                              bucketOrder: launched)
+    }
+
+    private func launchReadyBuckets() {
+        while nextToLaunch < remaining.count && remaining[nextToLaunch] == 0 {
+            let bucket = plan.buckets[nextToLaunch]
+            launched.append(bucket.index)
+            nextToLaunch += 1
+            let data = gradients + bucket.range.lowerBound, count = bucket.range.count
+            let comm = communicator, tally = tally
+            thread.submit { [store] in
+                let start = DispatchTime.now().uptimeNanoseconds
+                try withExtendedLifetime(store) {
+                    try comm.allreduce(UnsafeMutableBufferPointer(start: data, count: count), .sum)
+                    let total = tally.globalSamples
+                    if total > 0 {
+                        let scale = 1 / Float(total)
+                        for i in 0..<count { data[i] *= scale }
+                    }
+                }
+                tally.seconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            }
+        }
+    }
+}
+
+/// Written by the communication thread, read after `waitUntilIdle` (which orders the accesses).
+private final class ExchangeTally: @unchecked Sendable {
+    var globalSamples = 0
+    var seconds = 0.0
+    func reset() { globalSamples = 0; seconds = 0 }
+}
