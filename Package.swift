@@ -78,7 +78,7 @@ let package = Package(
                     resources: [.copy("Fixtures")], swiftSettings: numerics),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "QCS", "Safetensors", "Autograd"],
                     swiftSettings: numerics),
-        .testTarget(name: "TrainerTests", dependencies: ["Trainer", "QCS", "Optim", "Autograd", "DataPipeline", "Checkpoint", "Safetensors"],
+        .testTarget(name: "TrainerTests", dependencies: ["Trainer", "QCS", "Optim", "Autograd", "DataPipeline", "Checkpoint", "Safetensors", "Distributed"],
                     swiftSettings: numerics),
         .testTarget(name: "DistributedTests", dependencies: ["Distributed", "Autograd"], swiftSettings: numerics),
     ]

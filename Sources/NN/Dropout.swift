@@ -9,8 +9,8 @@ public struct Dropout {
         self.p = p
     }
 
-    /// Any shape → the same shape. Draws one uniform per element from `rng` when active.
-    public func callAsFunction(_ x: Variable, rng: inout SeededRNG) -> Variable {
-        x.dropout(p: p, rng: &rng)
+    /// Any shape → the same shape. Each sample's mask comes from `masks` (keyed by its plan position).
+    public func callAsFunction(_ x: Variable, masks: inout DropoutStream) -> Variable {
+        x.dropout(p: p, masks: &masks)
     }
 }

@@ -18,8 +18,8 @@ public struct MLP {
     }
 
     /// x [..., D] → [..., D]. Both dropouts draw from `rng`, first after fc1, then after fc2.
-    public func callAsFunction(_ x: Variable, rng: inout SeededRNG) -> Variable {
-        let h = dropout(fc1(x).gelu(), rng: &rng)
-        return dropout(fc2(h), rng: &rng)
+    public func callAsFunction(_ x: Variable, masks: inout DropoutStream) -> Variable {
+        let h = dropout(fc1(x).gelu(), masks: &masks)
+        return dropout(fc2(h), masks: &masks)
     }
 }

@@ -23,7 +23,7 @@ public struct MultiHeadAttention {
     }
 
     /// x [B, T, D] → [B, T, D].
-    public func callAsFunction(_ x: Variable, rng: inout SeededRNG) -> Variable {
-        projectionDropout(proj(qkv(x).selfAttention(heads: heads)), rng: &rng)
+    public func callAsFunction(_ x: Variable, masks: inout DropoutStream) -> Variable {
+        projectionDropout(proj(qkv(x).selfAttention(heads: heads)), masks: &masks)
     }
 }

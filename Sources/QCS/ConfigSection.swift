@@ -78,6 +78,22 @@ public final class ConfigSection {
         }
     }
 
+    public func doubles(_ key: String, default value: [Double]) throws -> [Double] {
+        guard let node = take(key) else { return value }
+        guard case .sequence(let seq) = node else { throw ConfigError(key: name(key), "expected a list of numbers like [1, 2.5]") }
+        return try seq.map { n in
+            guard let v = n.float else { throw ConfigError(key: name(key), "expected numbers, got '\(n.string ?? "?")'") }
+            return v
+        }
+    }
+
+    /// The scalar text at `key` without consuming it (nil for a list or mapping), to tell a word
+    /// from a list before reading it.
+    public func peekString(_ key: String) throws -> String? {
+        guard let node = mapping[key], case .scalar(let scalar) = node else { return nil }
+        return scalar.string
+    }
+
     public func strings(_ key: String, default value: [String]) throws -> [String] {
         guard let node = take(key) else { return value }
         guard case .sequence(let seq) = node else { throw ConfigError(key: name(key), "expected a list of strings like [a, b, c]") }

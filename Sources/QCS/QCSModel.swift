@@ -8,11 +8,16 @@ public struct QuadrupletBatch {
     public var anchor, positive, negative, negative2: Tensor
     public var labels: [Int]
     public var negativeLabels: [Int]
+    /// Each quadruplet's position in its epoch's global plan: what keys its dropout masks
+    /// (`DropoutStream`), so they do not depend on the rank that computes it.
+    public var positions: [Int]
 
+    /// `positions` default to 0..<B (a batch outside any plan: tests, benchmarks).
     public init(anchor: Tensor, positive: Tensor, negative: Tensor, negative2: Tensor, labels: [Int],
-                negativeLabels: [Int]) {
+                negativeLabels: [Int], positions: [Int]? = nil) {
         self.anchor = anchor; self.positive = positive; self.negative = negative; self.negative2 = negative2
         self.labels = labels; self.negativeLabels = negativeLabels
+        self.positions = positions ?? Array(0..<labels.count)
     }
 
     public var images: [Tensor] { [anchor, positive, negative, negative2] }
@@ -71,24 +76,26 @@ public struct QCSModel {
     }
 
     /// The base path. images [B, 3, S, S] → (logits [B, classes], tokens T [B, 3n, D]).
-    public func base(_ images: Variable, rng: inout SeededRNG) -> (logits: Variable, tokens: Variable) {
+    public func base(_ images: Variable, masks: inout DropoutStream) -> (logits: Variable, tokens: Variable) {
         let x = config.downsample > 1 ? images.nearestDownsample(factor: config.downsample) : images
-        return vitBase(embedding(backbone(x)), rng: &rng)
+        return vitBase(embedding(backbone(x)), masks: &masks)
     }
 
     /// Inference logits [B, classes] (base path only).
     public func inferenceLogits(_ images: Variable) -> Variable {
-        var rng = SeededRNG(seed: 0)
-        return base(images, rng: &rng).logits
+        var masks = DropoutStream(seed: 0, rows: images.shape[0])  // unused: inference drops nothing
+        return base(images, masks: &masks).logits
     }
 
     /// The eight-term training loss of a quadruplet batch:
     /// L = (1/8) Σ_b [CE(base_b, label_b) + CE(cross_b, label_b)].
-    public func trainingLoss(_ batch: QuadrupletBatch, graph g: Graph, rng: inout SeededRNG) -> TrainingOutput {
+    /// Dropout masks come from `DropoutStream(key: dropoutKey, positions: batch.positions)`.
+    public func trainingLoss(_ batch: QuadrupletBatch, graph g: Graph, dropoutKey: UInt64) -> TrainingOutput {
+        var masks = DropoutStream(key: dropoutKey, positions: batch.positions)
         let labels = batch.branchLabels
         var baseLogits: [Variable] = [], tokens: [Variable] = []
         for images in batch.images {
-            let out = base(g.input(images), rng: &rng)
+            let out = base(g.input(images), masks: &masks)
             baseLogits.append(out.logits)
             tokens.append(out.tokens)
         }
@@ -97,14 +104,14 @@ public struct QCSModel {
         var weights: [[Variable]] = []
         for (i, csa) in crossAttention.enumerated() {
             let groups = tokens.map { $0.slice(axis: 1, (i * n)..<((i + 1) * n)) }
-            let (outputs, m) = csa(groups, rng: &rng)
+            let (outputs, m) = csa(groups, masks: &masks)
             for b in 0..<4 { refined[b].append(outputs[b]) }
             weights.append(m)
         }
         var crossLogits: [Variable] = []
         for b in 0..<4 {
             let o = Variable.concat(refined[b], axis: 1)
-            crossLogits.append(vitCross(tokens[b] + o, rng: &rng).logits)
+            crossLogits.append(vitCross(tokens[b] + o, masks: &masks).logits)
         }
         let baseCE = (0..<4).map { baseLogits[$0].crossEntropy(labels: labels[$0]) }
         let crossCE = (0..<4).map { crossLogits[$0].crossEntropy(labels: labels[$0]) }

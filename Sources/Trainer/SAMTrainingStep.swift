@@ -1,35 +1,74 @@
 import Autograd
+import Distributed
+import Foundation
 import Optim
 import QCS
 
-/// One optimisation step of the QCS recipe (QCS_SPEC.md, Optimisation):
-///   1. zero gradients; forward + backward at w → g
-///   2. SAM perturb: w ← w + ρ·g/(‖g‖ + 1e-12)
-///   3. zero gradients; forward + backward on the same batch → g′
-///   4. restore w exactly; the base optimizer steps with g′
+/// One optimisation step of the QCS recipe (QCS_SPEC.md, Optimisation), on one rank of any world:
+///   1. zero gradients; forward + backward at w over this rank's micro-batches; exchange → g
+///      (the sample-weighted mean over every rank's samples)
+///   2. SAM perturb: w ← w + ρ·g/(‖g‖ + 1e-12)   (g is the same on every rank, so is ‖g‖)
+///   3. zero gradients; forward + backward on the same batches; exchange → g′
+///   4. restore w exactly; clip; then — once the ranks have agreed the step is good —
+///      `applyUpdate` lets the base optimizer step with g′, or `discard` drops it.
 /// BatchNorm runs in training mode in both passes, so running statistics move twice per step,
-/// as in the official release. `exchangeGradients` is where a distributed run averages g and g′.
+/// as in the official release.
+///
+/// Each backward is seeded with the batch's size, so the flat gradient holds this rank's sum over
+/// its samples; the `GradientSynchronizer` turns the sums into the mean over all ranks. With
+/// gradient accumulation only the last micro-batch's backward exchanges (DDP's `no_sync`).
 public final class SAMTrainingStep {
     public let model: QCSModel
     public let store: ParameterStore
     public let optimizer: Optimizer
     public let sam: SAM?
     public let graph: Graph
-    /// Averages gradients over ranks (identity on one rank); called after each backward.
-    public var exchangeGradients: (ParameterStore) -> Void = { _ in }
+    public let synchronizer: GradientSynchronizer
     /// Clip the gradient the optimizer uses to this global norm (nil: no clipping).
     public var clipGradientNorm: Float?
+    /// The running statistics at the start of the step, put back by `discard`.
+    private let savedBuffers: Tensor
+
+    /// One quadruplet of zero images: what a rank with an empty slice computes in exact mode, so
+    /// it makes the same collectives as the others.
+    private lazy var standInBatch: QuadrupletBatch = {
+        let s = model.config.imageSize
+        func zeros() -> Tensor { Tensor(zeros: [1, 3, s, s]) }
+        return QuadrupletBatch(anchor: zeros(), positive: zeros(), negative: zeros(), negative2: zeros(), labels: [0],
+                               negativeLabels: [1 % max(model.config.numClasses, 1)], positions: [0])
+    }()
 
     public init(model: QCSModel, store: ParameterStore, optimizer: Optimizer, rho: Float? = 0.05,
-                compute: ComputePool? = nil) {
+                compute: ComputePool? = nil, synchronizer: GradientSynchronizer? = nil) {
         self.model = model
         self.store = store
         self.optimizer = optimizer
         sam = rho.map { SAM(count: store.values.count, rho: $0) }
         graph = Graph(parameters: store, compute: compute, training: true)
+        self.synchronizer = synchronizer ?? LocalGradientAveraging(store: store)
+        graph.gradientObserver = self.synchronizer
+        savedBuffers = Tensor(zeros: [store.bufferValues.count])
     }
 
-    /// What the first pass measured.
+    /// What this rank measured in one step's first pass, as sums over its samples (so ranks add
+    /// them up), and what the exchange reported.
+    public struct LocalResult {
+        /// Quadruplets this rank computed, and all ranks together.
+        public var samples = 0
+        public var globalSamples = 0
+        public var lossSum = 0.0, baseLossSum = 0.0, crossLossSum = 0.0
+        /// Right answers among the 4·samples images, base and cross heads.
+        public var baseCorrect = 0, crossCorrect = 0
+        /// ‖g‖ of the first pass's global gradient (the same on every rank).
+        public var gradientNorm = 0.0
+        public var lossIsFinite = true
+        public var computeSeconds = 0.0, exchangeSeconds = 0.0
+        public var bytesSent = 0
+
+        public var gradientIsFinite: Bool { gradientNorm.isFinite }
+    }
+
+    /// Means of one step (one rank's view of them when alone).
     public struct Metrics {
         public var loss: Float
         public var baseLoss: Float
@@ -39,51 +78,94 @@ public final class SAMTrainingStep {
         public var gradientNorm: Double
     }
 
-    /// Runs one full step on `batch` at learning rate `lr`. `rng` drives dropout; the second
-    /// pass continues the stream (fresh masks), as the official PyTorch release does.
-    @discardableResult
-    public func step(_ batch: QuadrupletBatch, learningRate lr: Float, rng: inout SeededRNG) -> Metrics {
-        step([batch], learningRate: lr, rng: &rng)
-    }
-
-    /// One step over several micro-batches (gradient accumulation): every pass runs all of them,
-    /// each loss weighted 1/k, so the gradient is that of their mean loss. Metrics average them.
-    @discardableResult
-    public func step(_ batches: [QuadrupletBatch], learningRate lr: Float, rng: inout SeededRNG) -> Metrics {
-        precondition(!batches.isEmpty, "a training step needs at least one batch")
+    /// Steps 1–3 on this rank's micro-batches (possibly none: an empty slice still exchanges).
+    /// Dropout masks are keyed by `dropoutKey` (unique per step), the pass, and each sample's plan
+    /// position: the second pass draws fresh masks, as the official PyTorch release does.
+    public func computeGradients(_ batches: [QuadrupletBatch], dropoutKey: UInt64) throws -> LocalResult {
+        savedBuffers.assign(store.bufferValues)
         let slice = FlatSlice(store)
-        var metrics = pass(batches, rng: &rng)
+        var result = try pass(batches, dropoutKey: DropoutStream.key(dropoutKey, 1), measure: true)
+        guard result.globalSamples > 0 else { return result }
         if let sam {
-            metrics.gradientNorm = sam.perturb(slice)
-            _ = pass(batches, rng: &rng)
+            result.gradientNorm = sam.perturb(slice)
+            let second = try pass(batches, dropoutKey: DropoutStream.key(dropoutKey, 2), measure: false)
+            result.computeSeconds += second.computeSeconds
+            result.exchangeSeconds += second.exchangeSeconds
+            result.bytesSent += second.bytesSent
             sam.restore(slice)
         }
         if let clipGradientNorm {
             let norm = GradientClipping.clip(slice, maxNorm: clipGradientNorm)
-            if sam == nil { metrics.gradientNorm = norm }
+            if sam == nil { result.gradientNorm = norm }
         } else if sam == nil {
-            metrics.gradientNorm = FlatNorm.sumOfSquares(slice.gradients, count: slice.count).squareRoot()
+            result.gradientNorm = FlatNorm.sumOfSquares(slice.gradients, count: slice.count).squareRoot()
         }
-        optimizer.step(slice, learningRate: lr)
-        return metrics
+        return result
     }
 
-    /// Zeroes the gradients, then forward + backward over every micro-batch.
-    private func pass(_ batches: [QuadrupletBatch], rng: inout SeededRNG) -> Metrics {
+    /// Step 4: the base optimizer steps with the gradient `computeGradients` left.
+    public func applyUpdate(learningRate lr: Float) {
+        optimizer.step(FlatSlice(store), learningRate: lr)
+    }
+
+    /// Drops the step: parameters are already back at w; running statistics go back too.
+    public func discard() {
+        store.bufferValues.assign(savedBuffers)
+    }
+
+    /// A whole step on one rank: compute, then update. For a world of one (tests, benchmarks).
+    @discardableResult
+    public func step(_ batch: QuadrupletBatch, learningRate lr: Float, dropoutKey: UInt64 = 0) throws -> Metrics {
+        try step([batch], learningRate: lr, dropoutKey: dropoutKey)
+    }
+
+    @discardableResult
+    public func step(_ batches: [QuadrupletBatch], learningRate lr: Float, dropoutKey: UInt64 = 0) throws -> Metrics {
+        let r = try computeGradients(batches, dropoutKey: dropoutKey)
+        applyUpdate(learningRate: lr)
+        let n = Double(max(r.samples, 1)), images = 4 * n
+        return Metrics(loss: Float(r.lossSum / n), baseLoss: Float(r.baseLossSum / n), crossLoss: Float(r.crossLossSum / n),
+                       baseAccuracy: Float(Double(r.baseCorrect) / images), crossAccuracy: Float(Double(r.crossCorrect) / images),
+                       gradientNorm: r.gradientNorm)
+    }
+
+    /// Zeroes the gradients, then forward + backward over every micro-batch, seeded with its size;
+    /// the last backward exchanges. Empty micro-batches are skipped, except in exact mode
+    /// (`graph.batchReduction`), where every rank must make the same batch-wide collectives:
+    /// there an empty one runs as a stand-in quadruplet that contributes nothing (seed 0).
+    private func pass(_ batches: [QuadrupletBatch], dropoutKey: UInt64, measure: Bool) throws -> LocalResult {
         store.zeroGradients()
-        let weight = 1 / Float(batches.count)
-        var m = Metrics(loss: 0, baseLoss: 0, crossLoss: 0, baseAccuracy: 0, crossAccuracy: 0, gradientNorm: 0)
-        for batch in batches {
-            let out = model.trainingLoss(batch, graph: graph, rng: &rng)
-            graph.backward(out.loss, seed: weight)
-            m.loss += weight * out.loss.value[0]
-            m.baseLoss += weight * out.baseLosses.reduce(0, +) / 4
-            m.crossLoss += weight * out.crossLosses.reduce(0, +) / 4
-            m.baseAccuracy += weight * out.baseAccuracy
-            m.crossAccuracy += weight * out.crossAccuracy
+        var r = LocalResult()
+        r.samples = batches.reduce(0) { $0 + $1.labels.count }
+        let start = DispatchTime.now().uptimeNanoseconds
+        let exact = graph.batchReduction != nil
+        let run = exact ? batches : batches.filter { !$0.labels.isEmpty }
+        if run.isEmpty { try synchronizer.beginPass(localSamples: 0) }
+        defer { graph.batchReduction?.contributes = true }
+        for (k, real) in run.enumerated() {
+            let standIn = real.labels.isEmpty
+            let batch = standIn ? standInBatch : real
+            graph.batchReduction?.contributes = !standIn
+            let b = real.labels.count
+            let out = model.trainingLoss(batch, graph: graph, dropoutKey: dropoutKey)
+            if k == run.count - 1 { try synchronizer.beginPass(localSamples: r.samples) }
+            graph.backward(out.loss, seed: Float(b))
+            if measure && !standIn {
+                let loss = Double(out.loss.value[0])
+                r.lossIsFinite = r.lossIsFinite && loss.isFinite
+                r.lossSum += loss * Double(b)
+                r.baseLossSum += Double(out.baseLosses.reduce(0, +)) / 4 * Double(b)
+                r.crossLossSum += Double(out.crossLosses.reduce(0, +)) / 4 * Double(b)
+                r.baseCorrect += Int((out.baseAccuracy * Float(4 * b)).rounded())
+                r.crossCorrect += Int((out.crossAccuracy * Float(4 * b)).rounded())
+            }
             graph.reset()
         }
-        exchangeGradients(store)
-        return m
+        let report = try synchronizer.finish()
+        r.globalSamples = report.globalSamples
+        r.exchangeSeconds = report.exposedSeconds
+        r.computeSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 - report.exposedSeconds
+        r.bytesSent = report.bytesSent
+        return r
     }
 }

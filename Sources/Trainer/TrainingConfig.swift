@@ -42,6 +42,15 @@ public struct RunConfig: Sendable, Equatable {
     public var prefetch = 2
     /// Stop after this many steps per epoch (0: the whole epoch) — for demos and smoke tests.
     public var maxStepsPerEpoch = 0
+    /// What a non-finite loss or gradient norm does.
+    public var onNonFinite = NonFinitePolicy.stop
+
+    public enum NonFinitePolicy: String, Sendable, CaseIterable {
+        /// End the run at that step (status `failed`), keeping the last good weights.
+        case stop
+        /// Drop the step on every rank (no update, running statistics restored), count it, go on.
+        case skipStep = "skip_step"
+    }
 
     public init() {}
 }
@@ -53,12 +62,14 @@ public struct TrainingConfig: Sendable, Equatable {
     public var data: DatasetConfig
     public var optim: OptimConfig
     public var run: RunConfig
+    public var distributed: DistributedConfig
     /// Where it was read from (for messages).
     public var source: String
 
     public init(model: QCSConfig, data: DatasetConfig, optim: OptimConfig = OptimConfig(), run: RunConfig = RunConfig(),
-                source: String = "(built in code)") {
-        self.model = model; self.data = data; self.optim = optim; self.run = run; self.source = source
+                distributed: DistributedConfig = DistributedConfig(), source: String = "(built in code)") {
+        self.model = model; self.data = data; self.optim = optim; self.run = run; self.distributed = distributed
+        self.source = source
     }
 
     /// Reads `path`; `dataRoot` replaces `data.root`. A relative root is relative to the working
@@ -84,12 +95,13 @@ public struct TrainingConfig: Sendable, Equatable {
         if let dataRoot { data.root = dataRoot }
         let optim = try OptimConfig(section: top.section("optim"))
         let run = try RunConfig(section: top.section("train"))
+        let distributed = try DistributedConfig(section: top.section("distributed"))
         try top.finish()
         if data.classNames.count != model.numClasses && !data.classNames.isEmpty {
             throw ConfigError(key: "model.num_classes",
                               "is \(model.numClasses) but the \(data.kind.rawValue) data set has \(data.classNames.count) classes")
         }
-        return TrainingConfig(model: model, data: data, optim: optim, run: run, source: source)
+        return TrainingConfig(model: model, data: data, optim: optim, run: run, distributed: distributed, source: source)
     }
 }
 
@@ -141,6 +153,12 @@ extension RunConfig {
         loaderThreads = try s.int("loader_threads", default: loaderThreads)
         prefetch = try s.int("prefetch", default: prefetch)
         maxStepsPerEpoch = try s.int("max_steps_per_epoch", default: maxStepsPerEpoch)
+        let policy = try s.string("on_nonfinite", default: onNonFinite.rawValue)
+        guard let p = NonFinitePolicy(rawValue: policy) else {
+            throw ConfigError(key: "train.on_nonfinite",
+                              "unknown policy '\(policy)'; choose one of \(NonFinitePolicy.allCases.map(\.rawValue))")
+        }
+        onNonFinite = p
         try s.finish()
         func require(_ ok: Bool, _ key: String, _ message: String) throws {
             if !ok { throw ConfigError(key: "train.\(key)", message) }

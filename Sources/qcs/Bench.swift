@@ -132,7 +132,7 @@ extension QCSCommand {
             let bench = ModelBenchmark(config: config, batch: batch, timer: BenchmarkTimer(repeats: repeats),
                                        compute: compute)
             let profiler = profile ? OpProfiler() : nil
-            let seconds = bench.secondsPerStep(profiler: profiler)
+            let seconds = try bench.secondsPerStep(profiler: profiler)
             if let profiler { print(profiler.formattedReport()) }
             let rate = Double(batch) / seconds
             let rss = peakResidentMiB()

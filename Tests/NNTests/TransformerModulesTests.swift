@@ -80,8 +80,8 @@ final class TransformerModulesTests: XCTestCase {
     func testDropoutModule_inEvaluation_isIdentity() {
         let g = Graph(training: false)
         let x = g.input(random([3, 4], seed: 10))
-        var rng = SeededRNG(seed: 11)
-        XCTAssertEqual(Dropout(p: 0.2)(x, rng: &rng).id, x.id)
+        var masks = DropoutStream(seed: 11, rows: x.shape[0])
+        XCTAssertEqual(Dropout(p: 0.2)(x, masks: &masks).id, x.id)
     }
 
     // MARK: - MLP
@@ -100,8 +100,8 @@ final class TransformerModulesTests: XCTestCase {
         let store = ParameterStore(layout: layout, seed: 12)
         let g = Graph(parameters: store, training: false)
         let x = g.input(random([2, 3, 4], seed: 13))
-        var rng = SeededRNG(seed: 14)
-        let y = mlp(x, rng: &rng)
+        var masks = DropoutStream(seed: 14, rows: x.shape[0])
+        let y = mlp(x, masks: &masks)
         let expected = x.linear(weight: g.param(mlp.fc1.weight), bias: g.param(mlp.fc1.bias!)).gelu()
             .linear(weight: g.param(mlp.fc2.weight), bias: g.param(mlp.fc2.bias!))
         XCTAssertEqual(y.value.array, expected.value.array)
@@ -111,11 +111,11 @@ final class TransformerModulesTests: XCTestCase {
         var layout = ParameterLayout()
         let mlp = MLP(name: "mlp", features: 4, hidden: 6, dropout: 0.3, layout: &layout)
         let store = ParameterStore(layout: layout, seed: 15)
-        // A fresh generator with the same seed in every forward pass gives the same masks.
+        // A fresh stream with the same seed in every forward pass gives the same masks.
         let report = GradientCheck.run(inputs: [random([2, 3, 4], seed: 16)], parameters: store,
                                        training: true) { _, v in
-            var rng = SeededRNG(seed: 17)
-            return mlp(v[0], rng: &rng)
+            var masks = DropoutStream(seed: 17, rows: v[0].shape[0])
+            return mlp(v[0], masks: &masks)
         }
         XCTAssertTrue(report.passed, "\(report)")
     }
@@ -136,8 +136,8 @@ final class TransformerModulesTests: XCTestCase {
         let store = ParameterStore(layout: layout, seed: 18)
         let g = Graph(parameters: store, training: false)
         let x = g.input(random([2, 5, 6], seed: 19))
-        var rng = SeededRNG(seed: 20)
-        let y = attn(x, rng: &rng)
+        var masks = DropoutStream(seed: 20, rows: x.shape[0])
+        let y = attn(x, masks: &masks)
         let expected = x.linear(weight: g.param(attn.qkv.weight), bias: g.param(attn.qkv.bias!))
             .selfAttention(heads: 2)
             .linear(weight: g.param(attn.proj.weight), bias: g.param(attn.proj.bias!))
@@ -151,8 +151,8 @@ final class TransformerModulesTests: XCTestCase {
         randomise(store, seed: 22)
         let report = GradientCheck.run(inputs: [random([2, 5, 6], seed: 23)], parameters: store,
                                        training: true) { _, v in
-            var rng = SeededRNG(seed: 24)
-            return attn(v[0], rng: &rng)
+            var masks = DropoutStream(seed: 24, rows: v[0].shape[0])
+            return attn(v[0], masks: &masks)
         }
         XCTAssertTrue(report.passed, "\(report)")
     }
@@ -163,8 +163,8 @@ final class TransformerModulesTests: XCTestCase {
         let store = ParameterStore(layout: layout, seed: 25)
         randomise(store, seed: 26)
         let report = GradientCheck.run(inputs: [random([1, 7, 4], seed: 27)], parameters: store) { _, v in
-            var rng = SeededRNG(seed: 28)
-            return attn(v[0], rng: &rng)
+            var masks = DropoutStream(seed: 28, rows: v[0].shape[0])
+            return attn(v[0], masks: &masks)
         }
         XCTAssertTrue(report.passed, "\(report)")
     }

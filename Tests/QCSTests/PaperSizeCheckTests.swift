@@ -20,8 +20,8 @@ final class PaperSizeCheckTests: XCTestCase {
         for (mode, training) in [("eval", false), ("train", true)] {
             let buffers = store.bufferValues.copy()
             let g = Graph(parameters: store, training: training)
-            var rng = SeededRNG(seed: 0)
-            let out = withExtendedLifetime(g) { model.base(g.input(input), rng: &rng) }
+            var masks = DropoutStream(seed: 0, rows: input.shape[0])
+            let out = withExtendedLifetime(g) { model.base(g.input(input), masks: &masks) }
             store.bufferValues.assign(buffers)
             let theirs = try file.tensor(named: "base_logits.\(mode)")
             var worst: Float = 0, scale: Float = 0

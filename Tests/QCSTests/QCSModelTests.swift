@@ -13,8 +13,7 @@ final class QCSModelTests: XCTestCase {
     func testTiny_trainingForwardBackward_shapesAndFiniteGradients() {
         let (model, store) = QCSModel.build(.tiny, seed: 1)
         let g = Graph(parameters: store)
-        var rng = SeededRNG(seed: 2)
-        let out = model.trainingLoss(batch(.tiny, b: 3, seed: 3), graph: g, rng: &rng)
+        let out = model.trainingLoss(batch(.tiny, b: 3, seed: 3), graph: g, dropoutKey: 2)
         XCTAssertEqual(out.baseLogits.map(\.shape), Array(repeating: [3, 7], count: 4))
         XCTAssertEqual(out.crossWeights.count, 3)
         XCTAssertEqual(out.crossWeights[0][0].shape, [3, 4])

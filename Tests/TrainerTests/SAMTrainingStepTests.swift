@@ -31,7 +31,7 @@ final class SAMTrainingStepTests: XCTestCase {
         }
     }
 
-    func testTinyModel_learnsPatternsWithSAMAdam() {
+    func testTinyModel_learnsPatternsWithSAMAdam() throws {
         var config = QCSConfig.tiny
         config.numClasses = 4
         let (model, store) = QCSModel.build(config, seed: 1)
@@ -40,7 +40,7 @@ final class SAMTrainingStepTests: XCTestCase {
         var rng = SeededRNG(seed: 3)
         var losses: [Float] = [], accuracies: [Float] = []
         for _ in 0..<30 {
-            let m = step.step(data.quadruplets(batch: 4, rng: &rng), learningRate: 2e-3, rng: &rng)
+            let m = try step.step(data.quadruplets(batch: 4, rng: &rng), learningRate: 2e-3, dropoutKey: rng.next())
             losses.append(m.loss)
             accuracies.append(m.baseAccuracy)
         }
@@ -51,16 +51,16 @@ final class SAMTrainingStepTests: XCTestCase {
     }
 
     /// Same seed, same batches: two runs end with bit-identical parameters and buffers.
-    func testStep_isDeterministic() {
-        func run() -> ([Float], [Float]) {
+    func testStep_isDeterministic() throws {
+        func run() throws -> ([Float], [Float]) {
             let (model, store) = QCSModel.build(.tiny, seed: 5)
             let step = SAMTrainingStep(model: model, store: store, optimizer: Adam(count: store.values.count))
             let data = PatternData(classes: 7, side: QCSConfig.tiny.imageSize, seed: 6)
             var rng = SeededRNG(seed: 7)
-            for _ in 0..<2 { step.step(data.quadruplets(batch: 2, rng: &rng), learningRate: 1e-3, rng: &rng) }
+            for _ in 0..<2 { try step.step(data.quadruplets(batch: 2, rng: &rng), learningRate: 1e-3, dropoutKey: rng.next()) }
             return (store.values.array, store.bufferValues.array)
         }
-        let a = run(), b = run()
+        let a = try run(), b = try run()
         XCTAssertEqual(a.0, b.0)
         XCTAssertEqual(a.1, b.1)
     }

@@ -11,6 +11,9 @@ public final class Graph {
     public let parameters: ParameterStore?
     /// Training mode: batch-norm uses batch statistics and updates running ones, dropout drops.
     public var isTraining: Bool
+    /// The other replicas of the batch (exact global-batch mode): when set, batch-norm statistics
+    /// in training and batch-wide minima/maxima are reduced over them (`BatchReduction`).
+    public var batchReduction: BatchReduction?
     /// Times every op when set (see `OpProfiler`).
     public var profiler: OpProfiler? {
         didSet { profiler?.mark() }

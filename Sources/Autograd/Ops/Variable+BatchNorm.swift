@@ -18,15 +18,22 @@ extension Variable {
             precondition(t.shape == [C], "batchNorm2d \(name) \(t.shape) for \(C) channels")
         }
         let training = g.isTraining
-        precondition(!training || M > 1, "batchNorm2d in training needs more than one value per channel, got \(shape)")
+        let reduction = training ? g.batchReduction : nil
+        precondition(!training || M > 1 || reduction != nil,
+                     "batchNorm2d in training needs more than one value per channel, got \(shape)")
         let out = g.allocate(shape)
         let saved = g.allocate([2, C])  // row 0: μ, row 1: 1/√(σ² + eps), as used by this pass
         let mean = saved.data, invStd = saved.data + C
         let x = data, y = out.data, w = weight.data, b = bias.data
         let rm = runningMean.data, rv = runningVar.data
+        // Exact mode: the replicas' statistics together, then the same normalisation as below.
+        let globalM = reduction.map { synchronizedStatistics($0, mean: mean, invStd: invStd, momentum: momentum, eps: eps,
+                                                             runningMean: rm, runningVar: rv) }
         g.compute.parallelFor(C, grain: channelGrain(M)) { channels in
             for c in channels {
-                if training {
+                if globalM != nil {
+                    // μ and 1/σ were set from every replica's batch above.
+                } else if training {
                     // Two passes (mean, then squared deviations): stable where E[x²] − μ² is not.
                     var sum = 0.0
                     for n in 0..<N { sum += Double(PlaneReductions.sum(x + (n * C + c) * plane, plane)) }
@@ -57,34 +64,110 @@ extension Variable {
             let dx = g.gradient(for: self)?.data
             let dw = g.gradient(for: weight)?.data, db = g.gradient(for: bias)?.data
             let gy = dy.data
-            g.compute.parallelFor(C, grain: channelGrain(M)) { channels in
-                for c in channels {
-                    let mu = mean[c], s = invStd[c]
-                    var sumDy = 0.0, sumDyXhat = 0.0
-                    for n in 0..<N {
-                        let (a, d) = PlaneReductions.sumAndCenteredDot(gy + (n * C + c) * plane, x + (n * C + c) * plane,
-                                                                        plane, mean: mu)
-                        sumDy += Double(a)
-                        sumDyXhat += Double(d) * Double(s)
-                    }
-                    dw?[c] += Float(sumDyXhat)
-                    db?[c] += Float(sumDy)
-                    guard let dx else { continue }
-                    // Training: dx = w/σ·(dy − mean(dy) − x̂·mean(dy·x̂)); evaluation: dx = w/σ·dy.
-                    let k = w[c] * s
-                    let meanDy = training ? Float(sumDy / Double(M)) : 0
-                    let meanDyXhat = training ? Float(sumDyXhat / Double(M)) : 0
-                    for n in 0..<N {
-                        let xs = x + (n * C + c) * plane, gs = gy + (n * C + c) * plane
-                        let dxs = dx + (n * C + c) * plane
-                        for p in 0..<plane {
-                            let xhat = (xs[p] - mu) * s
-                            dxs[p] += k * (gs[p] - meanDy - xhat * meanDyXhat)
-                        }
+            let localSums = reduction?.contributes ?? true
+            /// Σdy and Σdy·x̂ of channel c over this replica's batch.
+            func sums(_ c: Int) -> (Double, Double) {
+                let mu = mean[c], s = Double(invStd[c])
+                var sumDy = 0.0, sumDyXhat = 0.0
+                for n in 0..<N {
+                    let (a, d) = PlaneReductions.sumAndCenteredDot(gy + (n * C + c) * plane, x + (n * C + c) * plane,
+                                                                    plane, mean: mu)
+                    sumDy += Double(a)
+                    sumDyXhat += Double(d) * s
+                }
+                return localSums ? (sumDy, sumDyXhat) : (0, 0)
+            }
+            /// Training: dx = w/σ·(dy − mean(dy) − x̂·mean(dy·x̂)); evaluation: dx = w/σ·dy.
+            func addInputGradient(_ dx: UnsafeMutablePointer<Float>, _ c: Int, meanDy: Float, meanDyXhat: Float) {
+                let mu = mean[c], s = invStd[c], k = w[c] * s
+                for n in 0..<N {
+                    let xs = x + (n * C + c) * plane, gs = gy + (n * C + c) * plane
+                    let dxs = dx + (n * C + c) * plane
+                    for p in 0..<plane {
+                        let xhat = (xs[p] - mu) * s
+                        dxs[p] += k * (gs[p] - meanDy - xhat * meanDyXhat)
                     }
                 }
             }
+            guard let reduction, let globalM else {
+                g.compute.parallelFor(C, grain: channelGrain(M)) { channels in
+                    for c in channels {
+                        let (sumDy, sumDyXhat) = sums(c)
+                        dw?[c] += Float(sumDyXhat)
+                        db?[c] += Float(sumDy)
+                        guard let dx else { continue }
+                        addInputGradient(dx, c, meanDy: training ? Float(sumDy / Double(M)) : 0,
+                                         meanDyXhat: training ? Float(sumDyXhat / Double(M)) : 0)
+                    }
+                }
+                return
+            }
+            // Exact mode: the parameters take this replica's sums (the gradient exchange adds
+            // the replicas up); dx needs the sums over every replica (SyncBatchNorm's backward).
+            let all = UnsafeMutableBufferPointer<Double>.allocate(capacity: 2 * C)
+            defer { all.deallocate() }
+            g.compute.parallelFor(C, grain: channelGrain(M)) { channels in
+                for c in channels {
+                    let (sumDy, sumDyXhat) = sums(c)
+                    dw?[c] += Float(sumDyXhat)
+                    db?[c] += Float(sumDy)
+                    all[c] = sumDy
+                    all[C + c] = sumDyXhat
+                }
+            }
+            guard let dx else { return }
+            reduction.sum(all)
+            // A stand-in batch is not part of the batch: nothing flows back through it (its dy is
+            // 0, but the batch-wide terms below are not).
+            guard reduction.contributes else { return }
+            g.compute.parallelFor(C, grain: channelGrain(M)) { channels in
+                for c in channels {
+                    addInputGradient(dx, c, meanDy: Float(all[c] / globalM), meanDyXhat: Float(all[C + c] / globalM))
+                }
+            }
         }
+    }
+
+    /// Exact mode's statistics (training with a `BatchReduction`): μ from every replica's sums,
+    /// then σ² from every replica's squared deviations about that μ (two passes, as on one
+    /// replica); sets `mean`, `invStd` and the running statistics. Returns the values per
+    /// channel over all replicas.
+    private func synchronizedStatistics(_ reduction: BatchReduction, mean: UnsafeMutablePointer<Float>,
+                                        invStd: UnsafeMutablePointer<Float>, momentum: Float, eps: Float,
+                                        runningMean rm: UnsafeMutablePointer<Float>,
+                                        runningVar rv: UnsafeMutablePointer<Float>) -> Double {
+        let (N, C, plane) = (shape[0], shape[1], shape[2] * shape[3])
+        let x = data, local = reduction.contributes
+        let buffer = UnsafeMutableBufferPointer<Double>.allocate(capacity: C + 1)
+        defer { buffer.deallocate() }
+        graph.compute.parallelFor(C, grain: channelGrain(N * plane)) { channels in
+            for c in channels {
+                var sum = 0.0
+                for n in 0..<N { sum += Double(PlaneReductions.sum(x + (n * C + c) * plane, plane)) }
+                buffer[c] = local ? sum : 0
+            }
+        }
+        buffer[C] = local ? Double(N * plane) : 0
+        reduction.sum(buffer)
+        let M = buffer[C]
+        for c in 0..<C { mean[c] = Float(buffer[c] / M) }
+        graph.compute.parallelFor(C, grain: channelGrain(N * plane)) { channels in
+            for c in channels {
+                var squares = 0.0
+                for n in 0..<N {
+                    squares += Double(PlaneReductions.squaredDeviations(x + (n * C + c) * plane, plane, mean: mean[c]))
+                }
+                buffer[c] = local ? squares : 0
+            }
+        }
+        reduction.sum(UnsafeMutableBufferPointer(rebasing: buffer[0..<C]))
+        for c in 0..<C {
+            let variance = buffer[c] / M
+            invStd[c] = Float(1 / (variance + Double(eps)).squareRoot())
+            rm[c] = (1 - momentum) * rm[c] + momentum * mean[c]
+            rv[c] = (1 - momentum) * rv[c] + momentum * Float(variance * M / (M - 1))
+        }
+        return M
     }
 }
 

@@ -46,6 +46,40 @@ extension Variable {
     /// The smallest element (shape []).
     public func minimum() -> Variable { extremum(largest: false) }
 
+    /// The largest element of the whole batch: over every replica of the batch when the graph
+    /// has a `BatchReduction` in training (exact mode), else `maximum()`. Ties share the gradient
+    /// evenly over all replicas, as one process holding the whole batch would share it.
+    public func batchMaximum() -> Variable { batchExtremum(largest: true) }
+
+    /// The smallest element of the whole batch (see `batchMaximum`).
+    public func batchMinimum() -> Variable { batchExtremum(largest: false) }
+
+    private func batchExtremum(largest: Bool) -> Variable {
+        let g = graph
+        guard g.isTraining, let reduction = g.batchReduction else { return extremum(largest: largest) }
+        let x = data, n = count
+        var best: Float = largest ? -.infinity : .infinity
+        if reduction.contributes {
+            for i in 0..<n where largest ? x[i] > best : x[i] < best { best = x[i] }
+        }
+        var global = [best]
+        global.withUnsafeMutableBufferPointer { largest ? reduction.maximum($0) : reduction.minimum($0) }
+        let value = global[0]
+        let out = g.allocate([])
+        out.data[0] = value
+        let input = self
+        return g.record(out, inputs: [self], op: "batchExtremum") { g, dy in
+            // Σ of the upstream gradient and the ties, over every replica: one share per tie.
+            var ties = 0
+            if reduction.contributes { for i in 0..<n where x[i] == value { ties += 1 } }
+            var totals = [reduction.contributes ? Double(dy.data[0]) : 0, Double(ties)]
+            reduction.sum(&totals)
+            guard let dx = g.gradient(for: input), ties > 0, totals[1] > 0 else { return }
+            let share = Float(totals[0] / totals[1])
+            for i in 0..<n where x[i] == value { dx.data[i] += share }
+        }
+    }
+
     private func extremum(largest: Bool) -> Variable {
         precondition(count > 0, "min/max of an empty tensor")
         let x = data, n = count

@@ -5,6 +5,8 @@ public enum LoaderError: Error, Equatable, CustomStringConvertible {
     case invalidOptions(String)
     /// This process's rank does not fit the world size.
     case invalidRank(rank: Int, worldSize: Int)
+    /// Rank weights must be one positive number per rank.
+    case invalidRankWeights([Double], worldSize: Int)
     /// Images per evaluation batch must be positive.
     case invalidBatchSize(Int)
     /// A quadruplet of the plan names an image the sample list does not have: the plan was made
@@ -17,6 +19,9 @@ public enum LoaderError: Error, Equatable, CustomStringConvertible {
             return "data loader: \(message)"
         case .invalidRank(let rank, let worldSize):
             return "data loader: rank \(rank) is outside a world of \(worldSize) ranks"
+        case .invalidRankWeights(let weights, let worldSize):
+            return "data loader: rank weights \(weights) must be \(worldSize) positive numbers, one per rank "
+                + "(distributed.rank_weights)"
         case .invalidBatchSize(let size):
             return "data loader: batch size \(size) is not positive"
         case .sampleOutOfRange(let position, let sample, let count):

@@ -31,12 +31,17 @@ public final class QuadrupletLoader {
 
     /// - Throws: `LoaderError` for bad options or rank, or a plan whose image indices do not fit
     ///   `samples`.
+    /// `rankWeights` (one per rank) shares each batch out in proportion instead of evenly
+    /// (`GlobalBatch.slice(rank:worldSize:weights:)`).
     public init(samples: [Sample], recipe: AugmentationRecipe, batches: [GlobalBatch], rank: Int, worldSize: Int,
-                seed: UInt64, epoch: Int, options: LoaderOptions, badImages: BadImageHandler,
-                decoder: ImageDecoder = ImageDecoder()) throws(LoaderError) {
+                rankWeights: [Double]? = nil, seed: UInt64, epoch: Int, options: LoaderOptions,
+                badImages: BadImageHandler, decoder: ImageDecoder = ImageDecoder()) throws(LoaderError) {
         try options.validate()
         guard worldSize >= 1, rank >= 0, rank < worldSize else { throw .invalidRank(rank: rank, worldSize: worldSize) }
-        let slices = batches.map { $0.slice(rank: rank, worldSize: worldSize) }
+        if let rankWeights, rankWeights.count != worldSize || !rankWeights.allSatisfy({ $0 > 0 }) {
+            throw .invalidRankWeights(rankWeights, worldSize: worldSize)
+        }
+        let slices = batches.map { $0.slice(rank: rank, worldSize: worldSize, weights: rankWeights) }
         for slice in slices {
             for (position, q) in zip(slice.indices, slice) {
                 for image in q.images where !samples.indices.contains(image) {
@@ -67,7 +72,8 @@ public final class QuadrupletLoader {
         func branch(_ part: Int) -> Tensor { buffer.tensor(part: part, count: kept.count, imageShape: imageShape) }
         let batch = QuadrupletBatch(anchor: branch(0), positive: branch(1), negative: branch(2), negative2: branch(3),
                                     labels: kept.map { slice[first + $0].anchorClass },
-                                    negativeLabels: kept.map { slice[first + $0].negativeClass })
+                                    negativeLabels: kept.map { slice[first + $0].negativeClass },
+                                    positions: kept.map { first + $0 })
         return LoadedQuadruplets(batch: batch, globalIndex: job.batchIndices[done.index],
                                  positions: kept.map { first + $0 },
                                  droppedPositions: done.dropped.map { first + $0 },

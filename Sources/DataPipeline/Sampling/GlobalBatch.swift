@@ -17,10 +17,32 @@ public struct GlobalBatch: Sendable, Equatable {
     /// ⌈B/W⌉ and the rest ⌊B/W⌋ (as `numpy.array_split`); when B < W the last ranks get empty
     /// slices. A short batch therefore weighs ranks unequally: average gradients weighted by
     /// each rank's count (or sum and divide by B), not as a plain mean of per-rank means.
-    public func slice(rank: Int, worldSize: Int) -> ArraySlice<Quadruplet> {
-        let r = Self.rankRange(count: count, rank: rank, worldSize: worldSize)
+    ///
+    /// With `weights` (one positive number per rank) the shares follow them instead: faster ranks
+    /// take more (`rankRange(count:rank:weights:)`).
+    public func slice(rank: Int, worldSize: Int, weights: [Double]? = nil) -> ArraySlice<Quadruplet> {
+        let r = weights.map { Self.rankRange(count: count, rank: rank, weights: $0) }
+            ?? Self.rankRange(count: count, rank: rank, worldSize: worldSize)
         let first = quadruplets.startIndex
         return quadruplets[(first + r.lowerBound)..<(first + r.upperBound)]
+    }
+
+    /// Offsets owned by `rank` when shares follow `weights`: each rank gets ⌊B·w_r/Σw⌋ and the
+    /// quadruplets left over go one each to the ranks with the largest remainders (lowest rank
+    /// first on ties), so the shares add up to B exactly and depend only on (B, weights).
+    public static func rankRange(count: Int, rank: Int, weights: [Double]) -> Range<Int> {
+        precondition(!weights.isEmpty && rank >= 0 && rank < weights.count && weights.allSatisfy { $0 > 0 },
+                     "rank \(rank) with weights \(weights)")
+        let total = weights.reduce(0, +)
+        let exact = weights.map { Double(count) * $0 / total }
+        var shares = exact.map { Int($0.rounded(.down)) }
+        let order = weights.indices.sorted { a, b in
+            let ra = exact[a] - Double(shares[a]), rb = exact[b] - Double(shares[b])
+            return ra != rb ? ra > rb : a < b
+        }
+        for i in order.prefix(count - shares.reduce(0, +)) { shares[i] += 1 }
+        let start = shares[..<rank].reduce(0, +)
+        return start..<(start + shares[rank])
     }
 
     /// Offsets (within a batch of `count`) owned by `rank` of `worldSize`.

@@ -32,15 +32,16 @@ public struct CrossSimilarityAttention {
 
     /// groups: the four branches' group tokens, each [B, n, D] →
     /// (O_b [B, n, D] for each branch, the attention weights m_b [B, n] for each branch).
-    public func callAsFunction(_ groups: [Variable], rng: inout SeededRNG) -> (outputs: [Variable], weights: [Variable]) {
+    public func callAsFunction(_ groups: [Variable], masks: inout DropoutStream) -> (outputs: [Variable], weights: [Variable]) {
         precondition(groups.count == 4, "CSA takes the four branches, got \(groups.count)")
         let g = groups[0].graph
         let x = groups.map { norm1($0) }
         let qkv = x.map { proj($0).split(axis: 2, sizes: [features, features]) }
         let qk = qkv.map { $0[0] }, v = qkv.map { $0[1] }
 
-        func similarity(_ d: Variable) -> Variable { d.maximum() - d }
-        func difference(_ d: Variable) -> Variable { d - d.minimum() }
+        // Batch-wide: over every replica's slice too in exact mode.
+        func similarity(_ d: Variable) -> Variable { d.batchMaximum() - d }
+        func difference(_ d: Variable) -> Variable { d - d.batchMinimum() }
         let s21 = similarity(qk[1].pairwiseDistance(qk[0]))
         let s43 = similarity(qk[3].pairwiseDistance(qk[2]))
         let d31 = difference(qk[2].pairwiseDistance(qk[0]))
@@ -58,7 +59,7 @@ public struct CrossSimilarityAttention {
             let n = m.shape[1]
             let y = x[b] + m.reshaped([m.shape[0], n, 1]) * v[b]
             let z = norm2(y)
-            outputs.append(z + mlp(z, rng: &rng))
+            outputs.append(z + mlp(z, masks: &masks))
             weights.append(m)
         }
         return (outputs, weights)

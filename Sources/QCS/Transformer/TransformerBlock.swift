@@ -22,8 +22,8 @@ public struct TransformerBlock {
     }
 
     /// x [B, T, D] → [B, T, D].
-    public func callAsFunction(_ x: Variable, rng: inout SeededRNG) -> Variable {
-        let h = x + attention(norm1(x), rng: &rng)
-        return h + mlp(norm2(h), rng: &rng)
+    public func callAsFunction(_ x: Variable, masks: inout DropoutStream) -> Variable {
+        let h = x + attention(norm1(x), masks: &masks)
+        return h + mlp(norm2(h), masks: &masks)
     }
 }

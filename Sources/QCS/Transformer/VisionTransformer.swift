@@ -32,14 +32,14 @@ public struct VisionTransformer {
     }
 
     /// tokens [B, T, D] → (logits [B, classes], normalised patch tokens [B, T, D]).
-    public func callAsFunction(_ tokens: Variable, rng: inout SeededRNG) -> (logits: Variable, tokens: Variable) {
+    public func callAsFunction(_ tokens: Variable, masks: inout DropoutStream) -> (logits: Variable, tokens: Variable) {
         let g = tokens.graph
         let b = tokens.shape[0], t = tokens.shape[1], d = tokens.shape[2]
         let cls = g.param(clsToken)
         var x = Variable.concat(Array(repeating: cls, count: b), axis: 0)
         x = Variable.concat([x, tokens], axis: 1) + g.param(positionEmbedding)
-        x = x.dropout(p: positionDropout, rng: &rng)
-        for block in blocks { x = block(x, rng: &rng) }
+        x = x.dropout(p: positionDropout, masks: &masks)
+        for block in blocks { x = block(x, masks: &masks) }
         x = norm(x)
         let c = x.slice(axis: 1, 0..<1).reshaped([b, d])
         let logits = head(gate(c))

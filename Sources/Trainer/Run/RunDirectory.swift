@@ -30,17 +30,26 @@ public final class RunDirectory {
 
     deinit { try? metrics.close() }
 
-    /// Appends one record to metrics.jsonl.
+    /// Appends one record to metrics.jsonl (non-finite numbers become null: JSON has no NaN).
     public func appendMetrics(_ record: [String: Any]) {
-        guard let data = try? JSONSerialization.data(withJSONObject: record, options: [.sortedKeys]) else { return }
+        guard let data = try? JSONSerialization.data(withJSONObject: Self.jsonSafe(record), options: [.sortedKeys]) else { return }
         metrics.write(data)
         metrics.write(Data("\n".utf8))
     }
 
     /// Replaces status.json atomically (write a temporary file, then rename over the old one).
     public func writeStatus(_ status: [String: Any]) throws {
-        let data = try JSONSerialization.data(withJSONObject: status, options: [.sortedKeys, .prettyPrinted])
+        let data = try JSONSerialization.data(withJSONObject: Self.jsonSafe(status), options: [.sortedKeys, .prettyPrinted])
         try data.write(to: url.appendingPathComponent("status.json"), options: .atomic)
+    }
+
+    /// `record` with every non-finite Double replaced by null.
+    static func jsonSafe(_ record: [String: Any]) -> [String: Any] {
+        record.mapValues { value in
+            if let d = value as? Double, !d.isFinite { return NSNull() }
+            if let f = value as? Float, !f.isFinite { return NSNull() }
+            return value
+        }
     }
 
     /// Path for the weights exported after `epoch` (1-based in names, as people count epochs).
@@ -55,6 +64,22 @@ public enum RunError: Error, CustomStringConvertible {
     case cannotCreate(path: String, reason: String)
     /// The data set has no images in a split the run needs.
     case emptySplit(split: String, dataset: String)
+    /// A rank read another configuration, data set or model than rank 0.
+    case worldDisagrees(rank: Int, what: [String])
+    /// Ranks could not do their part of a step (each has printed why, prefixed with its rank).
+    case ranksFailed(ranks: [Int], step: Int)
+    /// The ranks' parameters are no longer identical (`distributed.check_replicas_every`).
+    case replicasDiverged(step: Int, ranks: [Int])
+    /// A loss or gradient norm was NaN or infinite under `train.on_nonfinite: stop`.
+    case nonFinite(step: Int, ranks: [Int], what: String)
+
+    /// Raised on every rank alike at the same step: the ranks can exit in order, no abort needed.
+    public var isCollective: Bool {
+        switch self {
+        case .worldDisagrees, .ranksFailed, .nonFinite, .replicasDiverged: true
+        case .cannotCreate, .emptySplit: false
+        }
+    }
 
     public var description: String {
         switch self {
@@ -62,6 +87,20 @@ public enum RunError: Error, CustomStringConvertible {
             return "cannot write the run directory \(path): \(reason). Check the path and its permissions."
         case .emptySplit(let split, let dataset):
             return "the \(split) split of \(dataset) has no images; check data.root and the list files (qcs data check)."
+        case .worldDisagrees(let rank, let what):
+            return "rank \(rank) differs from rank 0 in its \(what.joined(separator: ", ")): every rank must run the same "
+                + "qcs with the same config and data set (check the paths and files on rank \(rank)'s node)."
+        case .ranksFailed(let ranks, let step):
+            return "rank\(ranks.count == 1 ? "" : "s") \(ranks.map(String.init).joined(separator: ", ")) could not do step "
+                + "\(step) (see \(ranks.count == 1 ? "its" : "their") message above); the run stopped without updating."
+        case .replicasDiverged(let step, let ranks):
+            return "after step \(step) the parameters of rank\(ranks.count == 1 ? "" : "s") "
+                + "\(ranks.map(String.init).joined(separator: ", ")) differ from rank 0's: the replicas diverged. This is a "
+                + "bug or a hardware fault; please report it with the run's config and metrics.jsonl."
+        case .nonFinite(let step, let ranks, let what):
+            return "step \(step): \(what) is not finite on rank\(ranks.count == 1 ? "" : "s") "
+                + "\(ranks.map(String.init).joined(separator: ", ")); the step was not applied and the weights of the last good "
+                + "step were kept. Lower optim.lr, set optim.clip_grad_norm, or set train.on_nonfinite: skip_step."
         }
     }
 }

@@ -5,46 +5,71 @@ import Foundation
 /// SIGUSR1 asks for a checkpoint and continue; SIGTERM and SIGINT ask for a checkpoint and a clean
 /// exit (Slurm and mpirun send SIGTERM before they kill; SIGKILL follows about a second later
 /// under mpirun, so the loop only finishes the current step's bookkeeping, never a new step).
+///
+/// Signal dispositions belong to the process, so there is one watcher per process
+/// (`SignalWatcher.shared`), installed on first use and kept: tearing handlers down and
+/// installing them again loses signals. Each run reads it through its own `SignalRequests`,
+/// which counts only what arrived since the run began.
 public final class SignalWatcher: @unchecked Sendable {
+    public static let shared = SignalWatcher()
+
     private let lock = NSLock()
     private var sources: [DispatchSourceSignal] = []
-    private var checkpointRequested = false
-    private var stopRequested = false
-    private var stopSignal: Int32 = 0
+    private var checkpoints = 0
+    private var stops = 0
+    private var lastStopSignal: Int32 = 0
 
-    public init() {
+    private init() {
         let queue = DispatchQueue(label: "qcs.signals")
         for sig in [SIGUSR1, SIGTERM, SIGINT] {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
-            source.setEventHandler { [weak self] in self?.received(sig) }
+            source.setEventHandler { [unowned self] in self.received(sig) }
             source.resume()
             sources.append(source)
         }
     }
 
-    deinit {
-        for s in sources { s.cancel() }
-        for sig in [SIGUSR1, SIGTERM, SIGINT] { signal(sig, SIG_DFL) }
+    private func received(_ sig: Int32) {
+        lock.withLock {
+            if sig == SIGUSR1 {
+                checkpoints += 1
+            } else {
+                stops += 1
+                lastStopSignal = sig
+            }
+        }
     }
 
-    private func received(_ sig: Int32) {
-        lock.lock()
-        if sig == SIGUSR1 { checkpointRequested = true } else { stopRequested = true; stopSignal = sig }
-        lock.unlock()
+    /// (checkpoint requests, stop requests, the last stop signal) received so far.
+    var counts: (checkpoints: Int, stops: Int, stopSignal: Int32) {
+        lock.withLock { (checkpoints, stops, lastStopSignal) }
+    }
+}
+
+/// One run's view of the process's signals: only those received since it was made.
+public struct SignalRequests {
+    private let watcher: SignalWatcher
+    private var seenCheckpoints: Int
+    private let stopsAtStart: Int
+
+    public init(watcher: SignalWatcher = .shared) {
+        self.watcher = watcher
+        let c = watcher.counts
+        seenCheckpoints = c.checkpoints
+        stopsAtStart = c.stops
     }
 
     /// True once per SIGUSR1 received since the last call.
-    public func takeCheckpointRequest() -> Bool {
-        lock.lock(); defer { lock.unlock() }
-        let r = checkpointRequested
-        checkpointRequested = false
-        return r
+    public mutating func takeCheckpointRequest() -> Bool {
+        let now = watcher.counts.checkpoints
+        defer { seenCheckpoints = now }
+        return now > seenCheckpoints
     }
 
-    /// The signal that asked to stop, if any.
+    /// The signal that asked to stop, if any arrived during this run.
     public var stopRequest: Int32? {
-        lock.lock(); defer { lock.unlock() }
-        return stopRequested ? stopSignal : nil
+        let c = watcher.counts
+        return c.stops > stopsAtStart ? c.stopSignal : nil
     }
 }

@@ -1,16 +1,19 @@
 import Autograd
 import Checkpoint
 import DataPipeline
+import Distributed
 import Foundation
 import Optim
 import QCS
 
-/// One training run on one rank: data set → quadruplet plan per epoch → background loader →
-/// SAM(Adam) steps → evaluation → metrics, status and exported weights in the run directory.
+/// One training job over every rank of `communicator` (a world of one by default): each rank
+/// holds the whole model and computes its slice of every global batch; rank 0 also plans the
+/// epochs and speaks for the run (status, metrics, weights).
 ///
-/// The loop, per step: next batch, learning rate from the schedule, `SAMTrainingStep.step`, one
-/// log line; then at the step boundary: operator signals (SIGUSR1 exports and continues,
-/// SIGTERM/SIGINT export and stop).
+/// Per step: this rank's micro-batches → `SAMTrainingStep.computeGradients` (both SAM passes,
+/// gradients exchanged as backward runs) → one `StepDecision` gathered from every rank (stop,
+/// checkpoint, failures, non-finite values, figures) → update or drop → rank 0 reports → act on
+/// the decision. Every rank takes the same branch at the same step.
 public final class TrainingRun {
     public struct Options {
         public var runDirectory: String
@@ -19,6 +22,8 @@ public final class TrainingRun {
         public var initialScope: OfficialWeights.Scope = .wholeModel
         /// Log a progress line every this many steps.
         public var logEvery = 10
+        /// End the run after this many optimiser steps (nil: run every epoch).
+        public var maxSteps: Int?
         public init(runDirectory: String) { self.runDirectory = runDirectory }
     }
 
@@ -30,125 +35,137 @@ public final class TrainingRun {
 
     public let config: TrainingConfig
     public let options: Options
+    public let communicator: Communicator
     let log: (String) -> Void
 
-    public init(config: TrainingConfig, options: Options, log: @escaping (String) -> Void) {
+    /// - Parameter log: rank 0's progress lines (other ranks never call it).
+    public init(config: TrainingConfig, options: Options, communicator: Communicator = LocalCommunicator(),
+                log: @escaping (String) -> Void) {
         self.config = config
         self.options = options
+        self.communicator = communicator
         self.log = log
     }
 
+    /// Trains; throws `RunError.ranksFailed`/`.nonFinite`/`.worldDisagrees` on every rank
+    /// alike (`isCollective`), anything else on the rank that met it.
     @discardableResult
     public func run() throws -> Outcome {
-        let c = config
-        let run = try RunDirectory(path: options.runDirectory)
-        let dataset = try DatasetReader(config: c.data).read()
-        let train = dataset.samples(.train), test = dataset.samples(.test)
-        guard !train.isEmpty else { throw RunError.emptySplit(split: "train", dataset: c.data.root) }
-        log("data: \(c.data.kind.rawValue) at \(c.data.root): \(train.count) training, \(test.count) test images, "
-            + "\(dataset.classNames.count) classes")
-
-        let compute = ComputePool(threads: c.run.threads > 0 ? c.run.threads : nil)
-        let (model, store) = QCSModel.build(c.model, seed: c.run.seed)
-        log(String(format: "model: %.2fM parameters (%.2fM used at inference)",
-                   Double(store.values.count) / 1e6, Double(model.inferenceParameterCount) / 1e6))
-        if let path = options.initialWeights {
-            let report = try OfficialWeights.load(path, into: store, scope: options.initialScope, strict: false)
-            log("initial weights: \(report.summary(limit: 5))")
-        }
-        let optimizer = Self.makeOptimizer(c.optim, count: store.values.count)
-        let step = SAMTrainingStep(model: model, store: store, optimizer: optimizer,
-                                   rho: c.optim.samRho > 0 ? c.optim.samRho : nil, compute: compute)
-        step.clipGradientNorm = c.optim.clipGradNorm > 0 ? c.optim.clipGradNorm : nil
-        let schedule = LearningRateSchedule(
-            base: c.optim.learningRate,
-            decay: c.optim.cosine ? .cosine(epochs: c.run.epochs, minimum: 0) : .exponential(gamma: c.optim.gamma),
-            warmupSteps: c.optim.warmupSteps)
-
-        // List and folder layouts have no recipe of their own in the paper: they get RAF-DB's.
-        let recipeKind = AugmentationRecipe.Kind(c.data.kind) ?? .rafdb
-        let trainRecipe = try AugmentationRecipe(kind: recipeKind, options: .init(training: true, outputSize: c.model.imageSize))
-        let testRecipe = try AugmentationRecipe(kind: recipeKind, options: .init(training: false, outputSize: c.model.imageSize))
-        let sampler = try QuadrupletSampler(labels: train.map(\.label), classCount: dataset.classNames.count,
-                                            rule: SamplingRule(c.data.kind), seed: c.run.seed)
-        for warning in sampler.warnings { log("sampler: \(warning)") }
-        let loaderOptions = LoaderOptions(threads: c.run.loaderThreads > 0 ? c.run.loaderThreads : compute.threads,
-                                          prefetch: c.run.prefetch)
-        let badImages = BadImageHandler(policy: c.data.onBadImage)
-        let signals = SignalWatcher()
-
-        var globalStep = 0
-        let stepsPerEpoch = Self.stepsPerEpoch(sampler.quadrupletsPerEpoch, c.run,
-                                               accumulation: c.optim.gradientAccumulation)
-        var meter = ProgressMeter(total: stepsPerEpoch * c.run.epochs)
-        meter.record(done: 0)
-        var bestAccuracy: Double?
-        for epoch in 0..<c.run.epochs {
-            var rng = SeededRNG(seed: c.run.seed, stream: 0xD20 + UInt64(epoch))
-            var batches = try sampler.plan(epoch: epoch).batches(batchSize: c.run.batchSize)
-            if c.run.maxStepsPerEpoch > 0 { batches = Array(batches.prefix(c.run.maxStepsPerEpoch)) }
-            let loader = try QuadrupletLoader(samples: train, recipe: trainRecipe, batches: batches, rank: 0, worldSize: 1,
-                                              seed: c.run.seed, epoch: epoch, options: loaderOptions, badImages: badImages)
-            var epochLoss = 0.0, epochAccuracy = 0.0, steps = 0
-            let accumulation = c.optim.gradientAccumulation
-            while let micro = try nextMicroBatches(loader, count: accumulation) {
-                let lr = schedule.rate(epoch: epoch, step: globalStep)
-                let m = step.step(micro, learningRate: lr, rng: &rng)
-                globalStep += 1
-                steps += 1
-                epochLoss += Double(m.loss)
-                epochAccuracy += Double(m.baseAccuracy)
-                meter.record(done: globalStep)
-                run.appendMetrics(["kind": "step", "epoch": epoch + 1, "step": globalStep, "loss": Double(m.loss),
-                                   "base_loss": Double(m.baseLoss), "cross_loss": Double(m.crossLoss),
-                                   "base_accuracy": Double(m.baseAccuracy), "cross_accuracy": Double(m.crossAccuracy),
-                                   "grad_norm": m.gradientNorm, "lr": Double(lr)])
-                if globalStep % options.logEvery == 0 || steps == stepsPerEpoch {
-                    let rate = meter.rate.map { String(format: "%.2f steps/s", $0) } ?? "—"
-                    let eta = meter.remaining.map(ProgressMeter.duration) ?? "—"
-                    log(String(format: "epoch %d/%d step %d/%d  loss %.4f  base acc %.3f  cross acc %.3f  lr %.2e  %@  ETA %@",
-                               epoch + 1, c.run.epochs, steps, stepsPerEpoch, m.loss, m.baseAccuracy, m.crossAccuracy,
-                               lr, rate, eta))
-                }
-                try writeStatus(run, state: "training", epoch: epoch, step: globalStep, loss: m.loss, best: bestAccuracy)
-                if signals.takeCheckpointRequest() {
-                    try export(store, run: run, epoch: epoch, reason: "SIGUSR1")
-                }
-                if let sig = signals.stopRequest {
-                    try export(store, run: run, epoch: epoch, reason: "signal \(sig)")
-                    try writeStatus(run, state: "stopped", epoch: epoch, step: globalStep, loss: m.loss, best: bestAccuracy)
-                    log("stopped by signal \(sig) after step \(globalStep); weights in \(run.latestWeights.path)")
-                    return .stopped(signal: sig)
-                }
+        let s = try TrainingSession(config: config, options: options, communicator: communicator, log: log)
+        var state = TrainingState()
+        while state.epoch < config.run.epochs {
+            let feed = try s.feed(epoch: state.epoch)
+            let stepsInEpoch = feed.stepsLeft
+            if state.epoch == 0 {
+                let total = stepsInEpoch * config.run.epochs
+                s.reporter?.begin(totalSteps: options.maxSteps.map { min($0, total) } ?? total)
             }
-            let meanLoss = steps > 0 ? epochLoss / Double(steps) : .nan
-            var record: [String: Any] = ["kind": "epoch", "epoch": epoch + 1, "step": globalStep, "loss": meanLoss,
-                                         "train_base_accuracy": steps > 0 ? epochAccuracy / Double(steps) : 0]
-            if c.run.evalEvery > 0, (epoch + 1) % c.run.evalEvery == 0 || epoch + 1 == c.run.epochs, !test.isEmpty {
-                let metrics = try evaluate(model: model, store: store, samples: test, recipe: testRecipe,
-                                           classes: dataset.classNames.count, compute: compute, options: loaderOptions,
-                                           badImages: badImages)
-                record["test_accuracy"] = metrics.accuracy
-                record["test_mean_class_accuracy"] = metrics.meanClassAccuracy
-                bestAccuracy = max(bestAccuracy ?? 0, metrics.accuracy)
-                log(String(format: "epoch %d/%d: train loss %.4f, test accuracy %.4f (mean class %.4f)",
-                           epoch + 1, c.run.epochs, meanLoss, metrics.accuracy, metrics.meanClassAccuracy))
+            var epochLoss = 0.0, epochAccuracy = 0.0, epochSamples = 0
+            while let input = feed.next() {
+                if let error = input.error { Self.speak(communicator, "could not load its slice: \(error)") }
+                let lr = s.schedule.rate(epoch: state.epoch, step: state.globalStep)
+                let dropoutKey = DropoutStream.key(config.run.seed, UInt64(state.epoch), UInt64(state.globalStep))
+                let local = try s.step.computeGradients(input.batches, dropoutKey: dropoutKey)
+                let decision = try StepDecision.gather(report(local, input, &s.signals), over: communicator)
+                let verdict = Verdict(decision, local: local, policy: config.run.onNonFinite)
+                if verdict == .apply { try s.applyUpdate(learningRate: lr, local) } else { s.step.discard() }
+                state.advance(batches: input.globalBatches, skipped: verdict != .apply)
+                s.speeds.record(decision)
+                let checked = try ReplicaCheck(every: config.distributed.checkReplicasEvery)
+                    .run(s.store, step: state.globalStep, over: communicator)
+                if verdict == .apply {
+                    epochLoss += decision.sums[0]
+                    epochAccuracy += decision.sums[3]
+                    epochSamples += decision.samples
+                }
+                try s.reporter?.step(decision, mine: local, state: state, learningRate: lr, stepsInEpoch: stepsInEpoch,
+                                     stepInEpoch: stepsInEpoch - feed.stepsLeft, applied: verdict == .apply,
+                                     replicasChecked: checked)
+                if let outcome = try act(on: decision, verdict, local, state, s) { return outcome }
             }
-            run.appendMetrics(record)
-            try export(store, run: run, epoch: epoch, reason: nil)
+            let n = Double(max(epochSamples, 1))
+            let test = try evaluateIfDue(state.epoch, s)
+            if let test { state.bestTestAccuracy = max(state.bestTestAccuracy ?? 0, test.accuracy) }
+            try s.reporter?.epoch(state, meanLoss: epochSamples > 0 ? epochLoss / n : .nan, trainAccuracy: epochAccuracy / (4 * n),
+                                  test: test)
+            try s.reporter?.export(s.store, epoch: state.epoch, epochFile: true, reason: nil)
+            if state.epoch + 1 == config.run.epochs { break }
+            state.startNextEpoch()
         }
-        try writeStatus(run, state: "finished", epoch: c.run.epochs - 1, step: globalStep, loss: nil, best: bestAccuracy)
-        log("finished: \(globalStep) steps; weights in \(run.latestWeights.path)")
+        try s.reporter?.status("finished", state)
+        s.reporter?.log("finished: \(state.globalStep) steps; weights in \(s.reporter?.latestWeights ?? "")")
         return .finished
     }
 
-    /// Up to `count` non-empty batches from the loader (one optimizer step's worth); nil at the end.
-    private func nextMicroBatches(_ loader: QuadrupletLoader, count: Int) throws -> [QuadrupletBatch]? {
-        var batches: [QuadrupletBatch] = []
-        while batches.count < count, let loaded = try loader.next() {
-            if !loaded.batch.labels.isEmpty { batches.append(loaded.batch) }
+    /// What this rank tells the others about its step.
+    private func report(_ local: SAMTrainingStep.LocalResult, _ input: StepFeed.Input,
+                        _ signals: inout SignalRequests) -> RankReport {
+        var r = RankReport()
+        r.stopSignal = signals.stopRequest ?? 0
+        r.checkpointRequested = signals.takeCheckpointRequest()
+        r.failed = input.error != nil
+        r.nonFinite = !local.lossIsFinite || !local.gradientIsFinite
+        r.samples = local.samples
+        r.computeSeconds = local.computeSeconds
+        r.exchangeSeconds = local.exchangeSeconds
+        r.dataSeconds = input.dataSeconds
+        r.bytesSent = local.bytesSent
+        r.sums = [local.lossSum, local.baseLossSum, local.crossLossSum, Double(local.baseCorrect), Double(local.crossCorrect)]
+        return r
+    }
+
+    /// The step boundary: failures end the run on every rank, then stop and checkpoint requests,
+    /// then `--max-steps`. nil: go on.
+    private func act(on decision: StepDecision, _ verdict: Verdict, _ local: SAMTrainingStep.LocalResult,
+                     _ state: TrainingState, _ s: TrainingSession) throws -> Outcome? {
+        let reporter = s.reporter
+        switch verdict {
+        case .fail:
+            let error = RunError.ranksFailed(ranks: decision.failedRanks, step: state.globalStep)
+            try reporter?.export(s.store, epoch: state.epoch, epochFile: false, reason: "failed run")
+            try reporter?.status("failed", state, message: error.description)
+            throw error
+        case .stopNonFinite:
+            let what = local.gradientIsFinite ? "the loss" : "the gradient norm"
+            let error = RunError.nonFinite(step: state.globalStep, ranks: decision.nonFiniteRanks, what: what)
+            try reporter?.export(s.store, epoch: state.epoch, epochFile: false, reason: "failed run")
+            try reporter?.status("failed", state, message: error.description)
+            throw error
+        case .skip:
+            reporter?.log(decision.samples == 0
+                          ? "step \(state.globalStep): no quadruplets on any rank (all dropped); skipped"
+                          : "step \(state.globalStep): non-finite loss or gradient on rank(s) \(decision.nonFiniteRanks); "
+                            + "step skipped on every rank (\(state.skippedSteps) so far)")
+        case .apply:
+            break
         }
-        return batches.isEmpty ? nil : batches
+        if let signal = decision.stopSignal {
+            try reporter?.export(s.store, epoch: state.epoch, epochFile: false, reason: "signal \(signal)")
+            try reporter?.status("stopped", state)
+            reporter?.log("stopped by signal \(signal) after step \(state.globalStep); weights in \(reporter?.latestWeights ?? "")")
+            return .stopped(signal: signal)
+        }
+        if decision.checkpointRequested {
+            try reporter?.export(s.store, epoch: state.epoch, epochFile: false, reason: "SIGUSR1")
+        }
+        if let maxSteps = options.maxSteps, state.globalStep >= maxSteps {
+            try reporter?.export(s.store, epoch: state.epoch, epochFile: false, reason: nil)
+            try reporter?.status("finished", state)
+            reporter?.log("finished: --max-steps \(maxSteps) reached; weights in \(reporter?.latestWeights ?? "")")
+            return .finished
+        }
+        return nil
+    }
+
+    private func evaluateIfDue(_ epoch: Int, _ s: TrainingSession) throws -> ClassificationMetrics? {
+        let every = config.run.evalEvery
+        guard every > 0, (epoch + 1) % every == 0 || epoch + 1 == config.run.epochs, !s.test.isEmpty else { return nil }
+        return try s.evaluate()
+    }
+
+    /// A rank's message about itself, on standard error, prefixed with its rank.
+    static func speak(_ comm: Communicator, _ message: String) {
+        FileHandle.standardError.write(Data("rank \(comm.rank): \(message)\n".utf8))
     }
 
     static func makeOptimizer(_ o: OptimConfig, count: Int) -> Optimizer {
@@ -161,46 +178,16 @@ public final class TrainingRun {
             return SGD(count: count, configuration: .init(momentum: o.momentum, weightDecay: o.weightDecay))
         }
     }
+}
 
-    static func stepsPerEpoch(_ quadruplets: Int, _ r: RunConfig, accumulation: Int) -> Int {
-        let full = (quadruplets + r.batchSize - 1) / r.batchSize
-        let batches = r.maxStepsPerEpoch > 0 ? min(full, r.maxStepsPerEpoch) : full
-        return (batches + accumulation - 1) / accumulation
-    }
+/// What a step's decision means for the update (the same on every rank).
+enum Verdict: Equatable {
+    case apply, skip, fail, stopNonFinite
 
-    /// Exports the weights of `epoch` and points `latest` at them (each file written atomically).
-    private func export(_ store: ParameterStore, run: RunDirectory, epoch: Int, reason: String?) throws {
-        let file = run.epochWeights(epoch)
-        try OfficialWeights.export(store, config: config.model, to: file.path)
-        try OfficialWeights.export(store, config: config.model, to: run.latestWeights.path)
-        if let reason { log("exported weights (\(reason)) to \(file.path)") }
-    }
-
-    private func writeStatus(_ run: RunDirectory, state: String, epoch: Int, step: Int, loss: Float?, best: Double?) throws {
-        var status: [String: Any] = ["state": state, "epoch": epoch + 1, "epochs": config.run.epochs, "step": step,
-                                     "config": config.source, "updated": ISO8601DateFormatter().string(from: Date())]
-        if let loss { status["loss"] = Double(loss) }
-        if let best { status["best_test_accuracy"] = best }
-        try run.writeStatus(status)
-    }
-
-    /// The base path's confusion matrix over `samples`, read by the background `EvaluationLoader`.
-    private func evaluate(model: QCSModel, store: ParameterStore, samples: [Sample], recipe: AugmentationRecipe,
-                          classes: Int, compute: ComputePool, options: LoaderOptions,
-                          badImages: BadImageHandler) throws -> ClassificationMetrics {
-        let loader = try EvaluationLoader(samples: samples, recipe: recipe, batchSize: 32, rank: 0, worldSize: 1,
-                                          options: options, badImages: badImages)
-        let graph = Graph(parameters: store, compute: compute, training: false)
-        let requiresGrad = store.requiresGrad
-        store.requiresGrad = false
-        defer { store.requiresGrad = requiresGrad }
-        var confusion = ConfusionMatrix(classes: classes)
-        while let batch = try loader.next() {
-            guard !batch.labels.isEmpty else { continue }
-            let predicted = model.inferenceLogits(graph.input(batch.images)).value.rowArgmax()
-            for (y, best) in zip(batch.labels, predicted) { _ = confusion.add(truth: y, predicted: best) }
-            graph.reset()
-        }
-        return ClassificationMetrics(confusion: confusion)
+    init(_ d: StepDecision, local: SAMTrainingStep.LocalResult, policy: RunConfig.NonFinitePolicy) {
+        if !d.failedRanks.isEmpty { self = .fail }
+        else if !d.nonFiniteRanks.isEmpty { self = policy == .stop ? .stopNonFinite : .skip }
+        else if d.samples == 0 || local.globalSamples == 0 { self = .skip }
+        else { self = .apply }
     }
 }

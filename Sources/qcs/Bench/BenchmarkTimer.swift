@@ -5,12 +5,12 @@ import Foundation
 struct BenchmarkTimer {
     var repeats: Int
 
-    func median(_ body: () -> Void) -> Double {
-        body()
+    func median(_ body: () throws -> Void) rethrows -> Double {
+        try body()
         var times: [Double] = []
         for _ in 0..<max(repeats, 1) {
             let start = DispatchTime.now().uptimeNanoseconds
-            body()
+            try body()
             times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         }
         times.sort()

@@ -18,7 +18,7 @@ struct ModelBenchmark {
     }
 
     /// With a profiler, times each op of the timed steps (the warm-up step is not counted).
-    func secondsPerStep(profiler: OpProfiler? = nil) -> Double {
+    func secondsPerStep(profiler: OpProfiler? = nil) throws -> Double {
         let (model, store) = QCSModel.build(config, seed: 0)
         let step = SAMTrainingStep(model: model, store: store, optimizer: Adam(count: store.values.count),
                                    compute: compute)
@@ -29,12 +29,11 @@ struct ModelBenchmark {
             anchor: images(), positive: images(), negative: images(), negative2: images(),
             labels: (0..<batch).map { $0 % config.numClasses },
             negativeLabels: (0..<batch).map { ($0 + 1) % config.numClasses })
-        var stepRNG = SeededRNG(seed: 2)
         var done = 0
-        return timer.median {
+        return try timer.median {
             if done > 0, let profiler, step.graph.profiler == nil { step.graph.profiler = profiler }
             let faults = minorPageFaults()
-            step.step(quadruplets, learningRate: 1e-6, rng: &stepRNG)
+            try step.step(quadruplets, learningRate: 1e-6, dropoutKey: UInt64(done))
             // Memory must stay flat after the warm-up: no new pages, the same pool.
             let pool = step.graph.pool
             print("step \(done)\(done == 0 ? " (warm-up)" : ""): \(minorPageFaults() - faults) page faults, "

@@ -1,32 +1,40 @@
 import ArgumentParser
 import Checkpoint
+import Distributed
 import Foundation
 import Trainer
 
 extension QCSCommand {
     struct Train: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Train a QCS model from a config file.",
+            abstract: "Train a QCS model from a config file, on one process or on every rank of mpirun.",
             discussion: """
             Writes into --run-dir: status.json (current state), metrics.jsonl (one line per step and \
             per epoch), weights/epoch-NNN.safetensors and weights/latest.safetensors (official names, \
             usable by `qcs predict` and `qcs eval`).
 
-            Signals: SIGUSR1 exports weights and continues; SIGTERM or SIGINT export and exit 0.
+            Several ranks: `mpirun -np N qcs train ...` is one training job. Every rank holds the model \
+            and computes its share of each global batch (train.batch_size quadruplets over all ranks); \
+            gradients are averaged over the ranks while backward runs. Rank 0 prints and writes the run \
+            directory; the other ranks speak only about their own problems ("rank R: ..."). \
+            The distributed section of the config sets bucket size, exact batch statistics and rank \
+            weights (Configs/README.md).
+
+            Signals: SIGUSR1 exports weights and continues; SIGTERM or SIGINT export and exit 0. \
+            Under mpirun they reach every rank, and all ranks act at the same step.
+
+            Exit codes: 0 finished or stopped by a signal; 1 the run failed (a rank's error, a \
+            non-finite loss, ranks that disagree); 64 bad usage.
 
             Example: qcs train --config Configs/synthetic.yaml --data-root data/synthetic --run-dir runs/demo
             """)
 
-        @Option(help: "The run's configuration file (see Configs/README.md).")
-        var config: String
+        @OptionGroup var configOptions: ConfigOptions
 
-        @Option(help: "Replaces data.root of the config.")
-        var dataRoot: String?
-
-        @Option(help: "Directory for status, metrics and weights (created if missing).")
+        @Option(help: ArgumentHelp("Directory for status, metrics and weights (created if missing).", valueName: "dir"))
         var runDir: String
 
-        @Option(help: "Start from these weights (safetensors with official names).")
+        @Option(help: ArgumentHelp("Start from these weights (safetensors with official names).", valueName: "file"))
         var initWeights: String?
 
         @Flag(help: "With --init-weights: load only the IR-50 backbone (ir_back.*), e.g. from an AffectNet-8 model.")
@@ -35,27 +43,46 @@ extension QCSCommand {
         @Option(help: "Override train.epochs of the config.")
         var epochs: Int?
 
+        @Option(help: "Stop after N optimiser steps (global steps, over all ranks), exporting weights as at the end.")
+        var maxSteps: Int?
+
         @Option(help: "Log a progress line every N steps.")
         var logEvery = 10
 
         func validate() throws {
             if backboneOnly && initWeights == nil { throw ValidationError("--backbone-only needs --init-weights") }
             if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1") }
+            if let maxSteps, maxSteps < 1 { throw ValidationError("--max-steps must be at least 1") }
             if logEvery < 1 { throw ValidationError("--log-every must be at least 1") }
         }
 
         func run() throws {
-            var cfg = try TrainingConfig.load(path: config, dataRoot: dataRoot)
-            if let epochs { cfg.run.epochs = epochs }
-            var options = TrainingRun.Options(runDirectory: runDir)
-            options.initialWeights = initWeights
-            options.initialScope = backboneOnly ? .backbone : .wholeModel
-            options.logEvery = logEvery
-            let outcome = try TrainingRun(config: cfg, options: options) { line in
-                print(line)
-                fflush(stdout)
-            }.run()
-            if case .stopped = outcome { throw ExitCode.success }
+            let world = try ProcessWorld()
+            let comm = world.communicator
+            do {
+                var cfg = try configOptions.load()
+                if let epochs { cfg.run.epochs = epochs }
+                var options = TrainingRun.Options(runDirectory: runDir)
+                options.initialWeights = initWeights
+                options.initialScope = backboneOnly ? .backbone : .wholeModel
+                options.logEvery = logEvery
+                options.maxSteps = maxSteps
+                try TrainingRun(config: cfg, options: options, communicator: comm) { line in
+                    print(line)
+                    fflush(stdout)
+                }.run()
+                try world.finish()
+            } catch let error as RunError where error.isCollective {
+                // Every rank stopped at the same point: rank 0 says why, all exit in order.
+                if comm.isLeader { StandardError.print("error: \(error)") }
+                try? world.finish()
+                throw ExitCode.failure
+            } catch {
+                guard comm.size > 1 else { throw error }
+                // Only this rank knows: say so and bring the job down rather than leave the others waiting.
+                StandardError.print("rank \(comm.rank): \(error)\nrank \(comm.rank): ending the whole job (MPI_Abort)")
+                comm.abort(code: 1)
+            }
         }
     }
 }

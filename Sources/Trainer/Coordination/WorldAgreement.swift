@@ -1,0 +1,67 @@
+import DataPipeline
+import Distributed
+
+/// The check every rank runs before training: that all ranks read the same configuration and
+/// the same data set and built the same model. Launch mistakes (a stale config on one node, a
+/// data folder that differs between nodes, two qcs versions) would otherwise train silently on
+/// mismatched data or stop in a collective that never matches.
+struct WorldAgreement: Equatable {
+    var configuration: UInt64
+    var trainList: UInt64
+    var trainCount: Int
+    var testCount: Int
+    var parameters: Int
+
+    init(config: TrainingConfig, train: [Sample], test: [Sample], parameters: Int) {
+        var c = StableHash()
+        c.add(String(describing: config.model))
+        c.add(String(describing: config.optim))
+        c.add(String(describing: config.run))
+        c.add(String(describing: config.distributed))
+        c.add(config.data.kind.rawValue)
+        configuration = c.value
+        // Paths relative to the data root, so nodes may mount the data set in different places.
+        var t = StableHash()
+        for sample in train {
+            var name = sample.source.description
+            if name.hasPrefix(config.data.root) { name.removeFirst(config.data.root.count) }
+            t.add(name)
+            t.add(String(sample.label))
+        }
+        trainList = t.value
+        trainCount = train.count
+        testCount = test.count
+        self.parameters = parameters
+    }
+
+    var encoded: [Int64] {
+        [Int64(bitPattern: configuration), Int64(bitPattern: trainList), Int64(trainCount), Int64(testCount),
+         Int64(parameters)]
+    }
+
+    /// Throws the same `RunError.worldDisagrees` on every rank when any rank differs from rank 0.
+    func check(over comm: Communicator) throws {
+        guard comm.size > 1 else { return }
+        let all = try comm.allgather(encoded)
+        let reference = all[0]
+        let names = ["configuration", "training list", "training images", "test images", "model parameters"]
+        for (rank, values) in all.enumerated() where values != reference {
+            let what = zip(names, zip(values, reference)).filter { $0.1.0 != $0.1.1 }.map(\.0)
+            throw RunError.worldDisagrees(rank: rank, what: what)
+        }
+    }
+}
+
+/// FNV-1a over UTF-8: the same value in every process (Swift's `Hasher` is seeded per process).
+struct StableHash {
+    private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
+
+    mutating func add(_ text: String) {
+        for byte in text.utf8 {
+            value ^= UInt64(byte)
+            value &*= 0x100_0000_01b3
+        }
+        value ^= 0xff
+        value &*= 0x100_0000_01b3
+    }
+}

@@ -1,0 +1,153 @@
+import Autograd
+import Checkpoint
+import DataPipeline
+import Distributed
+import Foundation
+import Optim
+import QCS
+
+/// The parts of a training run, built once by `TrainingRun` before its loop: data, model,
+/// optimiser, gradient exchange, coordinator, and (rank 0) the run directory.
+final class TrainingSession {
+    let config: TrainingConfig
+    let communicator: Communicator
+    let train: [Sample], test: [Sample]
+    let classCount: Int
+    let compute: ComputePool
+    let model: QCSModel
+    let store: ParameterStore
+    let step: SAMTrainingStep
+    let schedule: LearningRateSchedule
+    let planner: EpochPlanner
+    let trainRecipe: AugmentationRecipe, testRecipe: AugmentationRecipe
+    let loaderOptions: LoaderOptions
+    let badImages: BadImageHandler
+    var signals = SignalRequests()
+    /// Rank 0's reporting (log, metrics, status, exports); nil on other ranks.
+    let reporter: RunReporter?
+    var speeds = RankSpeeds()
+    let bufferAverage: RunningStatisticsAverage
+
+    init(config c: TrainingConfig, options: TrainingRun.Options, communicator comm: Communicator,
+         log: @escaping (String) -> Void) throws {
+        config = c
+        communicator = comm
+        let say: (String) -> Void = comm.isLeader ? log : { _ in }
+        let dataset = try DatasetReader(config: c.data).read()
+        train = dataset.samples(.train)
+        test = dataset.samples(.test)
+        classCount = dataset.classNames.count
+        guard !train.isEmpty else { throw RunError.emptySplit(split: "train", dataset: c.data.root) }
+        say("data: \(c.data.kind.rawValue) at \(c.data.root): \(train.count) training, \(test.count) test images, "
+            + "\(classCount) classes")
+
+        compute = ComputePool(threads: c.run.threads > 0 ? c.run.threads
+                                  : ComputePool.defaultThreadCount(ranksOnNode: comm.localSize))
+        (model, store) = QCSModel.build(c.model, seed: c.run.seed)
+        try WorldAgreement(config: c, train: train, test: test, parameters: store.values.count).check(over: comm)
+        say(String(format: "model: %.2fM parameters (%.2fM used at inference)",
+                   Double(store.values.count) / 1e6, Double(model.inferenceParameterCount) / 1e6))
+        if let path = options.initialWeights {
+            // Every rank reads the same file, so every rank starts from the same weights.
+            let report = try OfficialWeights.load(path, into: store, scope: options.initialScope, strict: false)
+            say("initial weights: \(report.summary(limit: 5))")
+        }
+        let synchronizer: GradientSynchronizer = comm.size > 1
+            ? try BucketedGradientExchange(communicator: comm, store: store, bucketBytes: c.distributed.bucketBytes)
+            : LocalGradientAveraging(store: store)
+        step = SAMTrainingStep(model: model, store: store, optimizer: TrainingRun.makeOptimizer(c.optim, count: store.values.count),
+                               rho: c.optim.samRho > 0 ? c.optim.samRho : nil, compute: compute, synchronizer: synchronizer)
+        step.clipGradientNorm = c.optim.clipGradNorm > 0 ? c.optim.clipGradNorm : nil
+        if c.distributed.syncBatchStatistics && comm.size > 1 {
+            step.graph.batchReduction = CommunicatorBatchReduction(communicator: comm)
+        }
+        bufferAverage = RunningStatisticsAverage(layout: store.layout)
+        schedule = LearningRateSchedule(
+            base: c.optim.learningRate,
+            decay: c.optim.cosine ? .cosine(epochs: c.run.epochs, minimum: 0) : .exponential(gamma: c.optim.gamma),
+            warmupSteps: c.optim.warmupSteps)
+
+        // List and folder layouts have no recipe of their own in the paper: they get RAF-DB's.
+        let recipeKind = AugmentationRecipe.Kind(c.data.kind) ?? .rafdb
+        trainRecipe = try AugmentationRecipe(kind: recipeKind, options: .init(training: true, outputSize: c.model.imageSize))
+        testRecipe = try AugmentationRecipe(kind: recipeKind, options: .init(training: false, outputSize: c.model.imageSize))
+        let sampler = try QuadrupletSampler(labels: train.map(\.label), classCount: classCount,
+                                            rule: SamplingRule(c.data.kind), seed: c.run.seed)
+        for warning in sampler.warnings { say("sampler: \(warning)") }
+        planner = EpochPlanner(sampler: sampler, communicator: comm)
+        loaderOptions = LoaderOptions(threads: c.run.loaderThreads > 0 ? c.run.loaderThreads : compute.threads,
+                                      prefetch: c.run.prefetch)
+        badImages = BadImageHandler(policy: c.data.onBadImage)
+        if case .fixed(let weights) = c.distributed.rankWeights, weights.count != comm.size {
+            throw ConfigError(key: "distributed.rank_weights",
+                              "has \(weights.count) weights for \(comm.size) ranks: give one per rank, or auto")
+        }
+
+        reporter = comm.isLeader ? try RunReporter(config: c, options: options, log: log) : nil
+        let buckets = (synchronizer as? BucketedGradientExchange)?.plan.buckets.count
+        say(Self.banner(c, comm: comm, threads: compute.threads, buckets: buckets))
+    }
+
+    /// The optimiser step, then (each rank having normalised with its own statistics) the
+    /// running statistics made equal again.
+    func applyUpdate(learningRate lr: Float, _ local: SAMTrainingStep.LocalResult) throws {
+        step.applyUpdate(learningRate: lr)
+        if !config.distributed.syncBatchStatistics {
+            try bufferAverage.apply(store, localSamples: local.samples, globalSamples: local.globalSamples, over: communicator)
+        }
+    }
+
+    /// This epoch's feed: rank 0's plan, cut into global batches and this rank's slices.
+    func feed(epoch: Int) throws -> StepFeed {
+        var batches = try planner.plan(epoch: epoch).batches(batchSize: config.run.batchSize)
+        if config.run.maxStepsPerEpoch > 0 { batches = Array(batches.prefix(config.run.maxStepsPerEpoch)) }
+        let loader = try QuadrupletLoader(samples: train, recipe: trainRecipe, batches: batches, rank: communicator.rank,
+                                          worldSize: communicator.size, rankWeights: rankWeights, seed: config.run.seed,
+                                          epoch: epoch, options: loaderOptions, badImages: badImages)
+        return StepFeed(loader: loader, accumulation: config.optim.gradientAccumulation)
+    }
+
+    /// How each batch is shared out this epoch (nil: evenly).
+    var rankWeights: [Double]? {
+        switch config.distributed.rankWeights {
+        case .equal: nil
+        case .fixed(let weights): communicator.size > 1 ? weights : nil
+        case .auto: communicator.size > 1 ? speeds.weights : nil
+        }
+    }
+
+    /// The base path's confusion matrix over the test split, each rank evaluating its part.
+    func evaluate() throws -> ClassificationMetrics {
+        let loader = try EvaluationLoader(samples: test, recipe: testRecipe, batchSize: 32, rank: communicator.rank,
+                                          worldSize: communicator.size, options: loaderOptions, badImages: badImages)
+        let graph = Graph(parameters: store, compute: compute, training: false)
+        let requiresGrad = store.requiresGrad
+        store.requiresGrad = false
+        defer { store.requiresGrad = requiresGrad }
+        var confusion = ConfusionMatrix(classes: classCount)
+        while let batch = try loader.next() {
+            guard !batch.labels.isEmpty else { continue }
+            let predicted = model.inferenceLogits(graph.input(batch.images)).value.rowArgmax()
+            for (y, best) in zip(batch.labels, predicted) { _ = confusion.add(truth: y, predicted: best) }
+            graph.reset()
+        }
+        var counts = confusion.flatFloats
+        try communicator.allreduce(&counts, .sum)
+        return ClassificationMetrics(confusion: ConfusionMatrix(classes: classCount, flat: counts) ?? confusion)
+    }
+
+    static func banner(_ c: TrainingConfig, comm: Communicator, threads: Int, buckets: Int?) -> String {
+        let perRank = Double(c.run.batchSize) / Double(comm.size)
+        var lines = [String(format: "batch: %d quadruplets per global batch (%@ per rank)", c.run.batchSize,
+                            perRank == perRank.rounded() ? "\(Int(perRank))" : String(format: "%.1f", perRank))]
+        if comm.size == 1 {
+            lines.append("world: 1 rank, \(threads) compute thread\(threads == 1 ? "" : "s")")
+        } else {
+            let sync = c.distributed.syncBatchStatistics ? "synchronised over ranks (exact global batch)" : "per rank"
+            lines.append("world: \(comm.size) ranks (\(comm.localSize) on rank 0's node), \(threads) compute thread"
+                         + "\(threads == 1 ? "" : "s") per rank, gradient buckets of \(c.distributed.bucketMB) MiB "
+                         + "(\(buckets ?? 0) buckets), batch statistics \(sync)")
+        }
+        return lines.joined(separator: "\n")
+    }
+}

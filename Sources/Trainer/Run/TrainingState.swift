@@ -1,0 +1,28 @@
+/// Where a run is: the cursor a checkpoint saves and a resume restores. The same value on every
+/// rank (they advance it on the same collective decisions).
+public struct TrainingState: Sendable, Equatable, Codable {
+    /// 0-based epoch in progress.
+    public var epoch = 0
+    /// Global batches of this epoch already consumed (a step consumes `grad_accumulation` of them).
+    public var batchInEpoch = 0
+    /// Optimiser steps taken or dropped so far over the whole run.
+    public var globalStep = 0
+    /// Steps dropped (non-finite under `skip_step`, or no samples at all), counted in `globalStep`.
+    public var skippedSteps = 0
+    /// Best test accuracy of any evaluation so far.
+    public var bestTestAccuracy: Double?
+
+    public init() {}
+
+    /// One step done over `batches` global batches.
+    mutating func advance(batches: Int, skipped: Bool) {
+        batchInEpoch += batches
+        globalStep += 1
+        if skipped { skippedSteps += 1 }
+    }
+
+    mutating func startNextEpoch() {
+        epoch += 1
+        batchInEpoch = 0
+    }
+}

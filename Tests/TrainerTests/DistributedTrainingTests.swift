@@ -1,0 +1,140 @@
+import XCTest
+import Foundation
+@testable import Autograd
+@testable import Checkpoint
+@testable import DataPipeline
+@testable import Distributed
+@testable import QCS
+@testable import Trainer
+
+/// The trainer's multi-rank logic with threads standing in for ranks (`InProcessWorld`): the
+/// collective decisions, the failures every rank must agree on, the replica check. The same
+/// paths under mpirun are in scripts/test.
+final class DistributedTrainingTests: XCTestCase {
+    var root = ""
+
+    override func setUpWithError() throws {
+        root = (NSTemporaryDirectory() as NSString).appendingPathComponent("qcs-dist-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        let set = try SyntheticDataset(options: .init(seed: 2, trainCount: 28, testCount: 14, imageSize: 32))
+        try set.write(to: URL(fileURLWithPath: root + "/data"))
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: root) }
+
+    func config(optim: String = "lr: 1.0e-3", train: String = "", distributed: String = "") throws -> TrainingConfig {
+        try TrainingConfig.parse(yaml: """
+            model: {preset: tiny}
+            data: {kind: rafdb, root: \(root)/data}
+            optim: {\(optim)}
+            train: {epochs: 1, batch_size: 4, max_steps_per_epoch: 3, threads: 1, loader_threads: 1\(train)}
+            distributed: {check_replicas_every: 1\(distributed)}
+            """, source: "test")
+    }
+
+    /// Runs `config` on `size` in-process ranks; each rank's outcome or error.
+    func runRanks(_ size: Int, _ config: @escaping @Sendable (Int) throws -> TrainingConfig,
+                  directory: String) throws -> [Result<TrainingRun.Outcome, Error>] {
+        try InProcessWorld.run(size: size) { comm in
+            Result { try TrainingRun(config: try config(comm.rank), options: .init(runDirectory: directory),
+                                     communicator: comm) { _ in }.run() }
+        }
+    }
+
+    func records(_ directory: String) throws -> [[String: Any]] {
+        try String(contentsOfFile: directory + "/metrics.jsonl", encoding: .utf8).split(separator: "\n")
+            .compactMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+    }
+
+    func status(_ directory: String) throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/status.json"))) as! [String: Any]
+    }
+
+    func testTwoRanks_finishWithIdenticalReplicasAfterEveryStep() throws {
+        let c = try config()
+        let outcomes = try runRanks(2, { _ in c }, directory: root + "/two")
+        for o in outcomes { XCTAssertEqual(try o.get(), .finished) }
+        let steps = try records(root + "/two").filter { $0["kind"] as? String == "step" }
+        XCTAssertEqual(steps.count, 3)
+        XCTAssertTrue(steps.allSatisfy { $0["replicas_identical"] as? Bool == true }, "\(steps)")
+        XCTAssertTrue(steps.allSatisfy { $0["samples"] as? Int == 4 }, "every step covers the global batch")
+        XCTAssertTrue(steps.allSatisfy { ($0["bytes_sent"] as? Int ?? 0) > 0 })
+        XCTAssertFalse(FileManager.default.fileExists(atPath: root + "/two/rank1"), "only rank 0 writes")
+    }
+
+    /// lr 1e30: the first update overflows, the next step's loss is not finite, every rank stops
+    /// there with the same error, status says failed, and the weights of the last good step remain.
+    func testNonFiniteLoss_stopsEveryRankAtTheSameStepKeepingTheLastGoodWeights() throws {
+        let c = try config(optim: "lr: 1.0e+30, sam_rho: 0")
+        let outcomes = try runRanks(2, { _ in c }, directory: root + "/nan")
+        var steps: [Int] = []
+        for o in outcomes {
+            guard case .failure(RunError.nonFinite(let step, _, _)) = o else { return XCTFail("\(o)") }
+            steps.append(step)
+        }
+        XCTAssertEqual(Set(steps).count, 1, "all ranks stop at the same step")
+        let s = try status(root + "/nan")
+        XCTAssertEqual(s["state"] as? String, "failed")
+        XCTAssertTrue((s["message"] as? String)?.contains("not finite") ?? false, "\(s)")
+        let (_, store) = QCSModel.build(.tiny)
+        _ = try OfficialWeights.load(root + "/nan/weights/latest.safetensors", into: store)
+        XCTAssertTrue(store.values.array.allSatisfy { $0.isFinite }, "the exported weights are the last finite ones")
+        // The metrics are valid JSON even though the loss was NaN.
+        XCTAssertFalse(try records(root + "/nan").isEmpty)
+    }
+
+    func testNonFiniteLoss_skipStepDropsTheStepOnEveryRankAndGoesOn() throws {
+        let c = try config(optim: "lr: 1.0e+30, sam_rho: 0", train: ", on_nonfinite: skip_step")
+        let outcomes = try runRanks(2, { _ in c }, directory: root + "/skip")
+        for o in outcomes { XCTAssertEqual(try o.get(), .finished) }
+        let s = try status(root + "/skip")
+        XCTAssertEqual(s["state"] as? String, "finished")
+        XCTAssertGreaterThan(s["skipped_steps"] as? Int ?? 0, 0, "\(s)")
+        let steps = try records(root + "/skip").filter { $0["kind"] as? String == "step" }
+        XCTAssertTrue(steps.contains { $0["skipped"] as? Bool == true })
+        XCTAssertTrue(steps.allSatisfy { $0["replicas_identical"] as? Bool == true })
+    }
+
+    func testRanksWithDifferentConfigs_refuseToTrainOnEveryRank() throws {
+        let outcomes = try runRanks(2, { rank in try self.config(train: rank == 1 ? ", seed: 7" : "") },
+                                    directory: root + "/mismatch")
+        for o in outcomes {
+            guard case .failure(RunError.worldDisagrees(let rank, let what)) = o else { return XCTFail("\(o)") }
+            XCTAssertEqual(rank, 1)
+            XCTAssertEqual(what, ["configuration"])
+        }
+    }
+
+    func testReplicaCheck_namesTheRankThatDrifted() throws {
+        let results = try InProcessWorld.run(size: 3) { comm -> Result<Bool, Error> in
+            let (_, store) = QCSModel.build(.tiny, seed: 1)
+            if comm.rank == 2 { store.values.data[17] += 1e-6 }
+            return Result { try ReplicaCheck(every: 1).run(store, step: 4, over: comm) }
+        }
+        for r in results {
+            guard case .failure(RunError.replicasDiverged(let step, let ranks)) = r else { return XCTFail("\(r)") }
+            XCTAssertEqual(step, 4)
+            XCTAssertEqual(ranks, [2])
+        }
+    }
+
+    func testStepDecision_gathersEveryRanksRequestsAndSums() throws {
+        let decisions = try InProcessWorld.run(size: 3) { comm -> StepDecision in
+            var r = RankReport()
+            r.samples = comm.rank
+            r.checkpointRequested = comm.rank == 2
+            r.stopSignal = comm.rank == 1 ? SIGTERM : 0
+            r.failed = comm.rank == 0
+            r.sums = [Double(comm.rank), 1]
+            return try StepDecision.gather(r, over: comm)
+        }
+        for d in decisions {
+            XCTAssertEqual(d, decisions[0], "every rank decides the same")
+            XCTAssertEqual(d.samples, 3)
+            XCTAssertEqual(d.sums, [3, 3])
+            XCTAssertEqual(d.stopSignal, SIGTERM)
+            XCTAssertTrue(d.checkpointRequested)
+            XCTAssertEqual(d.failedRanks, [0])
+        }
+    }
+}
