@@ -62,7 +62,8 @@ public final class SAMTrainingStep {
         /// ‖g‖ of the first pass's global gradient (the same on every rank).
         public var gradientNorm = 0.0
         public var lossIsFinite = true
-        public var computeSeconds = 0.0, exchangeSeconds = 0.0
+        /// Compute seconds; exchange seconds not hidden behind backward; the exchange's own seconds.
+        public var computeSeconds = 0.0, exchangeSeconds = 0.0, communicationSeconds = 0.0
         public var bytesSent = 0
 
         public var gradientIsFinite: Bool { gradientNorm.isFinite }
@@ -91,6 +92,7 @@ public final class SAMTrainingStep {
             let second = try pass(batches, dropoutKey: DropoutStream.key(dropoutKey, 2), measure: false)
             result.computeSeconds += second.computeSeconds
             result.exchangeSeconds += second.exchangeSeconds
+            result.communicationSeconds += second.communicationSeconds
             result.bytesSent += second.bytesSent
             sam.restore(slice)
         }
@@ -164,6 +166,7 @@ public final class SAMTrainingStep {
         let report = try synchronizer.finish()
         r.globalSamples = report.globalSamples
         r.exchangeSeconds = report.exposedSeconds
+        r.communicationSeconds = report.communicationSeconds
         r.computeSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 - report.exposedSeconds
         r.bytesSent = report.bytesSent
         return r

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Autograd
 import CBLAS
+import Distributed
 import Foundation
 import QCS
 
@@ -21,11 +22,18 @@ extension QCSCommand {
             files, FERPlus: 48x48 grey in memory; training recipes at 224) with --threads loader \
             threads, against the 4 x batch images a training step of --step-seconds consumes.
 
+            dist (under mpirun; scripts/bench dist runs it): the paper model's gradients through the \
+            bucketed exchange against one raw MPI_Allreduce of the same bytes, as bus bandwidth; one SAM \
+            step of the global --batch shared over the ranks, per rank and in exact mode \
+            (sync_batch_statistics), with the share of exchange time hidden behind backward and peak \
+            memory per rank. With --one-rank-seconds (a 1-rank `qcs bench dist` step) it prints the \
+            speed-up over one rank.
+
             The last line is machine-readable: `summary: key=value ...`. scripts/bench runs each mode \
             twice: with OPENBLAS_CORETYPE=Haswell and with it unset.
             """)
 
-        enum Mode: String, ExpressibleByArgument, CaseIterable { case engine, model, data }
+        enum Mode: String, ExpressibleByArgument, CaseIterable { case engine, model, data, dist }
 
         @Argument(help: "What to measure: \(Mode.allCases.map(\.rawValue).joined(separator: ", ")).")
         var mode: Mode
@@ -48,6 +56,12 @@ extension QCSCommand {
         @Option(help: "For `data`: seconds of one training step to compare against (from `qcs bench model`; default: batch at \(Int(Bench.assumedQuadrupletsPerSecond)) quadruplet/s, a deliberately fast step).")
         var stepSeconds: Double?
 
+        @Option(help: "For `dist`: seconds per step of the same global batch on one rank, for the speed-up.")
+        var oneRankSeconds: Double?
+
+        @Option(help: "For `dist`: gradient bucket capacity in MiB.")
+        var bucketMB = 25.0
+
         @Flag(help: "For `model`: also print where the step's time goes, op by op (forward and backward seconds summed over the timed steps).")
         var profile = false
 
@@ -67,6 +81,7 @@ extension QCSCommand {
         }
 
         func run() throws {
+            if mode == .dist { return try runDistributed() }
             let compute = ComputePool(threads: threads)
             let core = openblas_get_corename().map { String(cString: $0) } ?? "?"
             print("qcs bench \(mode.rawValue): batch \(batch), \(compute.threads) threads, OpenBLAS kernels \(core), "
@@ -75,6 +90,7 @@ extension QCSCommand {
             case .engine: try runEngine(compute)
             case .model: try runModel(compute)
             case .data: try runData(threads: compute.threads)
+            case .dist: break
             }
         }
 
@@ -178,6 +194,52 @@ extension QCSCommand {
                          100 * demand / (cpuRates.min() ?? 1), ratio >= 5 ? "met" : "NOT met"))
             print("summary: rafdb_images_per_s=\(fmt(rates[0])) ferplus_images_per_s=\(fmt(rates[1])) "
                   + "vs_step_demand=\(fmt(ratio))")
+        }
+
+        private func runDistributed() throws {
+            let world = try ProcessWorld()
+            let comm = world.communicator
+            let compute = ComputePool(threads: threads ?? ComputePool.defaultThreadCount(ranksOnNode: comm.localSize))
+            let say: (String) -> Void = { if comm.isLeader { print($0); fflush(stdout) } }
+            let core = openblas_get_corename().map { String(cString: $0) } ?? "?"
+            say("qcs bench dist: \(comm.size) rank\(comm.size == 1 ? "" : "s") (\(comm.localSize) on rank 0's node) x "
+                + "\(compute.threads) threads, global batch \(batch), preset \(preset), buckets \(bucketMB) MiB, "
+                + "OpenBLAS kernels \(core), OPENBLAS_CORETYPE=\(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "(unset)")")
+            let bench = DistributedBenchmark(config: QCSConfig.presets[preset]!, globalBatch: batch, repeats: repeats,
+                                             compute: compute, communicator: comm,
+                                             bucketBytes: max(4, Int(bucketMB * 1_048_576)))
+            var summary: [String] = []
+            if comm.size > 1 {
+                let e = try bench.exchange()
+                say(String(format: "exchange of %.0f MiB of gradients: raw MPI_Allreduce %.1f ms = %.2f GB/s bus; "
+                           + "bucketed (%d buckets, communication thread) %.1f ms = %.2f GB/s bus: %.2f of raw",
+                           Double(e.bytes) / 1_048_576, e.rawSeconds * 1000, e.rawBusGBps, e.buckets,
+                           e.bucketedSeconds * 1000, e.bucketedBusGBps, e.bucketedBusGBps / e.rawBusGBps))
+                summary.append("exchange_vs_mpi=\(fmt(e.bucketedBusGBps / e.rawBusGBps))")
+            }
+            let local = try bench.step(exact: false)
+            var rss = [peakResidentMiB()]
+            try comm.allreduce(&rss, .max)
+            say(String(format: "step (statistics per rank): %.2f s, %.3f quadruplets/s; exchange %.1f%% hidden behind "
+                       + "backward (%.3f s exposed per step); peak RSS %.0f MiB per rank (largest)",
+                       local.seconds, local.quadrupletsPerSecond, local.hiddenShare * 100, local.exposedSeconds, rss[0]))
+            summary.append("seconds_per_step=\(fmt(local.seconds))")
+            if comm.size > 1 {
+                summary.append("overlap=\(fmt(local.hiddenShare))")
+                let exact = try bench.step(exact: true)
+                say(String(format: "step (exact mode, %d batch-wide allreduces per step): %.2f s, %.3f quadruplets/s, "
+                           + "%.2fx the per-rank-statistics step", exact.reductionsPerStep, exact.seconds,
+                           exact.quadrupletsPerSecond, exact.seconds / local.seconds))
+                summary.append("exact_vs_local=\(fmt(exact.seconds / local.seconds))")
+                if let oneRankSeconds {
+                    say(String(format: "%d ranks x %d threads against 1 rank (%.2f s/step): %.2fx quadruplets/s",
+                               comm.size, compute.threads, oneRankSeconds, oneRankSeconds / local.seconds))
+                    summary.append("ranks\(comm.size)_vs_ranks1=\(fmt(oneRankSeconds / local.seconds))")
+                }
+            }
+            summary.append("peak_rss_mib_per_rank=\(Int(rss[0]))")
+            say("summary: " + summary.joined(separator: " "))
+            try world.finish()
         }
 
         private func fmt(_ x: Double) -> String { String(format: "%.3f", x) }

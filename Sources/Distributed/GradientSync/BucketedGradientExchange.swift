@@ -49,9 +49,11 @@ public final class BucketedGradientExchange: GradientSynchronizer {
         let comm = communicator, tally = tally
         tally.reset()
         thread.submit {
+            let start = DispatchTime.now().uptimeNanoseconds
             var total = [Double(localSamples)]
             try comm.allreduce(&total, .sum)
             tally.globalSamples = Int(total[0].rounded())
+            tally.seconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         }
     }
 

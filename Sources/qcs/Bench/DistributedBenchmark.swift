@@ -1,0 +1,115 @@
+import Autograd
+import DataPipeline
+import Distributed
+import Foundation
+import Optim
+import QCS
+import Trainer
+
+/// `qcs bench dist` under mpirun: what the ranks cost each other.
+///   exchange: the paper model's gradients through our bucketed exchange against one raw
+///             allreduce of the same bytes, both as bus bandwidth (the ring convention:
+///             2·(N−1)/N·bytes per rank / seconds);
+///   step:     one SAM(Adam) step of the global batch shared over the ranks: quadruplets/s,
+///             the share of exchange time hidden behind backward, peak memory per rank; and the
+///             same step in exact mode (`sync_batch_statistics`), for what its small allreduces cost.
+struct DistributedBenchmark {
+    let config: QCSConfig
+    let globalBatch: Int
+    let repeats: Int
+    let compute: ComputePool
+    let communicator: Communicator
+    let bucketBytes: Int
+
+    struct Exchange {
+        var bytes: Int
+        var rawSeconds: Double, bucketedSeconds: Double, buckets: Int
+        var rawBusGBps: Double, bucketedBusGBps: Double
+    }
+
+    /// Median over `repeats` (after a warm-up) of the slowest rank's time.
+    private func timed(_ body: () throws -> Void) throws -> Double {
+        try body()
+        var times: [Double] = []
+        for _ in 0..<max(repeats, 1) {
+            try communicator.barrier()
+            let start = DispatchTime.now().uptimeNanoseconds
+            try body()
+            var t = [Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9]
+            try communicator.allreduce(&t, .max)
+            times.append(t[0])
+        }
+        return times.sorted()[times.count / 2]
+    }
+
+    func exchange() throws -> Exchange {
+        var layout = ParameterLayout()
+        _ = QCSModel(config: config, layout: &layout)
+        let store = ParameterStore(layout: layout, seed: 1)
+        let g = store.gradients
+        func fill() { for i in stride(from: 0, to: g.count, by: 1) { g.data[i] = Float(i % 97) * 1e-3 } }
+        let raw = try timed {
+            fill()
+            try communicator.allreduce(g.buffer, .sum)
+        }
+        let exchange = try BucketedGradientExchange(communicator: communicator, store: store, bucketBytes: bucketBytes)
+        let reversed = Array(layout.parameters.reversed())
+        let bucketed = try timed {
+            fill()
+            try exchange.beginPass(localSamples: 1)
+            for p in reversed { exchange.gradientIsFinal(p) }
+            _ = try exchange.finish()
+        }
+        // The fill is part of both timings; take it out of both.
+        let fillSeconds = try timed { fill() }
+        let n = Double(communicator.size), bytes = g.count * 4
+        let bus = { (s: Double) in 2 * (n - 1) / n * Double(bytes) / s / 1e9 }
+        let r = max(raw - fillSeconds, 1e-9), b = max(bucketed - fillSeconds, 1e-9)
+        return Exchange(bytes: bytes, rawSeconds: r, bucketedSeconds: b, buckets: exchange.plan.buckets.count,
+                        rawBusGBps: bus(r), bucketedBusGBps: bus(b))
+    }
+
+    struct Step {
+        var seconds: Double
+        var quadrupletsPerSecond: Double
+        /// Σ over timed steps of communication seconds and of the part not hidden, on rank 0.
+        var hiddenShare: Double
+        var exposedSeconds: Double
+        var reductionsPerStep: Int
+    }
+
+    /// One SAM(Adam) step of `globalBatch` quadruplets shared over the ranks (random images).
+    func step(exact: Bool) throws -> Step {
+        let (model, store) = QCSModel.build(config, seed: 0)
+        let synchronizer: GradientSynchronizer = communicator.size > 1
+            ? try BucketedGradientExchange(communicator: communicator, store: store, bucketBytes: bucketBytes)
+            : LocalGradientAveraging(store: store)
+        let step = SAMTrainingStep(model: model, store: store, optimizer: Adam(count: store.values.count), compute: compute,
+                                   synchronizer: synchronizer)
+        let reduction = exact && communicator.size > 1 ? CommunicatorBatchReduction(communicator: communicator) : nil
+        step.graph.batchReduction = reduction
+        let share = GlobalBatch.rankRange(count: globalBatch, rank: communicator.rank, worldSize: communicator.size)
+        var rng = SeededRNG(seed: 1 + UInt64(communicator.rank))
+        let s = config.imageSize
+        func images() -> Tensor { Tensor(shape: [share.count, 3, s, s]) { rng.uniform(-2, 2) } }
+        let batch = QuadrupletBatch(anchor: images(), positive: images(), negative: images(), negative2: images(),
+                                    labels: (0..<share.count).map { $0 % config.numClasses },
+                                    negativeLabels: (0..<share.count).map { ($0 + 1) % config.numClasses },
+                                    positions: Array(share))
+        var communication = 0.0, exposed = 0.0, steps = 0, callsBefore = 0, calls = 0
+        let seconds = try timed {
+            callsBefore = reduction?.calls ?? 0
+            let r = try step.computeGradients([batch], dropoutKey: UInt64(steps))
+            step.applyUpdate(learningRate: 1e-6)
+            calls = (reduction?.calls ?? 0) - callsBefore
+            if steps > 0 {
+                communication += r.communicationSeconds
+                exposed += r.exchangeSeconds
+            }
+            steps += 1
+        }
+        return Step(seconds: seconds, quadrupletsPerSecond: Double(globalBatch) / seconds,
+                    hiddenShare: communication > 0 ? 1 - exposed / communication : 0,
+                    exposedSeconds: exposed / Double(max(steps - 1, 1)), reductionsPerStep: calls)
+    }
+}
