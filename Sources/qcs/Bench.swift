@@ -83,7 +83,8 @@ extension QCSCommand {
         func run() throws {
             if mode == .dist { return try runDistributed() }
             let compute = ComputePool(threads: threads)
-            let core = openblas_get_corename().map { String(cString: $0) } ?? "?"
+            let core = BLASKernels.name
+            if let warning = BLASKernels.warning { print("warning: \(warning)") }
             print("qcs bench \(mode.rawValue): batch \(batch), \(compute.threads) threads, OpenBLAS kernels \(core), "
                   + "OPENBLAS_CORETYPE=\(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "(unset)")")
             switch mode {
@@ -201,7 +202,8 @@ extension QCSCommand {
             let comm = world.communicator
             let compute = ComputePool(threads: threads ?? ComputePool.defaultThreadCount(ranksOnNode: comm.localSize))
             let say: (String) -> Void = { if comm.isLeader { print($0); fflush(stdout) } }
-            let core = openblas_get_corename().map { String(cString: $0) } ?? "?"
+            let core = BLASKernels.name
+            if let warning = BLASKernels.warning { say("warning: \(warning)") }
             say("qcs bench dist: \(comm.size) rank\(comm.size == 1 ? "" : "s") (\(comm.localSize) on rank 0's node) x "
                 + "\(compute.threads) threads, global batch \(batch), preset \(preset), buckets \(bucketMB) MiB, "
                 + "OpenBLAS kernels \(core), OPENBLAS_CORETYPE=\(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "(unset)")")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Autograd
 import CBLAS
 import Foundation
 
@@ -10,7 +11,8 @@ extension QCSCommand {
         func run() throws {
             print("qcs 0.1.0")
             if let config = openblas_get_config() { print("OpenBLAS: \(String(cString: config))") }
-            if let core = openblas_get_corename() { print("OpenBLAS kernels: \(String(cString: core))") }
+            print("OpenBLAS kernels: \(BLASKernels.name)")
+            if let warning = BLASKernels.warning { print("warning: \(warning)") }
             let coreType = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "(unset: auto-detected)"
             print("OPENBLAS_CORETYPE: \(coreType)")
         }

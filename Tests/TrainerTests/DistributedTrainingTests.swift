@@ -13,21 +13,16 @@ import Foundation
 final class DistributedTrainingTests: XCTestCase {
     var root = ""
 
-    override func setUpWithError() throws {
-        root = (NSTemporaryDirectory() as NSString).appendingPathComponent("qcs-dist-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-        let set = try SyntheticDataset(options: .init(seed: 2, trainCount: 28, testCount: 14, imageSize: 32))
-        try set.write(to: URL(fileURLWithPath: root + "/data"))
-    }
+    override func setUpWithError() throws { root = try SyntheticRunFolder("dist", trainCount: 28).root }
 
     override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: root) }
 
-    func config(optim: String = "lr: 1.0e-3", train: String = "", distributed: String = "") throws -> TrainingConfig {
+    func config(optim: String = "lr: 1.0e-3", train: String = ", epochs: 1", distributed: String = "") throws -> TrainingConfig {
         try TrainingConfig.parse(yaml: """
             model: {preset: tiny}
             data: {kind: rafdb, root: \(root)/data}
             optim: {\(optim)}
-            train: {epochs: 1, batch_size: 4, max_steps_per_epoch: 3, threads: 1, loader_threads: 1\(train)}
+            train: {batch_size: 4, max_steps_per_epoch: 3, threads: 1, loader_threads: 1\(train)}
             distributed: {check_replicas_every: 1\(distributed)}
             """, source: "test")
     }
@@ -84,7 +79,7 @@ final class DistributedTrainingTests: XCTestCase {
     }
 
     func testNonFiniteLoss_skipStepDropsTheStepOnEveryRankAndGoesOn() throws {
-        let c = try config(optim: "lr: 1.0e+30, sam_rho: 0", train: ", on_nonfinite: skip_step")
+        let c = try config(optim: "lr: 1.0e+30, sam_rho: 0", train: ", epochs: 1, on_nonfinite: skip_step")
         let outcomes = try runRanks(2, { _ in c }, directory: root + "/skip")
         for o in outcomes { XCTAssertEqual(try o.get(), .finished) }
         let s = try status(root + "/skip")
@@ -95,8 +90,59 @@ final class DistributedTrainingTests: XCTestCase {
         XCTAssertTrue(steps.allSatisfy { $0["replicas_identical"] as? Bool == true })
     }
 
+    /// rank_weights [3, 1]: rank 0 computes 3 of every 4 quadruplets; the gradient stays the
+    /// batch's mean and the replicas stay identical.
+    func testFixedRankWeights_shareEachBatchInProportion() throws {
+        let c = try config(distributed: ", rank_weights: [3, 1]")
+        let outcomes = try runRanks(2, { _ in c }, directory: root + "/weights")
+        for o in outcomes { XCTAssertEqual(try o.get(), .finished) }
+        let steps = try records(root + "/weights").filter { $0["kind"] as? String == "step" }
+        XCTAssertEqual(steps.count, 3)
+        XCTAssertTrue(steps.allSatisfy { $0["samples"] as? Int == 4 && $0["replicas_identical"] as? Bool == true })
+    }
+
+    func testRankSpeeds_weightRanksByQuadrupletsPerComputeSecond() {
+        var speeds = RankSpeeds(window: 2)
+        XCTAssertNil(speeds.weights)
+        func decision(_ samples: [Int], _ seconds: [Double]) -> StepDecision {
+            StepDecision(reports: zip(samples, seconds).map { n, t in
+                var r = RankReport()
+                r.samples = n
+                r.computeSeconds = t
+                return r
+            })
+        }
+        speeds.record(decision([4, 4], [1, 2]))
+        XCTAssertEqual(speeds.weights, [4, 2])
+        speeds.record(decision([6, 2], [1, 1]))
+        speeds.record(decision([6, 2], [1, 1]))
+        XCTAssertEqual(speeds.weights, [6, 2], "only the last `window` steps count")
+        speeds.record(decision([0, 2], [0, 1]))
+        XCTAssertEqual(speeds.weights, [6, 2], "a rank with no samples keeps its last measurement")
+    }
+
+    func testAutoRankWeights_trainWithIdenticalReplicasOverTwoEpochs() throws {
+        let c = try config(train: ", epochs: 2", distributed: ", rank_weights: auto")
+        let outcomes = try runRanks(2, { _ in c }, directory: root + "/auto")
+        for o in outcomes { XCTAssertEqual(try o.get(), .finished) }
+        let steps = try records(root + "/auto").filter { $0["kind"] as? String == "step" }
+        XCTAssertEqual(steps.count, 6)
+        XCTAssertTrue(steps.allSatisfy { $0["samples"] as? Int == 4 && $0["replicas_identical"] as? Bool == true })
+    }
+
+    func testMaxSteps_endsTheRunAfterThatManyGlobalSteps() throws {
+        var options = TrainingRun.Options(runDirectory: root + "/max")
+        options.maxSteps = 2
+        let c = try config(train: ", epochs: 3")
+        XCTAssertEqual(try TrainingRun(config: c, options: options) { _ in }.run(), .finished)
+        let s = try status(root + "/max")
+        XCTAssertEqual(s["state"] as? String, "finished")
+        XCTAssertEqual(s["step"] as? Int, 2)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: root + "/max/weights/latest.safetensors"))
+    }
+
     func testRanksWithDifferentConfigs_refuseToTrainOnEveryRank() throws {
-        let outcomes = try runRanks(2, { rank in try self.config(train: rank == 1 ? ", seed: 7" : "") },
+        let outcomes = try runRanks(2, { rank in try self.config(train: rank == 1 ? ", epochs: 1, seed: 7" : ", epochs: 1") },
                                     directory: root + "/mismatch")
         for o in outcomes {
             guard case .failure(RunError.worldDisagrees(let rank, let what)) = o else { return XCTFail("\(o)") }

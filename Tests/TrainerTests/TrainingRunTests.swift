@@ -10,12 +10,7 @@ import Foundation
 final class TrainingRunTests: XCTestCase {
     var root = ""
 
-    override func setUpWithError() throws {
-        root = (NSTemporaryDirectory() as NSString).appendingPathComponent("qcs-train-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-        let set = try SyntheticDataset(options: .init(seed: 2, trainCount: 28, testCount: 14, imageSize: 32))
-        try set.write(to: URL(fileURLWithPath: root + "/data"))
-    }
+    override func setUpWithError() throws { root = try SyntheticRunFolder("train", trainCount: 28).root }
 
     override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: root) }
 
@@ -71,10 +66,9 @@ final class TrainingRunTests: XCTestCase {
 final class TrainingRunSignalTests: XCTestCase {
     /// SIGTERM during a run: the loop finishes its step, exports weights and reports the stop.
     func testSIGTERM_exportsWeightsAndStops() throws {
-        let root = (NSTemporaryDirectory() as NSString).appendingPathComponent("qcs-signal-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(atPath: root) }
-        let set = try SyntheticDataset(options: .init(seed: 2, trainCount: 28, testCount: 7, imageSize: 32))
-        try set.write(to: URL(fileURLWithPath: root + "/data"))
+        let folder = try SyntheticRunFolder("signal", trainCount: 28, testCount: 7)
+        defer { folder.remove() }
+        let root = folder.root
         let config = try TrainingConfig.parse(yaml: """
             model: {preset: tiny}
             data: {kind: rafdb, root: \(root)/data}

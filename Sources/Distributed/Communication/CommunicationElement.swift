@@ -10,9 +10,8 @@ public enum ElementKind: Sendable {
     case float32, float64, int32, int64, uint8, uint16
 }
 
-extension Float: CommunicationElement {
-    public static var kind: ElementKind { .float32 }
-    public static func combine(_ a: Float, _ b: Float, _ op: ReduceOperation) -> Float {
+extension BinaryFloatingPoint where Self: CommunicationElement {
+    public static func combine(_ a: Self, _ b: Self, _ op: ReduceOperation) -> Self {
         switch op {
         case .sum: a + b
         case .max: Swift.max(a, b)
@@ -21,16 +20,8 @@ extension Float: CommunicationElement {
     }
 }
 
-extension Double: CommunicationElement {
-    public static var kind: ElementKind { .float64 }
-    public static func combine(_ a: Double, _ b: Double, _ op: ReduceOperation) -> Double {
-        switch op {
-        case .sum: a + b
-        case .max: Swift.max(a, b)
-        case .min: Swift.min(a, b)
-        }
-    }
-}
+extension Float: CommunicationElement { public static var kind: ElementKind { .float32 } }
+extension Double: CommunicationElement { public static var kind: ElementKind { .float64 } }
 
 extension FixedWidthInteger where Self: CommunicationElement {
     public static func combine(_ a: Self, _ b: Self, _ op: ReduceOperation) -> Self {

@@ -56,38 +56,28 @@ public final class TrainingRun {
         while state.epoch < config.run.epochs {
             let feed = try s.feed(epoch: state.epoch)
             let stepsInEpoch = feed.stepsLeft
-            if state.epoch == 0 {
-                let total = stepsInEpoch * config.run.epochs
-                s.reporter?.begin(totalSteps: options.maxSteps.map { min($0, total) } ?? total)
-            }
-            var epochLoss = 0.0, epochAccuracy = 0.0, epochSamples = 0
+            if state.epoch == 0 { s.reporter?.begin(totalSteps: min(options.maxSteps ?? .max, stepsInEpoch * config.run.epochs)) }
+            var tally = EpochTally()
             while let input = feed.next() {
                 if let error = input.error { Self.speak(communicator, "could not load its slice: \(error)") }
                 let lr = s.schedule.rate(epoch: state.epoch, step: state.globalStep)
-                let dropoutKey = DropoutStream.key(config.run.seed, UInt64(state.epoch), UInt64(state.globalStep))
-                let local = try s.step.computeGradients(input.batches, dropoutKey: dropoutKey)
+                let local = try s.step.computeGradients(input.batches, dropoutKey: s.dropoutKey(state))
                 let decision = try StepDecision.gather(report(local, input, &s.signals), over: communicator)
                 let verdict = Verdict(decision, local: local, policy: config.run.onNonFinite)
                 if verdict == .apply { try s.applyUpdate(learningRate: lr, local) } else { s.step.discard() }
                 state.advance(batches: input.globalBatches, skipped: verdict != .apply)
+                tally.add(decision, applied: verdict == .apply)
                 s.speeds.record(decision)
                 let checked = try ReplicaCheck(every: config.distributed.checkReplicasEvery)
                     .run(s.store, step: state.globalStep, over: communicator)
-                if verdict == .apply {
-                    epochLoss += decision.sums[0]
-                    epochAccuracy += decision.sums[3]
-                    epochSamples += decision.samples
-                }
                 try s.reporter?.step(decision, mine: local, state: state, learningRate: lr, stepsInEpoch: stepsInEpoch,
                                      stepInEpoch: stepsInEpoch - feed.stepsLeft, applied: verdict == .apply,
                                      replicasChecked: checked)
                 if let outcome = try act(on: decision, verdict, local, state, s) { return outcome }
             }
-            let n = Double(max(epochSamples, 1))
             let test = try evaluateIfDue(state.epoch, s)
             if let test { state.bestTestAccuracy = max(state.bestTestAccuracy ?? 0, test.accuracy) }
-            try s.reporter?.epoch(state, meanLoss: epochSamples > 0 ? epochLoss / n : .nan, trainAccuracy: epochAccuracy / (4 * n),
-                                  test: test)
+            try s.reporter?.epoch(state, meanLoss: tally.meanLoss, trainAccuracy: tally.baseAccuracy, test: test)
             try s.reporter?.export(s.store, epoch: state.epoch, epochFile: true, reason: nil)
             if state.epoch + 1 == config.run.epochs { break }
             state.startNextEpoch()
@@ -178,6 +168,21 @@ public final class TrainingRun {
             return SGD(count: count, configuration: .init(momentum: o.momentum, weightDecay: o.weightDecay))
         }
     }
+}
+
+/// An epoch's training figures over the applied steps, from the step decisions (global sums).
+struct EpochTally {
+    private var lossSum = 0.0, baseCorrect = 0.0, samples = 0
+
+    mutating func add(_ d: StepDecision, applied: Bool) {
+        guard applied else { return }
+        lossSum += d.sums[0]
+        baseCorrect += d.sums[3]
+        samples += d.samples
+    }
+
+    var meanLoss: Double { samples > 0 ? lossSum / Double(samples) : .nan }
+    var baseAccuracy: Double { samples > 0 ? baseCorrect / Double(4 * samples) : 0 }
 }
 
 /// What a step's decision means for the update (the same on every rank).

@@ -41,6 +41,7 @@ final class TrainingSession {
         say("data: \(c.data.kind.rawValue) at \(c.data.root): \(train.count) training, \(test.count) test images, "
             + "\(classCount) classes")
 
+        if let warning = BLASKernels.warning { say("warning: \(warning)") }
         compute = ComputePool(threads: c.run.threads > 0 ? c.run.threads
                                   : ComputePool.defaultThreadCount(ranksOnNode: comm.localSize))
         (model, store) = QCSModel.build(c.model, seed: c.run.seed)
@@ -95,6 +96,12 @@ final class TrainingSession {
         if !config.distributed.syncBatchStatistics {
             try bufferAverage.apply(store, localSamples: local.samples, globalSamples: local.globalSamples, over: communicator)
         }
+    }
+
+    /// Unique per step, the same on every rank: with the SAM pass and each sample's plan position
+    /// it keys the dropout masks.
+    func dropoutKey(_ state: TrainingState) -> UInt64 {
+        DropoutStream.key(config.run.seed, UInt64(state.epoch), UInt64(state.globalStep))
     }
 
     /// This epoch's feed: rank 0's plan, cut into global batches and this rank's slices.

@@ -187,6 +187,21 @@ final class QuadrupletSamplerTests: XCTestCase {
         XCTAssertEqual((0..<5).map { GlobalBatch.rankRange(count: 2, rank: $0, worldSize: 5).count }, [1, 1, 0, 0, 0])
     }
 
+    func testRankRange_weighted_sharesFollowTheWeightsAndTileTheBatch() {
+        func shares(_ count: Int, _ w: [Double]) -> [Range<Int>] {
+            w.indices.map { GlobalBatch.rankRange(count: count, rank: $0, weights: w) }
+        }
+        XCTAssertEqual(shares(24, [3, 1]), [0..<18, 18..<24])
+        XCTAssertEqual(shares(7, [1, 1, 1]), [0..<3, 3..<5, 5..<7], "equal weights give the even split")
+        XCTAssertEqual(shares(10, [2, 1, 1]).map(\.count), [5, 3, 2], "remainder to the largest fraction, then the lower rank")
+        for (count, w) in [(1, [1.0, 5]), (13, [0.3, 0.7, 2.5]), (0, [1.0, 1])] {
+            let r = shares(count, w)
+            XCTAssertEqual(r.first?.lowerBound, 0)
+            XCTAssertEqual(r.last?.upperBound, count)
+            for (a, b) in zip(r, r.dropFirst()) { XCTAssertEqual(a.upperBound, b.lowerBound) }
+        }
+    }
+
     func testBatches_dropLastAndInvalidSize() throws {
         let plan = try QuadrupletSampler(labels: imbalancedLabels(), classCount: 7, rule: .everyImageOnce, seed: 6).plan(epoch: 0)
         let kept = try plan.batches(batchSize: 50)

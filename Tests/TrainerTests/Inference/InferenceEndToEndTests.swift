@@ -12,10 +12,7 @@ import Foundation
 final class InferenceEndToEndTests: XCTestCase {
     var root = ""
 
-    override func setUpWithError() throws {
-        root = (NSTemporaryDirectory() as NSString).appendingPathComponent("qcs-inference-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-    }
+    override func setUpWithError() throws { root = try SyntheticRunFolder("inference").root }
 
     override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: root) }
 
