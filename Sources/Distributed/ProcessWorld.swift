@@ -15,9 +15,14 @@ public final class ProcessWorld {
         return launcherVariables.contains { environment[$0] != nil }
     }
 
-    public init() throws {
+    /// - Parameter concurrentThreads: the caller will use MPI from a second thread (training's
+    ///   gradient exchange): refuse an MPI without MPI_THREAD_MULTIPLE up front.
+    public init(concurrentThreads: Bool = false) throws {
         if Self.isLaunched {
             let mpi = try MPIEnvironment()
+            guard !concurrentThreads || mpi.supportsConcurrentThreads || mpi.size == 1 else {
+                throw CommunicationError.threadSupport(provided: Int(mpi.threadSupport))
+            }
             self.mpi = mpi
             communicator = mpi.world
         } else {

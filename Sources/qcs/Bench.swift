@@ -62,6 +62,9 @@ extension QCSCommand {
         @Option(help: "For `dist`: gradient bucket capacity in MiB.")
         var bucketMB = 25.0
 
+        @Flag(help: "For `dist`: measure the exchange only, not the training steps.")
+        var exchangeOnly = false
+
         @Flag(help: "For `model`: also print where the step's time goes, op by op (forward and backward seconds summed over the timed steps).")
         var profile = false
 
@@ -198,7 +201,7 @@ extension QCSCommand {
         }
 
         private func runDistributed() throws {
-            let world = try ProcessWorld()
+            let world = try ProcessWorld(concurrentThreads: true)
             let comm = world.communicator
             let compute = ComputePool(threads: threads ?? ComputePool.defaultThreadCount(ranksOnNode: comm.localSize))
             let say: (String) -> Void = { if comm.isLeader { print($0); fflush(stdout) } }
@@ -218,6 +221,13 @@ extension QCSCommand {
                            Double(e.bytes) / 1_048_576, e.rawSeconds * 1000, e.rawBusGBps, e.buckets,
                            e.bucketedSeconds * 1000, e.bucketedBusGBps, e.bucketedBusGBps / e.rawBusGBps))
                 summary.append("exchange_vs_mpi=\(fmt(e.bucketedBusGBps / e.rawBusGBps))")
+                let latency = try bench.smallAllreduceMicroseconds()
+                say(String(format: "small allreduce (64 doubles, as exact mode sends): %.1f µs", latency))
+                summary.append("small_allreduce_us=\(fmt(latency))")
+            }
+            if exchangeOnly {
+                say("summary: " + summary.joined(separator: " "))
+                return try world.finish()
             }
             let local = try bench.step(exact: false)
             var rss = [peakResidentMiB()]

@@ -54,6 +54,19 @@ final class TrainingRunTests: XCTestCase {
         XCTAssertEqual(status?["step"] as? Int, 4)
     }
 
+    /// An error only this process meets (a corrupt test image at the epoch's evaluation) still
+    /// leaves status.json saying `failed`, with the error.
+    func testRunError_leavesStatusFailedWithTheMessage() throws {
+        let images = root + "/data/basic/Image/aligned"
+        for name in try FileManager.default.contentsOfDirectory(atPath: images) where name.hasPrefix("test_") {
+            try Data([0xFF, 0xD8, 0xFF]).write(to: URL(fileURLWithPath: images + "/" + name))
+        }
+        XCTAssertThrowsError(try TrainingRun(config: config(), options: .init(runDirectory: root + "/broken")) { _ in }.run())
+        let status = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: root + "/broken/status.json"))) as? [String: Any]
+        XCTAssertEqual(status?["state"] as? String, "failed")
+        XCTAssertTrue((status?["message"] as? String)?.contains("test_") ?? false, "\(String(describing: status))")
+    }
+
     func testMissingData_isAnErrorNamingTheProblem() throws {
         var c = try config()
         c.data.root = root + "/nowhere"

@@ -7,6 +7,8 @@ public enum CommunicationError: Error, CustomStringConvertible, Equatable {
     case timedOut(call: String, rank: Int, seconds: Double)
     /// A root or destination outside 0..<size.
     case rankOutOfRange(call: String, rank: Int, size: Int)
+    /// The MPI library does not grant MPI_THREAD_MULTIPLE, which the communication thread needs.
+    case threadSupport(provided: Int)
 
     public var description: String {
         switch self {
@@ -16,6 +18,9 @@ public enum CommunicationError: Error, CustomStringConvertible, Equatable {
             return "\(call): rank \(rank) waited \(seconds) s for the other ranks; one of them never reached the same call"
         case .rankOutOfRange(let call, let rank, let size):
             return "\(call): rank \(rank) is outside a world of \(size)"
+        case .threadSupport(let provided):
+            return "this MPI library grants thread level \(provided), not MPI_THREAD_MULTIPLE (3), which qcs's gradient "
+                + "exchange thread needs; use an MPI built with thread support (Open MPI 4 and MPICH 3 are, by default)"
         }
     }
 }

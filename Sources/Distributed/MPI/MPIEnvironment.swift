@@ -23,6 +23,10 @@ public final class MPIEnvironment {
         world = try MPICommunicator(comm: qcs_mpi_comm_world(), owned: false)
     }
 
+    /// Whether the library lets several threads call MPI at once, as the gradient exchange's
+    /// communication thread does.
+    public var supportsConcurrentThreads: Bool { threadSupport >= Int32(MPI_THREAD_MULTIPLE) }
+
     public var rank: Int { world.rank }
     public var size: Int { world.size }
 

@@ -53,6 +53,20 @@ public final class TrainingRun {
     public func run() throws -> Outcome {
         let s = try TrainingSession(config: config, options: options, communicator: communicator, log: log)
         var state = TrainingState()
+        do {
+            return try train(s, &state)
+        } catch {
+            // status.json tells the truth even when the error is this rank's alone (best effort: the
+            // error may be the run directory itself).
+            if !((error as? RunError)?.isCollective ?? false) {
+                try? s.reporter?.status("failed", state, message: "\(error)")
+            }
+            throw error
+        }
+    }
+
+    /// The loop of `run`.
+    private func train(_ s: TrainingSession, _ state: inout TrainingState) throws -> Outcome {
         while state.epoch < config.run.epochs {
             let feed = try s.feed(epoch: state.epoch)
             let stepsInEpoch = feed.stepsLeft

@@ -27,11 +27,14 @@ struct DistributedBenchmark {
         var rawBusGBps: Double, bucketedBusGBps: Double
     }
 
-    /// Median over `repeats` (after a warm-up) of the slowest rank's time.
-    private func timed(_ body: () throws -> Void) throws -> Double {
+    /// Median over `repeats` (after a warm-up) of the slowest rank's time for `body`; `prepare`
+    /// runs before each, untimed.
+    private func timed(prepare: () -> Void = {}, _ body: () throws -> Void) throws -> Double {
+        prepare()
         try body()
         var times: [Double] = []
         for _ in 0..<max(repeats, 1) {
+            prepare()
             try communicator.barrier()
             let start = DispatchTime.now().uptimeNanoseconds
             try body()
@@ -48,25 +51,29 @@ struct DistributedBenchmark {
         let store = ParameterStore(layout: layout, seed: 1)
         let g = store.gradients
         func fill() { for i in stride(from: 0, to: g.count, by: 1) { g.data[i] = Float(i % 97) * 1e-3 } }
-        let raw = try timed {
-            fill()
-            try communicator.allreduce(g.buffer, .sum)
-        }
+        let raw = try timed(prepare: fill) { try communicator.allreduce(g.buffer, .sum) }
         let exchange = try BucketedGradientExchange(communicator: communicator, store: store, bucketBytes: bucketBytes)
         let reversed = Array(layout.parameters.reversed())
-        let bucketed = try timed {
-            fill()
+        let bucketed = try timed(prepare: fill) {
             try exchange.beginPass(localSamples: 1)
             for p in reversed { exchange.gradientIsFinal(p) }
             _ = try exchange.finish()
         }
-        // The fill is part of both timings; take it out of both.
-        let fillSeconds = try timed { fill() }
         let n = Double(communicator.size), bytes = g.count * 4
         let bus = { (s: Double) in 2 * (n - 1) / n * Double(bytes) / s / 1e9 }
-        let r = max(raw - fillSeconds, 1e-9), b = max(bucketed - fillSeconds, 1e-9)
-        return Exchange(bytes: bytes, rawSeconds: r, bucketedSeconds: b, buckets: exchange.plan.buckets.count,
-                        rawBusGBps: bus(r), bucketedBusGBps: bus(b))
+        return Exchange(bytes: bytes, rawSeconds: raw, bucketedSeconds: bucketed, buckets: exchange.plan.buckets.count,
+                        rawBusGBps: bus(raw), bucketedBusGBps: bus(bucketed))
+    }
+
+    /// Microseconds per allreduce of `count` doubles (exact mode's messages are 2–1024 values),
+    /// the slowest rank's mean over 2000 calls.
+    func smallAllreduceMicroseconds(count: Int = 64) throws -> Double {
+        var values = [Double](repeating: 1, count: count)
+        let calls = 2000
+        let seconds = try timed {
+            for _ in 0..<calls { try communicator.allreduce(&values, .sum) }
+        }
+        return seconds / Double(calls) * 1e6
     }
 
     struct Step {

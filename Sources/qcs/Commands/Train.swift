@@ -57,7 +57,7 @@ extension QCSCommand {
         }
 
         func run() throws {
-            let world = try ProcessWorld()
+            let world = try ProcessWorld(concurrentThreads: true)
             let comm = world.communicator
             do {
                 var cfg = try configOptions.load()
