@@ -4,9 +4,12 @@ import Foundation
 ///   status.json    the latest state (atomically replaced: a reader never sees half a file)
 ///   metrics.jsonl  one JSON object per logged step or evaluation, appended
 ///   weights/       exported weights with official names (`latest.safetensors`, `epoch-NNN.safetensors`)
+///   .lock          held by the live run (`RunLock`), naming its pid and host
 public final class RunDirectory {
     public let url: URL
     private let metrics: FileHandle
+    /// Held for the life of the run: a second training into the same directory is refused.
+    private let lock: RunLock
 
     public var weightsURL: URL { url.appendingPathComponent("weights") }
     public var latestWeights: URL { weightsURL.appendingPathComponent("latest.safetensors") }
@@ -19,6 +22,7 @@ public final class RunDirectory {
         } catch {
             throw RunError.cannotCreate(path: path, reason: error.localizedDescription)
         }
+        lock = try RunLock(directory: url)
         let metricsURL = url.appendingPathComponent("metrics.jsonl")
         if !fm.fileExists(atPath: metricsURL.path) { _ = fm.createFile(atPath: metricsURL.path, contents: nil) }
         guard let handle = try? FileHandle(forWritingTo: metricsURL) else {
@@ -68,6 +72,10 @@ public enum RunError: Error, CustomStringConvertible {
     case worldDisagrees(rank: Int, what: [String])
     /// Ranks could not do their part of a step (each has printed why, prefixed with its rank).
     case ranksFailed(ranks: [Int], step: Int)
+    /// Another live training holds the run directory (`RunLock`).
+    case runDirectoryInUse(path: String, holder: String)
+    /// Rank 0 could not set up the run directory; every rank stops (rank 0 carries the reason).
+    case leaderSetupFailed(String)
     /// The ranks' parameters are no longer identical (`distributed.check_replicas_every`).
     case replicasDiverged(step: Int, ranks: [Int])
     /// A loss or gradient norm was NaN or infinite under `train.on_nonfinite: stop`.
@@ -76,8 +84,8 @@ public enum RunError: Error, CustomStringConvertible {
     /// Raised on every rank alike at the same step: the ranks can exit in order, no abort needed.
     public var isCollective: Bool {
         switch self {
-        case .worldDisagrees, .ranksFailed, .nonFinite, .replicasDiverged: true
-        case .cannotCreate, .emptySplit: false
+        case .worldDisagrees, .ranksFailed, .nonFinite, .replicasDiverged, .leaderSetupFailed: true
+        case .cannotCreate, .emptySplit, .runDirectoryInUse: false
         }
     }
 
@@ -93,6 +101,11 @@ public enum RunError: Error, CustomStringConvertible {
         case .ranksFailed(let ranks, let step):
             return "rank\(ranks.count == 1 ? "" : "s") \(ranks.map(String.init).joined(separator: ", ")) could not do step "
                 + "\(step) (see \(ranks.count == 1 ? "its" : "their") message above); the run stopped without updating."
+        case .runDirectoryInUse(let path, let holder):
+            return "the run directory \(path) is in use by a training run (\(holder)); wait for it to end, stop it, "
+                + "or give another --run-dir"
+        case .leaderSetupFailed(let reason):
+            return reason.isEmpty ? "rank 0 could not set up the run directory" : reason
         case .replicasDiverged(let step, let ranks):
             return "after step \(step) the parameters of rank\(ranks.count == 1 ? "" : "s") "
                 + "\(ranks.map(String.init).joined(separator: ", ")) differ from rank 0's: the replicas diverged. This is a "

@@ -84,7 +84,7 @@ final class TrainingSession {
                               "has \(weights.count) weights for \(comm.size) ranks: give one per rank, or auto")
         }
 
-        reporter = comm.isLeader ? try RunReporter(config: c, options: options, log: log) : nil
+        reporter = try Self.leaderReporter(c, options, comm, log)
         let buckets = (synchronizer as? BucketedGradientExchange)?.plan.buckets.count
         say(Self.banner(c, comm: comm, threads: compute.threads, buckets: buckets))
     }
@@ -141,6 +141,21 @@ final class TrainingSession {
         var counts = confusion.flatFloats
         try communicator.allreduce(&counts, .sum)
         return ClassificationMetrics(confusion: ConfusionMatrix(classes: classCount, flat: counts) ?? confusion)
+    }
+
+    /// Rank 0's reporter (it opens and locks the run directory). Whether it could is shared with
+    /// every rank, so a refused directory ends all of them in order rather than by abort.
+    static func leaderReporter(_ c: TrainingConfig, _ options: TrainingRun.Options, _ comm: Communicator,
+                               _ log: @escaping (String) -> Void) throws -> RunReporter? {
+        guard comm.size > 1 else { return try RunReporter(config: c, options: options, log: log) }
+        var reporter: RunReporter?, failure: Error?
+        if comm.isLeader {
+            do { reporter = try RunReporter(config: c, options: options, log: log) } catch { failure = error }
+        }
+        var failed: [Int32] = [failure == nil ? 0 : 1]
+        try comm.allreduce(&failed, .max)
+        if failed[0] != 0 { throw RunError.leaderSetupFailed(failure.map { "\($0)" } ?? "") }
+        return reporter
     }
 
     static func banner(_ c: TrainingConfig, comm: Communicator, threads: Int, buckets: Int?) -> String {

@@ -1,0 +1,32 @@
+import XCTest
+import Foundation
+@testable import Trainer
+
+final class RunLockTests: XCTestCase {
+    func testSecondLock_isRefusedNamingTheHolder_andFreedWhenReleased() throws {
+        let folder = try SyntheticRunFolder("lock")
+        defer { folder.remove() }
+        let url = URL(fileURLWithPath: folder.root)
+        var first: RunLock? = try RunLock(directory: url)
+        XCTAssertThrowsError(try RunLock(directory: url)) { error in
+            guard case RunError.runDirectoryInUse(let path, let holder) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(path, folder.root)
+            XCTAssertTrue(holder.contains("pid \(getpid())"), holder)
+        }
+        XCTAssertNotNil(first)
+        first = nil
+        XCTAssertNoThrow(try RunLock(directory: url), "a released lock can be taken again")
+    }
+
+    func testTwoRunsIntoOneDirectory_theSecondIsRefusedBeforeWritingAnything() throws {
+        let folder = try SyntheticRunFolder("lockrun")
+        defer { folder.remove() }
+        let first = try RunDirectory(path: folder.root + "/run")
+        first.appendMetrics(["kind": "step", "step": 1])
+        XCTAssertThrowsError(try RunDirectory(path: folder.root + "/run")) {
+            XCTAssertTrue("\($0)".contains("in use"), "\($0)")
+        }
+        let lines = try String(contentsOfFile: folder.root + "/run/metrics.jsonl", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(lines.count, 1)
+    }
+}
