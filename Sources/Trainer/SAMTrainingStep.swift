@@ -31,6 +31,14 @@ public final class SAMTrainingStep {
 
     /// One quadruplet of zero images: what a rank with an empty slice computes in exact mode, so
     /// it makes the same collectives as the others.
+    /// A micro-batch with no quadruplets (it runs as the stand-in in exact mode).
+    private lazy var emptyBatch: QuadrupletBatch = {
+        let s = model.config.imageSize
+        func none() -> Tensor { Tensor(zeros: [0, 3, s, s]) }
+        return QuadrupletBatch(anchor: none(), positive: none(), negative: none(), negative2: none(), labels: [],
+                               negativeLabels: [])
+    }()
+
     private lazy var standInBatch: QuadrupletBatch = {
         let s = model.config.imageSize
         func zeros() -> Tensor { Tensor(zeros: [1, 3, s, s]) }
@@ -59,14 +67,15 @@ public final class SAMTrainingStep {
         public var lossSum = 0.0, baseLossSum = 0.0, crossLossSum = 0.0
         /// Right answers among the 4·samples images, base and cross heads.
         public var baseCorrect = 0, crossCorrect = 0
-        /// ‖g‖ of the first pass's global gradient (the same on every rank).
-        public var gradientNorm = 0.0
+        /// ‖g‖ of the first pass's global gradient, and of the gradient the update uses (g′ under
+        /// SAM), before clipping; both the same on every rank.
+        public var gradientNorm = 0.0, updateGradientNorm = 0.0
         public var lossIsFinite = true
         /// Compute seconds; exchange seconds not hidden behind backward; the exchange's own seconds.
         public var computeSeconds = 0.0, exchangeSeconds = 0.0, communicationSeconds = 0.0
         public var bytesSent = 0
 
-        public var gradientIsFinite: Bool { gradientNorm.isFinite }
+        public var gradientIsFinite: Bool { gradientNorm.isFinite && updateGradientNorm.isFinite }
     }
 
     /// Means of one step (one rank's view of them when alone).
@@ -82,9 +91,18 @@ public final class SAMTrainingStep {
     /// Steps 1–3 on this rank's micro-batches (possibly none: an empty slice still exchanges).
     /// Dropout masks are keyed by `dropoutKey` (unique per step), the pass, and each sample's plan
     /// position: the second pass draws fresh masks, as the official PyTorch release does.
-    public func computeGradients(_ batches: [QuadrupletBatch], dropoutKey: UInt64) throws -> LocalResult {
+    ///
+    /// `globalBatches` is the number of global batches the step covers (one micro-batch each): in
+    /// exact mode every rank runs that many forward passes whatever it holds, stand-ins filling in
+    /// for missing or empty slices, since each pass is a sequence of collectives.
+    public func computeGradients(_ batches: [QuadrupletBatch], globalBatches: Int? = nil,
+                                 dropoutKey: UInt64) throws -> LocalResult {
         savedBuffers.assign(store.bufferValues)
         let slice = FlatSlice(store)
+        var batches = batches
+        if graph.batchReduction != nil, let globalBatches, batches.count < globalBatches {
+            batches += Array(repeating: emptyBatch, count: globalBatches - batches.count)
+        }
         var result = try pass(batches, dropoutKey: DropoutStream.key(dropoutKey, 1), measure: true)
         guard result.globalSamples > 0 else { return result }
         if let sam {
@@ -96,12 +114,13 @@ public final class SAMTrainingStep {
             result.bytesSent += second.bytesSent
             sam.restore(slice)
         }
+        // The norm of the gradient the update would use (g′ under SAM), global like the gradient.
         if let clipGradientNorm {
-            let norm = GradientClipping.clip(slice, maxNorm: clipGradientNorm)
-            if sam == nil { result.gradientNorm = norm }
-        } else if sam == nil {
-            result.gradientNorm = FlatNorm.sumOfSquares(slice.gradients, count: slice.count).squareRoot()
+            result.updateGradientNorm = GradientClipping.clip(slice, maxNorm: clipGradientNorm)
+        } else {
+            result.updateGradientNorm = FlatNorm.sumOfSquares(slice.gradients, count: slice.count).squareRoot()
         }
+        if sam == nil { result.gradientNorm = result.updateGradientNorm }
         return result
     }
 

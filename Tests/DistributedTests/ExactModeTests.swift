@@ -83,6 +83,28 @@ final class ExactModeTests: XCTestCase {
         assertClose(db, reference.biasGradient, "Σ bias gradients")
     }
 
+    /// Every replica on a stand-in (a global batch with no sample left): finite outputs, no
+    /// gradient, running statistics untouched.
+    func testAllStandIns_giveFiniteValuesAndLeaveRunningStatisticsAlone() throws {
+        let parts = try InProcessWorld.run(size: 2) { comm -> (Result, Float) in
+            let reduction = CommunicatorBatchReduction(communicator: comm)
+            reduction.contributes = false
+            let bn = Self.batchNorm(Self.rows(Self.whole, 0..<0), Self.rows(Self.upstream, 0..<0), reduction: reduction)
+            let g = Graph(training: true)
+            g.batchReduction = reduction
+            let x = g.input(Tensor(shape: [3], values: [1, 2, 3]), requiresGrad: true)
+            let m = x.batchMinimum()
+            g.backward(m, seed: 0)
+            return (bn, m.value[0])
+        }
+        for (bn, minimum) in parts {
+            XCTAssertTrue(bn.output.allSatisfy(\.isFinite) && bn.inputGradient.allSatisfy { $0 == 0 })
+            XCTAssertEqual(bn.runningMean, [0, 0, 0])
+            XCTAssertEqual(bn.runningVar, [1, 1, 1])
+            XCTAssertEqual(minimum, 0)
+        }
+    }
+
     func testLocalBatchNorm_differsFromTheWholeBatch_soTheTestAboveCanFail() {
         let reference = Self.batchNorm(Self.whole, Self.upstream, reduction: nil)
         let part = Self.batchNorm(Self.rows(Self.whole, 0..<2), Self.rows(Self.upstream, 0..<2), reduction: nil)

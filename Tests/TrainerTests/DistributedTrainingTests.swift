@@ -151,6 +151,18 @@ final class DistributedTrainingTests: XCTestCase {
         }
     }
 
+    func testRanksWithDifferentCommandLines_disagree() throws {
+        let c = try config()
+        let results = try InProcessWorld.run(size: 2) { comm -> Result<Void, Error> in
+            var options = TrainingRun.Options(runDirectory: "unused")
+            options.maxSteps = comm.rank == 0 ? 5 : 6
+            return Result { try WorldAgreement(config: c, options: options, train: [], test: [], parameters: 1).check(over: comm) }
+        }
+        for r in results {
+            guard case .failure(RunError.worldDisagrees(1, ["configuration"])) = r else { return XCTFail("\(r)") }
+        }
+    }
+
     func testReplicaCheck_namesTheRankThatDrifted() throws {
         let results = try InProcessWorld.run(size: 3) { comm -> Result<Bool, Error> in
             let (_, store) = QCSModel.build(.tiny, seed: 1)

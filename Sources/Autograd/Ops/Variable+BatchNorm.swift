@@ -150,6 +150,11 @@ extension Variable {
         buffer[C] = local ? Double(N * plane) : 0
         reduction.sum(buffer)
         let M = buffer[C]
+        guard M > 0 else {
+            // Every replica ran a stand-in: nothing to normalise by, and nothing to learn from.
+            for c in 0..<C { mean[c] = 0; invStd[c] = 1 }
+            return 0
+        }
         for c in 0..<C { mean[c] = Float(buffer[c] / M) }
         graph.compute.parallelFor(C, grain: channelGrain(N * plane)) { channels in
             for c in channels {
@@ -165,7 +170,7 @@ extension Variable {
             let variance = buffer[c] / M
             invStd[c] = Float(1 / (variance + Double(eps)).squareRoot())
             rm[c] = (1 - momentum) * rm[c] + momentum * mean[c]
-            rv[c] = (1 - momentum) * rv[c] + momentum * Float(variance * M / (M - 1))
+            if M > 1 { rv[c] = (1 - momentum) * rv[c] + momentum * Float(variance * M / (M - 1)) }
         }
         return M
     }

@@ -64,7 +64,8 @@ extension Variable {
         }
         var global = [best]
         global.withUnsafeMutableBufferPointer { largest ? reduction.maximum($0) : reduction.minimum($0) }
-        let value = global[0]
+        // No replica holds a sample (all stand-ins): a finite value keeps NaN out of the pass.
+        let value = global[0].isFinite ? global[0] : 0
         let out = g.allocate([])
         out.data[0] = value
         let input = self

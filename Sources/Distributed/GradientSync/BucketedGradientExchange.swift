@@ -58,7 +58,8 @@ public final class BucketedGradientExchange: GradientSynchronizer {
     }
 
     public func gradientIsFinal(_ parameter: Parameter) {
-        guard passOpen else { return }  // an earlier micro-batch's backward: nothing to send yet
+        // An earlier micro-batch's backward (nothing to send yet), or an empty parameter (no bucket).
+        guard passOpen, parameter.count > 0 else { return }
         let b = plan.bucket(of: parameter)
         remaining[b] -= 1
         precondition(remaining[b] >= 0, "\(parameter.name) reported final twice in one pass")

@@ -2,7 +2,8 @@ import Foundation
 
 /// A thread of its own that runs communication jobs in submission order, so blocking MPI calls
 /// proceed while the submitting thread computes. After a job throws, later jobs are skipped (a
-/// failed collective leaves the ranks out of step) and `waitUntilIdle` rethrows the error.
+/// failed collective leaves the ranks out of step) and `waitUntilIdle` throws the error, then and
+/// on every later call: the ranks cannot be trusted to be in step again.
 /// The thread ends when its owner is released.
 final class CommunicationThread {
     private let queue = JobQueue()
@@ -19,7 +20,7 @@ final class CommunicationThread {
     /// Queues `job` behind the ones already submitted.
     func submit(_ job: @escaping () throws -> Void) { queue.submit(job) }
 
-    /// Blocks until every submitted job has run; throws the first failure since the last call.
+    /// Blocks until every submitted job has run; throws the first failure, if any job ever failed.
     func waitUntilIdle() throws { try queue.waitUntilIdle() }
 }
 
@@ -49,7 +50,6 @@ private final class JobQueue: @unchecked Sendable {
         condition.lock()
         while !jobs.isEmpty || running { condition.wait() }
         let error = failure
-        failure = nil
         condition.unlock()
         if let error { throw error }
     }

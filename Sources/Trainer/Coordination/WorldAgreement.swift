@@ -1,8 +1,9 @@
 import DataPipeline
 import Distributed
+import Foundation
 
-/// The check every rank runs before training: that all ranks read the same configuration and
-/// the same data set and built the same model. Launch mistakes (a stale config on one node, a
+/// The check every rank runs before training: that all ranks read the same configuration (and
+/// command-line options), the same data set, and built the same model. Launch mistakes (a stale config on one node, a
 /// data folder that differs between nodes, two qcs versions) would otherwise train silently on
 /// mismatched data or stop in a collective that never matches.
 struct WorldAgreement: Equatable {
@@ -12,8 +13,12 @@ struct WorldAgreement: Equatable {
     var testCount: Int
     var parameters: Int
 
-    init(config: TrainingConfig, train: [Sample], test: [Sample], parameters: Int) {
+    init(config: TrainingConfig, options: TrainingRun.Options, train: [Sample], test: [Sample], parameters: Int) {
         var c = StableHash()
+        // Command-line choices that change what or how long every rank computes.
+        c.add(options.maxSteps.map(String.init) ?? "-")
+        c.add(options.initialWeights.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "-")
+        c.add(options.initialScope == .backbone ? "backbone" : "whole")
         c.add(String(describing: config.model))
         c.add(String(describing: config.optim))
         c.add(String(describing: config.run))

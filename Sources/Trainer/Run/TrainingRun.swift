@@ -75,7 +75,8 @@ public final class TrainingRun {
             while let input = feed.next() {
                 if let error = input.error { Self.speak(communicator, "could not load its slice: \(error)") }
                 let lr = s.schedule.rate(epoch: state.epoch, step: state.globalStep)
-                let local = try s.step.computeGradients(input.batches, dropoutKey: s.dropoutKey(state))
+                let local = try s.step.computeGradients(input.batches, globalBatches: input.globalBatches,
+                                                       dropoutKey: s.dropoutKey(state))
                 let decision = try StepDecision.gather(report(local, input, &s.signals), over: communicator)
                 let verdict = Verdict(decision, local: local, policy: config.run.onNonFinite)
                 if verdict == .apply { try s.applyUpdate(learningRate: lr, local) } else { s.step.discard() }

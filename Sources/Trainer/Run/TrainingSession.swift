@@ -45,7 +45,8 @@ final class TrainingSession {
         compute = ComputePool(threads: c.run.threads > 0 ? c.run.threads
                                   : ComputePool.defaultThreadCount(ranksOnNode: comm.localSize))
         (model, store) = QCSModel.build(c.model, seed: c.run.seed)
-        try WorldAgreement(config: c, train: train, test: test, parameters: store.values.count).check(over: comm)
+        try WorldAgreement(config: c, options: options, train: train, test: test, parameters: store.values.count)
+            .check(over: comm)
         say(String(format: "model: %.2fM parameters (%.2fM used at inference)",
                    Double(store.values.count) / 1e6, Double(model.inferenceParameterCount) / 1e6))
         if let path = options.initialWeights {
