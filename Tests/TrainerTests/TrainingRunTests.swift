@@ -43,6 +43,9 @@ final class TrainingRunTests: XCTestCase {
             XCTAssertTrue(report.isComplete, file)
         }
         XCTAssertTrue(lines.contains { $0.hasPrefix("finished: 6 steps") }, "\(lines)")
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: root + "/run/weights/latest.safetensors")),
+                       try Data(contentsOf: URL(fileURLWithPath: root + "/run/weights/epoch-002.safetensors")),
+                       "latest is the last epoch's export")
     }
 
     /// Gradient accumulation groups batches: 3 batches per epoch with 2 per step → 2 steps.

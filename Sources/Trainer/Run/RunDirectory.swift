@@ -47,6 +47,24 @@ public final class RunDirectory {
         try data.write(to: url.appendingPathComponent("status.json"), options: .atomic)
     }
 
+    /// Replaces `latest.safetensors` with a copy of `file` (copied beside it, then renamed over it:
+    /// a reader sees the old file or the new one, never half of one).
+    public func pointLatest(at file: URL) throws {
+        let temporary = weightsURL.appendingPathComponent(".latest.safetensors.tmp")
+        let fm = FileManager.default
+        do {
+            try? fm.removeItem(at: temporary)
+            try fm.copyItem(at: file, to: temporary)
+            guard rename(temporary.path, latestWeights.path) == 0 else {
+                throw RunError.cannotCreate(path: latestWeights.path, reason: String(cString: strerror(errno)))
+            }
+        } catch let error as RunError {
+            throw error
+        } catch {
+            throw RunError.cannotCreate(path: latestWeights.path, reason: error.localizedDescription)
+        }
+    }
+
     /// `record` with every non-finite Double replaced by null.
     static func jsonSafe(_ record: [String: Any]) -> [String: Any] {
         record.mapValues { value in

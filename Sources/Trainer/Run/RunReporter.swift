@@ -85,8 +85,13 @@ final class RunReporter {
     /// Exports the weights of `epoch` and points `latest` at them (each file written atomically);
     /// with `epochFile: false` only `latest` (a stop or request in the middle of an epoch).
     func export(_ store: ParameterStore, epoch: Int, epochFile: Bool, reason: String?) throws {
-        if epochFile { try OfficialWeights.export(store, config: config.model, to: run.epochWeights(epoch).path) }
-        try OfficialWeights.export(store, config: config.model, to: run.latestWeights.path)
+        if epochFile {
+            // Serialised once; `latest` becomes a copy of the epoch's file.
+            try OfficialWeights.export(store, config: config.model, to: run.epochWeights(epoch).path)
+            try run.pointLatest(at: run.epochWeights(epoch))
+        } else {
+            try OfficialWeights.export(store, config: config.model, to: run.latestWeights.path)
+        }
         if let reason { log("exported weights (\(reason)) to \(run.latestWeights.path)") }
     }
 
