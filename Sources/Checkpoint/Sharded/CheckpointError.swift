@@ -1,0 +1,30 @@
+/// What can be wrong with a sharded checkpoint, always naming the file.
+public enum CheckpointError: Error, CustomStringConvertible, Equatable {
+    /// A shard is shorter (or longer) than its manifest says: a write that never finished.
+    case shardTruncated(file: String, expectedBytes: Int, foundBytes: Int)
+    /// A shard's bytes do not hash to the manifest's SHA-256: changed on disk or in transit.
+    case shardChecksumMismatch(file: String, expected: String, found: String)
+    /// A frame of a shard does not decompress to its recorded size.
+    case frameCorrupt(file: String, frame: Int, reason: String)
+    /// A range asked of a shard lies outside what it holds.
+    case rangeOutsideShard(file: String, range: Range<Int>, rawBytes: Int)
+    /// The file system refused a read or write.
+    case io(file: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .shardTruncated(let file, let expected, let found):
+            return "\(file): \(found) bytes where the manifest records \(expected): the shard was not completely written; "
+                + "use an earlier checkpoint (--resume auto does)"
+        case .shardChecksumMismatch(let file, let expected, let found):
+            return "\(file): SHA-256 \(found), the manifest records \(expected): the shard changed after it was written; "
+                + "use an earlier checkpoint (--resume auto does)"
+        case .frameCorrupt(let file, let frame, let reason):
+            return "\(file): frame \(frame) is corrupt (\(reason)); use an earlier checkpoint"
+        case .rangeOutsideShard(let file, let range, let raw):
+            return "\(file): bytes \(range) asked of a shard that holds \(raw)"
+        case .io(let file, let reason):
+            return "\(file): \(reason)"
+        }
+    }
+}

@@ -1,0 +1,165 @@
+import CZstd
+import Foundation
+
+/// One compressed frame of a shard: where it sits in the file and which raw bytes it holds.
+public struct ShardFrame: Codable, Equatable, Sendable {
+    /// Byte offset and length of the frame in the shard file.
+    public var offset: Int, compressedBytes: Int
+    /// Offset and length of its raw (decompressed) bytes in the shard's raw stream.
+    public var rawOffset: Int, rawBytes: Int
+}
+
+/// What a finished shard is: its size, checksum and frame table (recorded in the manifest).
+public struct ShardSummary: Codable, Equatable, Sendable {
+    public var bytes: Int
+    public var rawBytes: Int
+    public var sha256: String
+    public var frames: [ShardFrame]
+}
+
+/// Writes a shard: raw bytes cut into independent zstd frames of `frameBytes` each (the last one
+/// shorter), each with zstd's content checksum, so a reader decompresses only the frames
+/// overlapping the range it needs, and any zstd tool (`zstd -d`, Python's `zstandard`) reads the
+/// whole file as the concatenated raw stream. The file is hashed as it is written and fsync'd
+/// by `finish`.
+public final class FramedShardWriter {
+    public let path: String
+    public let frameBytes: Int
+    private let handle: FileHandle
+    private let context: OpaquePointer
+    private var pending: [UInt8] = []
+    private var frames: [ShardFrame] = []
+    private var written = 0, raw = 0
+    private var hash = SHA256()
+
+    public init(path: String, frameBytes: Int = 4 << 20, level: Int32 = 3) throws {
+        precondition(frameBytes > 0, "frame size must be positive")
+        self.path = path
+        self.frameBytes = frameBytes
+        guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
+            throw CheckpointError.io(file: path, reason: "cannot create the file (check the directory and its permissions)")
+        }
+        self.handle = handle
+        context = ZSTD_createCCtx()
+        ZSTD_CCtx_setParameter(context, ZSTD_c_compressionLevel, level)
+        ZSTD_CCtx_setParameter(context, ZSTD_c_checksumFlag, 1)
+        pending.reserveCapacity(frameBytes)
+    }
+
+    deinit {
+        ZSTD_freeCCtx(context)
+        try? handle.close()
+    }
+
+    /// Appends raw bytes to the shard's stream.
+    public func append(_ bytes: UnsafeRawBufferPointer) throws {
+        var rest = bytes[...]
+        while !rest.isEmpty {
+            let take = min(frameBytes - pending.count, rest.count)
+            pending += rest.prefix(take)
+            rest = rest.dropFirst(take)
+            if pending.count == frameBytes { try flushFrame() }
+        }
+    }
+
+    /// Writes the last frame, syncs the file to disk and returns what the manifest records.
+    public func finish() throws -> ShardSummary {
+        if !pending.isEmpty { try flushFrame() }
+        do {
+            try handle.synchronize()
+            try handle.close()
+        } catch {
+            throw CheckpointError.io(file: path, reason: "cannot sync to disk: \(error.localizedDescription)")
+        }
+        return ShardSummary(bytes: written, rawBytes: raw, sha256: hash.hexDigest(), frames: frames)
+    }
+
+    private func flushFrame() throws {
+        let bound = ZSTD_compressBound(pending.count)
+        var out = [UInt8](repeating: 0, count: bound)
+        let size = pending.withUnsafeBytes { src in
+            out.withUnsafeMutableBytes { dst in
+                ZSTD_compress2(context, dst.baseAddress, bound, src.baseAddress, src.count)
+            }
+        }
+        guard ZSTD_isError(size) == 0 else {
+            throw CheckpointError.io(file: path, reason: "zstd: " + String(cString: ZSTD_getErrorName(size)))
+        }
+        let frame = Data(out[..<size])
+        do { try handle.write(contentsOf: frame) } catch {
+            throw CheckpointError.io(file: path, reason: "cannot write: \(error.localizedDescription)")
+        }
+        frame.withUnsafeBytes { hash.update($0) }
+        frames.append(ShardFrame(offset: written, compressedBytes: size, rawOffset: raw, rawBytes: pending.count))
+        written += size
+        raw += pending.count
+        pending.removeAll(keepingCapacity: true)
+    }
+}
+
+/// Reads shards written by `FramedShardWriter`, trusting nothing: sizes, checksums and every
+/// frame's decompressed size are checked against the manifest's summary.
+public enum FramedShardReader {
+    /// Throws when the file's size or SHA-256 differs from `summary`.
+    public static func verify(_ path: String, _ summary: ShardSummary) throws {
+        let data = try contents(path)
+        guard data.count == summary.bytes else {
+            throw CheckpointError.shardTruncated(file: path, expectedBytes: summary.bytes, foundBytes: data.count)
+        }
+        var hash = SHA256()
+        data.withUnsafeBytes { hash.update($0) }
+        let found = hash.hexDigest()
+        guard found == summary.sha256 else {
+            throw CheckpointError.shardChecksumMismatch(file: path, expected: summary.sha256, found: found)
+        }
+    }
+
+    /// The raw bytes `range` of the shard's stream, decompressing only the frames it overlaps.
+    /// Returns them with the indices of the frames decoded.
+    public static func read(_ path: String, _ summary: ShardSummary, range: Range<Int>) throws -> (bytes: [UInt8], frames: [Int]) {
+        guard range.lowerBound >= 0, range.upperBound <= summary.rawBytes else {
+            throw CheckpointError.rangeOutsideShard(file: path, range: range, rawBytes: summary.rawBytes)
+        }
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw CheckpointError.io(file: path, reason: "cannot open for reading (does it exist?)")
+        }
+        defer { try? handle.close() }
+        var out = [UInt8](repeating: 0, count: range.count)
+        var decoded: [Int] = []
+        for (i, frame) in summary.frames.enumerated() {
+            let raw = frame.rawOffset..<(frame.rawOffset + frame.rawBytes)
+            let overlap = raw.clamped(to: range)
+            guard !overlap.isEmpty else { continue }
+            let compressed: Data
+            do {
+                try handle.seek(toOffset: UInt64(frame.offset))
+                compressed = try handle.read(upToCount: frame.compressedBytes) ?? Data()
+            } catch {
+                throw CheckpointError.io(file: path, reason: "cannot read frame \(i): \(error.localizedDescription)")
+            }
+            guard compressed.count == frame.compressedBytes else {
+                throw CheckpointError.shardTruncated(file: path, expectedBytes: summary.bytes, foundBytes: frame.offset + compressed.count)
+            }
+            var plain = [UInt8](repeating: 0, count: frame.rawBytes)
+            let size = compressed.withUnsafeBytes { src in
+                plain.withUnsafeMutableBytes { dst in ZSTD_decompress(dst.baseAddress, dst.count, src.baseAddress, src.count) }
+            }
+            guard ZSTD_isError(size) == 0 else {
+                throw CheckpointError.frameCorrupt(file: path, frame: i, reason: String(cString: ZSTD_getErrorName(size)))
+            }
+            guard size == frame.rawBytes else {
+                throw CheckpointError.frameCorrupt(file: path, frame: i, reason: "\(size) bytes where \(frame.rawBytes) were written")
+            }
+            for k in overlap { out[k - range.lowerBound] = plain[k - frame.rawOffset] }
+            decoded.append(i)
+        }
+        return (out, decoded)
+    }
+
+    private static func contents(_ path: String) throws -> Data {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CheckpointError.io(file: path, reason: "cannot read (does it exist?)")
+        }
+        return data
+    }
+}
