@@ -8,6 +8,14 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
     case frameCorrupt(file: String, frame: Int, reason: String)
     /// A range asked of a shard lies outside what it holds.
     case rangeOutsideShard(file: String, range: Range<Int>, rawBytes: Int)
+    /// A directory without `manifest.json`: an unfinished save, or not a checkpoint.
+    case manifestMissing(directory: String)
+    /// `manifest.json` is there but cannot be used.
+    case manifestUnreadable(file: String, reason: String)
+    /// The checkpoint's buffers differ from what the model being restored has.
+    case buffersDiffer(directory: String, differences: [String])
+    /// Some ranks could not write their shards; the checkpoint was not made.
+    case saveFailed(directory: String, ranks: [Int], reason: String)
     /// The file system refused a read or write.
     case io(file: String, reason: String)
 
@@ -23,6 +31,16 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
             return "\(file): frame \(frame) is corrupt (\(reason)); use an earlier checkpoint"
         case .rangeOutsideShard(let file, let range, let raw):
             return "\(file): bytes \(range) asked of a shard that holds \(raw)"
+        case .manifestMissing(let directory):
+            return "\(directory): no manifest.json: the save did not finish, or this is not a checkpoint directory"
+        case .manifestUnreadable(let file, let reason):
+            return "\(file): \(reason)"
+        case .buffersDiffer(let directory, let differences):
+            return "\(directory) does not fit this model: " + differences.joined(separator: "; ")
+        case .saveFailed(let directory, let ranks, let reason):
+            return "checkpoint \(directory) not written: rank\(ranks.count == 1 ? "" : "s") "
+                + "\(ranks.map(String.init).joined(separator: ", ")) could not write \(ranks.count == 1 ? "its shard" : "their shards")"
+                + (reason.isEmpty ? "" : " (\(reason))") + "; the previous checkpoint is untouched"
         case .io(let file, let reason):
             return "\(file): \(reason)"
         }

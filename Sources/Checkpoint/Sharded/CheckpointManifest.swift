@@ -1,0 +1,89 @@
+import Autograd
+import Foundation
+
+/// A named flat buffer a checkpoint saves and restores (parameters, running statistics, each
+/// optimiser state tensor, later error-feedback buffers): registering one more needs no format
+/// change. It keeps `owner` (the memory's owner) alive, so its pointer stays valid as long as it.
+public struct CheckpointBuffer {
+    public let name: String
+    public let values: UnsafeMutablePointer<Float>
+    public let count: Int
+    private let owner: AnyObject?
+
+    public init(name: String, values: UnsafeMutablePointer<Float>, count: Int, owner: AnyObject?) {
+        self.name = name
+        self.values = values
+        self.count = count
+        self.owner = owner
+    }
+
+    /// A tensor's elements (a flat buffer of the parameter store, for one).
+    public init(name: String, tensor: Tensor) {
+        self.init(name: name, values: tensor.data, count: tensor.count, owner: tensor.storage)
+    }
+}
+
+/// `manifest.json` of a sharded checkpoint: what it holds and where, so a reader at any world
+/// size finds the bytes it needs and checks them before use. Written last: a directory without
+/// it is not a checkpoint.
+public struct CheckpointManifest: Codable, Equatable {
+    public static let magicValue = "qcs-sharded-checkpoint"
+    public static let currentFormat = 1
+
+    public var magic = Self.magicValue
+    public var formatVersion = Self.currentFormat
+    public var step: Int
+    public var worldSize: Int
+    /// Each buffer's name and element count, in the order shards store them.
+    public var buffers: [Buffer]
+    public var shards: [Shard]
+    /// The caller's own records (cursor, resolved config, seeds, qcs version…), as JSON text by key.
+    public var metadata: [String: String]
+
+    public struct Buffer: Codable, Equatable {
+        public var name: String
+        public var count: Int
+    }
+
+    /// One rank's file: which element range of each buffer it holds, at which raw byte offset of
+    /// its stream, and the file's size, checksum and frame table.
+    public struct Shard: Codable, Equatable {
+        public var file: String
+        public var rank: Int
+        public var ranges: [Range]
+        public var summary: ShardSummary
+
+        public struct Range: Codable, Equatable {
+            public var buffer: String
+            public var lower: Int, upper: Int
+            /// Where element `lower` starts in the shard's raw stream.
+            public var rawOffset: Int
+        }
+    }
+
+    public static func shardFile(rank: Int, of worldSize: Int) -> String {
+        String(format: "shard-%05d-of-%05d.bin.zst", rank, worldSize)
+    }
+
+    public static func directoryName(step: Int) -> String { String(format: "step-%09d", step) }
+
+    /// Reads and checks `DIR/manifest.json`.
+    public static func read(_ directory: String) throws -> CheckpointManifest {
+        let path = directory + "/manifest.json"
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CheckpointError.manifestMissing(directory: directory)
+        }
+        let manifest: CheckpointManifest
+        do { manifest = try JSONDecoder().decode(CheckpointManifest.self, from: data) } catch {
+            throw CheckpointError.manifestUnreadable(file: path, reason: "\(error)")
+        }
+        guard manifest.magic == magicValue else {
+            throw CheckpointError.manifestUnreadable(file: path, reason: "not a qcs checkpoint manifest (magic '\(manifest.magic)')")
+        }
+        guard manifest.formatVersion <= currentFormat else {
+            throw CheckpointError.manifestUnreadable(
+                file: path, reason: "format \(manifest.formatVersion) is newer than this qcs reads (\(currentFormat)): update qcs")
+        }
+        return manifest
+    }
+}

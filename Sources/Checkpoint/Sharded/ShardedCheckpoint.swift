@@ -1,0 +1,185 @@
+import Distributed
+import Foundation
+
+/// Saving and restoring named flat buffers as a sharded checkpoint directory:
+///
+///     ROOT/step-000001200/manifest.json
+///     ROOT/step-000001200/shard-00000-of-00004.bin.zst …
+///     ROOT/latest                     the newest complete checkpoint's directory name
+///
+/// Save (collective: every rank calls it):
+///   1. rank 0 makes `step-….tmp/`; barrier;
+///   2. rank r writes its contiguous slice of every buffer (`GlobalBatch`-style near-equal split)
+///      into its shard, fsync'd;
+///   3. the ranks agree whether every shard was written (one allreduce); if not, all throw
+///      `saveFailed` and rank 0 removes the temporary directory;
+///   4. the shards' summaries are gathered; rank 0 writes `manifest.json` last, fsyncs it, renames
+///      the directory into place and replaces `latest` by rename; barrier.
+/// A crash at any point leaves either the previous checkpoint as `latest` or the new one complete:
+/// never a directory with a manifest whose shards are unfinished.
+///
+/// Restore reads any element range of each buffer at any world size, opening only the shards and
+/// decoding only the frames that overlap it, after checking each shard's size and SHA-256.
+public enum ShardedCheckpoint {
+    /// Element range of a buffer of `count` held by `rank` of `worldSize`.
+    public static func slice(count: Int, rank: Int, worldSize: Int) -> Range<Int> {
+        let base = count / worldSize, extra = count % worldSize
+        let start = rank * base + min(rank, extra)
+        return start..<(start + base + (rank < extra ? 1 : 0))
+    }
+
+    /// Saves `buffers` as checkpoint `step` under `root`; returns its directory.
+    @discardableResult
+    public static func save(_ buffers: [CheckpointBuffer], step: Int, metadata: [String: String], root: String,
+                            over comm: Communicator, frameBytes: Int = 4 << 20) throws -> String {
+        let final = root + "/" + CheckpointManifest.directoryName(step: step)
+        let temporary = final + ".tmp"
+        let fm = FileManager.default
+        var setup: [Int32] = [0]
+        if comm.isLeader {
+            do {
+                try fm.createDirectory(atPath: root, withIntermediateDirectories: true)
+                try? fm.removeItem(atPath: temporary)
+                try fm.createDirectory(atPath: temporary, withIntermediateDirectories: true)
+            } catch { setup[0] = 1 }
+        }
+        try comm.allreduce(&setup, .max)
+        if setup[0] != 0 { throw CheckpointError.saveFailed(directory: final, ranks: [0], reason: "cannot create \(temporary)") }
+
+        // 2. This rank's shard.
+        var entry: CheckpointManifest.Shard?
+        var failure = ""
+        do {
+            entry = try writeShard(buffers, rank: comm.rank, worldSize: comm.size, directory: temporary, frameBytes: frameBytes)
+        } catch { failure = "\(error)" }
+
+        // 3. Did every rank manage?
+        let failed = try comm.allgather([Int32(entry == nil ? 1 : 0)]).enumerated().filter { $0.element[0] != 0 }.map(\.offset)
+        if !failed.isEmpty {
+            if comm.isLeader { try? fm.removeItem(atPath: temporary) }
+            throw CheckpointError.saveFailed(directory: final, ranks: failed, reason: failure)
+        }
+
+        // 4. The manifest, written last.
+        let encoded = Array(try JSONEncoder().encode(entry!))
+        let all = try comm.allgather(encoded)
+        var published: [Int32] = [0]
+        if comm.isLeader {
+            do {
+                let shards = try all.map { try JSONDecoder().decode(CheckpointManifest.Shard.self, from: Data($0)) }
+                let manifest = CheckpointManifest(step: step, worldSize: comm.size,
+                                                  buffers: buffers.map { .init(name: $0.name, count: $0.count) },
+                                                  shards: shards, metadata: metadata)
+                try writeSynced(try JSONEncoder.pretty.encode(manifest), to: temporary + "/manifest.json")
+                try? fm.removeItem(atPath: final)
+                try rename(temporary, final)
+                try writeSynced(Data(CheckpointManifest.directoryName(step: step).utf8), to: root + "/latest.tmp")
+                try rename(root + "/latest.tmp", root + "/latest")
+                syncDirectory(root)  // the renames themselves reach the disk
+            } catch {
+                published[0] = 1
+                failure = "\(error)"
+            }
+        }
+        try comm.allreduce(&published, .max)
+        if published[0] != 0 { throw CheckpointError.saveFailed(directory: final, ranks: [0], reason: failure) }
+        return final
+    }
+
+    /// Fills `buffers` from the checkpoint in `directory`: for each, the elements `ranges(name)`
+    /// gives (the whole buffer by default), read at whatever world size it was saved with.
+    public static func load(_ directory: String, into buffers: [CheckpointBuffer],
+                            ranges: (String) -> Range<Int>? = { _ in nil }) throws -> CheckpointManifest {
+        let manifest = try CheckpointManifest.read(directory)
+        var differences: [String] = []
+        let saved = Dictionary(manifest.buffers.map { ($0.name, $0.count) }, uniquingKeysWith: { a, _ in a })
+        for b in buffers {
+            if let count = saved[b.name] {
+                if count != b.count { differences.append("\(b.name) has \(count) elements there, \(b.count) here") }
+            } else {
+                differences.append("\(b.name) is not in the checkpoint")
+            }
+        }
+        guard differences.isEmpty else { throw CheckpointError.buffersDiffer(directory: directory, differences: differences) }
+        var verified = Set<String>()
+        for b in buffers {
+            let wanted = ranges(b.name) ?? 0..<b.count
+            for shard in manifest.shards {
+                for r in shard.ranges where r.buffer == b.name {
+                    let overlap = (r.lower..<r.upper).clamped(to: wanted)
+                    guard !overlap.isEmpty else { continue }
+                    let path = directory + "/" + shard.file
+                    if verified.insert(path).inserted { try FramedShardReader.verify(path, shard.summary) }
+                    let start = r.rawOffset + (overlap.lowerBound - r.lower) * 4
+                    let (bytes, _) = try FramedShardReader.read(path, shard.summary, range: start..<(start + overlap.count * 4))
+                    bytes.withUnsafeBytes { raw in
+                        UnsafeMutableRawPointer(b.values + overlap.lowerBound).copyMemory(from: raw.baseAddress!,
+                                                                                           byteCount: raw.count)
+                    }
+                }
+            }
+        }
+        return manifest
+    }
+
+    /// Checks every shard of `directory` (size, SHA-256): the errors, one per bad shard.
+    public static func verify(_ directory: String) throws -> [CheckpointError] {
+        let manifest = try CheckpointManifest.read(directory)
+        return manifest.shards.compactMap { shard in
+            do {
+                try FramedShardReader.verify(directory + "/" + shard.file, shard.summary)
+                return nil
+            } catch let error as CheckpointError {
+                return error
+            } catch {
+                return .io(file: directory + "/" + shard.file, reason: "\(error)")
+            }
+        }
+    }
+
+    // MARK: - Files
+
+    private static func writeShard(_ buffers: [CheckpointBuffer], rank: Int, worldSize: Int, directory: String,
+                                   frameBytes: Int) throws -> CheckpointManifest.Shard {
+        let file = CheckpointManifest.shardFile(rank: rank, of: worldSize)
+        let writer = try FramedShardWriter(path: directory + "/" + file, frameBytes: frameBytes)
+        var ranges: [CheckpointManifest.Shard.Range] = []
+        var raw = 0
+        for b in buffers {
+            let r = slice(count: b.count, rank: rank, worldSize: worldSize)
+            ranges.append(.init(buffer: b.name, lower: r.lowerBound, upper: r.upperBound, rawOffset: raw))
+            try writer.append(UnsafeRawBufferPointer(start: b.values + r.lowerBound, count: r.count * 4))
+            raw += r.count * 4
+        }
+        return CheckpointManifest.Shard(file: file, rank: rank, ranges: ranges, summary: try writer.finish())
+    }
+
+    private static func writeSynced(_ data: Data, to path: String) throws {
+        guard FileManager.default.createFile(atPath: path, contents: data), let handle = FileHandle(forWritingAtPath: path) else {
+            throw CheckpointError.io(file: path, reason: "cannot write")
+        }
+        try handle.synchronize()
+        try handle.close()
+    }
+
+    private static func syncDirectory(_ path: String) {
+        let fd = open(path, O_RDONLY | O_DIRECTORY)
+        guard fd >= 0 else { return }
+        fsync(fd)
+        close(fd)
+    }
+
+    private static func rename(_ from: String, _ to: String) throws {
+        guard Foundation.rename(from, to) == 0 else {
+            throw CheckpointError.io(file: to, reason: "cannot rename \(from) into place: \(String(cString: strerror(errno)))")
+        }
+    }
+}
+
+extension JSONEncoder {
+    static var pretty: JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return e
+    }
+}
