@@ -53,7 +53,13 @@ def main(argv):
             excess = abs(x - y) - (atol + rtol * abs(y))
             if math.isnan(x) or math.isnan(y) or excess > 0:
                 bad += 1
-            ratio = abs(x - y) / (atol + rtol * abs(y)) if not (math.isnan(x) or math.isnan(y)) else math.inf
+            limit = atol + rtol * abs(y)
+            if math.isnan(x) or math.isnan(y):
+                ratio = math.inf
+            elif limit > 0:
+                ratio = abs(x - y) / limit
+            else:  # --rtol 0 --atol 0: bit-for-bit
+                ratio = 0.0 if x == y else math.inf
             if ratio > worst[0]:
                 worst = (ratio, f"{name}: {x!r} vs {y!r}")
         if bad:

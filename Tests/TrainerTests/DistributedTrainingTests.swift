@@ -141,6 +141,62 @@ final class DistributedTrainingTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: root + "/max/weights/latest.safetensors"))
     }
 
+    func weights(_ directory: String) throws -> ([Float], [Float]) {
+        let (_, store) = QCSModel.build(.tiny, seed: 77)
+        _ = try OfficialWeights.load(directory + "/weights/latest.safetensors", into: store)
+        return (store.values.array, store.bufferValues.array)
+    }
+
+    /// Save at step 4 (--max-steps), resume: the same parameters and running statistics, bit for
+    /// bit, as the uninterrupted 6-step run: everything a step depends on is restored or follows the cursor.
+    func testResume_atTheSameWorldSize_isBitIdentical() throws {
+        let c = try config(train: ", epochs: 2")
+        var full = TrainingRun.Options(runDirectory: root + "/full")
+        full.logEvery = 100
+        XCTAssertEqual(try TrainingRun(config: c, options: full) { _ in }.run(), .finished)
+        var first = TrainingRun.Options(runDirectory: root + "/split")
+        first.maxSteps = 4
+        XCTAssertEqual(try TrainingRun(config: c, options: first) { _ in }.run(), .finished)
+        var lines: [String] = []
+        var second = TrainingRun.Options(runDirectory: root + "/split")
+        second.resume = .auto
+        XCTAssertEqual(try TrainingRun(config: c, options: second) { lines.append($0) }.run(), .finished)
+        XCTAssertTrue(lines.contains { $0.contains("resume: ") && $0.contains("step 4") }, "\(lines)")
+        let (a, b) = (try weights(root + "/full"), try weights(root + "/split"))
+        XCTAssertTrue(a.0 == b.0, "parameters differ after resuming")
+        XCTAssertTrue(a.1 == b.1, "running statistics differ after resuming")
+        XCTAssertEqual(try status(root + "/split")["step"] as? Int, 6)
+    }
+
+    func testRunDirectoryThatHoldsARun_isRefusedWithoutResume() throws {
+        var options = TrainingRun.Options(runDirectory: root + "/held")
+        options.maxSteps = 1
+        let c = try config()
+        XCTAssertEqual(try TrainingRun(config: c, options: options) { _ in }.run(), .finished)
+        XCTAssertThrowsError(try TrainingRun(config: c, options: options) { _ in }.run()) {
+            guard case RunError.runDirectoryHoldsARun = $0 else { return XCTFail("\($0)") }
+            XCTAssertTrue("\($0)".contains("--resume auto"))
+        }
+    }
+
+    func testResume_fallsBackPastACorruptCheckpointNamingIt() throws {
+        let c = try config(train: ", epochs: 2")
+        var options = TrainingRun.Options(runDirectory: root + "/fallback")
+        options.checkpointEvery = 1
+        options.maxSteps = 3
+        XCTAssertEqual(try TrainingRun(config: c, options: options) { _ in }.run(), .finished)
+        let newest = root + "/fallback/checkpoints/step-000000003/shard-00000-of-00001.bin.zst"
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: newest))
+        bytes[bytes.count / 2] ^= 0x11
+        try bytes.write(to: URL(fileURLWithPath: newest))
+        var lines: [String] = []
+        options.resume = .auto
+        options.maxSteps = nil
+        XCTAssertEqual(try TrainingRun(config: c, options: options) { lines.append($0) }.run(), .finished)
+        XCTAssertTrue(lines.contains { $0.contains("skipped step-000000003") && $0.contains("SHA-256") }, "\(lines)")
+        XCTAssertTrue(lines.contains { $0.contains("resume: ") && $0.contains("step 2") }, "\(lines)")
+    }
+
     func testRanksWithDifferentConfigs_refuseToTrainOnEveryRank() throws {
         let outcomes = try runRanks(2, { rank in try self.config(train: rank == 1 ? ", epochs: 1, seed: 7" : ", epochs: 1") },
                                     directory: root + "/mismatch")

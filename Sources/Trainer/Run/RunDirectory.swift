@@ -34,6 +34,13 @@ public final class RunDirectory {
 
     deinit { try? metrics.close() }
 
+    /// "state at step N" of the run this directory already holds (from status.json), or nil.
+    public var previousRunState: String? {
+        guard let data = FileManager.default.contents(atPath: url.appendingPathComponent("status.json").path),
+              let status = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
+        return "\(status["state"] as? String ?? "unknown state") at step \(status["step"] as? Int ?? 0)"
+    }
+
     /// Appends one record to metrics.jsonl (non-finite numbers become null: JSON has no NaN).
     public func appendMetrics(_ record: [String: Any]) {
         guard let data = try? JSONSerialization.data(withJSONObject: Self.jsonSafe(record), options: [.sortedKeys]) else { return }
@@ -92,6 +99,12 @@ public enum RunError: Error, CustomStringConvertible {
     case ranksFailed(ranks: [Int], step: Int)
     /// Another live training holds the run directory (`RunLock`).
     case runDirectoryInUse(path: String, holder: String)
+    /// A checkpoint cannot be resumed by this configuration.
+    case resumeMismatch(directory: String, reason: String)
+    /// `--resume auto` found checkpoints, none of them complete.
+    case noCompleteCheckpoint(directory: String, problems: [String])
+    /// The run directory holds a run already and no `--resume` was given.
+    case runDirectoryHoldsARun(path: String, state: String)
     /// Rank 0 could not set up the run directory; every rank stops (rank 0 carries the reason).
     case leaderSetupFailed(String)
     /// The ranks' parameters are no longer identical (`distributed.check_replicas_every`).
@@ -103,7 +116,8 @@ public enum RunError: Error, CustomStringConvertible {
     public var isCollective: Bool {
         switch self {
         case .worldDisagrees, .ranksFailed, .nonFinite, .replicasDiverged, .leaderSetupFailed: true
-        case .cannotCreate, .emptySplit, .runDirectoryInUse: false
+        case .cannotCreate, .emptySplit, .runDirectoryInUse, .resumeMismatch, .noCompleteCheckpoint,
+             .runDirectoryHoldsARun: false
         }
     }
 
@@ -122,6 +136,13 @@ public enum RunError: Error, CustomStringConvertible {
         case .runDirectoryInUse(let path, let holder):
             return "the run directory \(path) is in use by a training run (\(holder)); wait for it to end, stop it, "
                 + "or give another --run-dir"
+        case .resumeMismatch(let directory, let reason):
+            return "cannot resume from \(directory): \(reason); use the config the run was started with, or another --run-dir"
+        case .noCompleteCheckpoint(let directory, let problems):
+            return "no complete checkpoint in \(directory): " + problems.joined(separator: "; ")
+                + ". Start afresh in another --run-dir, or restore the files"
+        case .runDirectoryHoldsARun(let path, let state):
+            return "\(path) already holds a run (\(state)): continue it with --resume auto, or give another --run-dir"
         case .leaderSetupFailed(let reason):
             return reason.isEmpty ? "rank 0 could not set up the run directory" : reason
         case .replicasDiverged(let step, let ranks):

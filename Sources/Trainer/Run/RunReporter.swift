@@ -18,12 +18,16 @@ final class RunReporter {
         self.log = log
         run = try RunDirectory(path: options.runDirectory)
         meter = ProgressMeter(total: 1)
+        // A directory that holds a run is continued (--resume) or left alone, never overwritten.
+        if options.resume == nil, let previous = run.previousRunState {
+            throw RunError.runDirectoryHoldsARun(path: options.runDirectory, state: previous)
+        }
     }
 
     /// Starts the progress meter for a run of `totalSteps`.
-    func begin(totalSteps: Int) {
+    func begin(totalSteps: Int, done: Int) {
         meter = ProgressMeter(total: totalSteps)
-        meter.record(done: 0)
+        meter.record(done: done)
     }
 
     /// The figures of one step as every rank decided them (sums over ranks), written as a
@@ -72,7 +76,7 @@ final class RunReporter {
     }
 
     func status(_ state: String, _ t: TrainingState, loss: Double? = nil, message: String? = nil) throws {
-        var status: [String: Any] = ["state": state, "epoch": t.epoch + 1, "epochs": config.run.epochs,
+        var status: [String: Any] = ["state": state, "epoch": min(t.epoch, config.run.epochs - 1) + 1, "epochs": config.run.epochs,
                                      "step": t.globalStep, "config": config.source,
                                      "updated": ISO8601DateFormatter().string(from: Date())]
         if let loss { status["loss"] = loss }

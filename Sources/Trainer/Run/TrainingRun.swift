@@ -24,7 +24,16 @@ public final class TrainingRun {
         public var logEvery = 10
         /// End the run after this many optimiser steps (nil: run every epoch).
         public var maxSteps: Int?
+        /// Continue from a checkpoint: the newest complete one in the run directory, or this one.
+        public var resume: Resume?
+        /// Also write a checkpoint every this many steps (besides epoch ends, signals and the end).
+        public var checkpointEvery: Int?
         public init(runDirectory: String) { self.runDirectory = runDirectory }
+    }
+
+    public enum Resume: Equatable, Sendable {
+        case auto
+        case directory(String)
     }
 
     public enum Outcome: Equatable {
@@ -52,7 +61,7 @@ public final class TrainingRun {
     @discardableResult
     public func run() throws -> Outcome {
         let s = try TrainingSession(config: config, options: options, communicator: communicator, log: log)
-        var state = TrainingState()
+        var state = try s.resumedState(options.resume)
         do {
             return try train(s, &state)
         } catch {
@@ -67,10 +76,15 @@ public final class TrainingRun {
 
     /// The loop of `run`.
     private func train(_ s: TrainingSession, _ state: inout TrainingState) throws -> Outcome {
+        var started = false
         while state.epoch < config.run.epochs {
-            let feed = try s.feed(epoch: state.epoch)
-            let stepsInEpoch = feed.stepsLeft
-            if state.epoch == 0 { s.reporter?.begin(totalSteps: min(options.maxSteps ?? .max, stepsInEpoch * config.run.epochs)) }
+            let feed = try s.feed(epoch: state.epoch, skipping: state.batchInEpoch)
+            let stepsInEpoch = feed.stepsLeft + state.batchInEpoch / config.optim.gradientAccumulation
+            if !started {
+                let total = stepsInEpoch * config.run.epochs
+                s.reporter?.begin(totalSteps: min(options.maxSteps ?? .max, total), done: state.globalStep)
+                started = true
+            }
             var tally = EpochTally()
             while let input = feed.next() {
                 if let error = input.error { Self.speak(communicator, "could not load its slice: \(error)") }
@@ -94,8 +108,8 @@ public final class TrainingRun {
             if let test { state.bestTestAccuracy = max(state.bestTestAccuracy ?? 0, test.accuracy) }
             try s.reporter?.epoch(state, meanLoss: tally.meanLoss, trainAccuracy: tally.baseAccuracy, test: test)
             try s.reporter?.export(s.store, epoch: state.epoch, epochFile: true, reason: nil)
-            if state.epoch + 1 == config.run.epochs { break }
             state.startNextEpoch()
+            try s.saveCheckpoint(state, reason: nil)
         }
         try s.reporter?.status("finished", state)
         s.reporter?.log("finished: \(state.globalStep) steps; weights in \(s.reporter?.latestWeights ?? "")")
@@ -145,15 +159,20 @@ public final class TrainingRun {
             break
         }
         if let signal = decision.stopSignal {
+            try s.saveCheckpoint(state, reason: "signal \(signal)")
             try reporter?.export(s.store, epoch: state.epoch, epochFile: false, reason: "signal \(signal)")
             try reporter?.status("stopped", state)
             reporter?.log("stopped by signal \(signal) after step \(state.globalStep); weights in \(reporter?.latestWeights ?? "")")
             return .stopped(signal: signal)
         }
         if decision.checkpointRequested {
+            try s.saveCheckpoint(state, reason: "SIGUSR1")
             try reporter?.export(s.store, epoch: state.epoch, epochFile: false, reason: "SIGUSR1")
+        } else if let every = options.checkpointEvery, state.globalStep % every == 0 {
+            try s.saveCheckpoint(state, reason: nil)
         }
         if let maxSteps = options.maxSteps, state.globalStep >= maxSteps {
+            try s.saveCheckpoint(state, reason: nil)
             try reporter?.export(s.store, epoch: state.epoch, epochFile: false, reason: nil)
             try reporter?.status("finished", state)
             reporter?.log("finished: --max-steps \(maxSteps) reached; weights in \(reporter?.latestWeights ?? "")")

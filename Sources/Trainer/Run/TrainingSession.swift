@@ -26,6 +26,7 @@ final class TrainingSession {
     /// Rank 0's reporting (log, metrics, status, exports); nil on other ranks.
     let reporter: RunReporter?
     var speeds = RankSpeeds()
+    let checkpoint: TrainingCheckpoint
     let bufferAverage: RunningStatisticsAverage
 
     init(config c: TrainingConfig, options: TrainingRun.Options, communicator comm: Communicator,
@@ -64,6 +65,7 @@ final class TrainingSession {
             step.graph.batchReduction = CommunicatorBatchReduction(communicator: comm)
         }
         bufferAverage = RunningStatisticsAverage(layout: store.layout)
+        checkpoint = TrainingCheckpoint(store: store, optimizer: step.optimizer, runDirectory: options.runDirectory, config: c)
         schedule = LearningRateSchedule(
             base: c.optim.learningRate,
             decay: c.optim.cosine ? .cosine(epochs: c.run.epochs, minimum: 0) : .exponential(gamma: c.optim.gamma),
@@ -99,16 +101,50 @@ final class TrainingSession {
         }
     }
 
+    /// The cursor to start from: a fresh one, or the one of the checkpoint `resume` names (its
+    /// weights, statistics and optimiser state restored on every rank).
+    func resumedState(_ resume: TrainingRun.Resume?) throws -> TrainingState {
+        let say: (String) -> Void = { if self.communicator.isLeader { self.reporter?.log($0) } }
+        let directory: String
+        switch resume {
+        case nil:
+            return TrainingState()
+        case .directory(let path):
+            directory = path
+        case .auto:
+            guard let found = checkpoint.newestComplete() else {
+                say("resume: no checkpoint in \(checkpoint.root); starting fresh")
+                return TrainingState()
+            }
+            for problem in found.skipped { say("resume: skipped \(problem)") }
+            guard !found.directory.isEmpty else {
+                throw RunError.noCompleteCheckpoint(directory: checkpoint.root, problems: found.skipped)
+            }
+            directory = found.directory
+        }
+        let state = try checkpoint.restore(directory)
+        say("resume: \(directory), epoch \(min(state.epoch, config.run.epochs - 1) + 1), step \(state.globalStep)")
+        return state
+    }
+
+    /// Writes a checkpoint of `state` (every rank its shard).
+    func saveCheckpoint(_ state: TrainingState, reason: String?) throws {
+        let directory = try checkpoint.save(state, over: communicator)
+        if let reason { reporter?.log("checkpoint (\(reason)): \(directory)") }
+    }
+
     /// Unique per step, the same on every rank: with the SAM pass and each sample's plan position
     /// it keys the dropout masks.
     func dropoutKey(_ state: TrainingState) -> UInt64 {
         DropoutStream.key(config.run.seed, UInt64(state.epoch), UInt64(state.globalStep))
     }
 
-    /// This epoch's feed: rank 0's plan, cut into global batches and this rank's slices.
-    func feed(epoch: Int) throws -> StepFeed {
+    /// This epoch's feed: rank 0's plan, cut into global batches and this rank's slices, from
+    /// global batch `skipping` on (a resumed epoch continues with its very next batch).
+    func feed(epoch: Int, skipping: Int = 0) throws -> StepFeed {
         var batches = try planner.plan(epoch: epoch).batches(batchSize: config.run.batchSize)
         if config.run.maxStepsPerEpoch > 0 { batches = Array(batches.prefix(config.run.maxStepsPerEpoch)) }
+        batches = Array(batches.dropFirst(skipping))
         let loader = try QuadrupletLoader(samples: train, recipe: trainRecipe, batches: batches, rank: communicator.rank,
                                           worldSize: communicator.size, rankWeights: rankWeights, seed: config.run.seed,
                                           epoch: epoch, options: loaderOptions, badImages: badImages)

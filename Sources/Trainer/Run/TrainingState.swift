@@ -1,7 +1,7 @@
 /// Where a run is: the cursor a checkpoint saves and a resume restores. The same value on every
 /// rank (they advance it on the same collective decisions).
 public struct TrainingState: Sendable, Equatable, Codable {
-    /// 0-based epoch in progress.
+    /// 0-based epoch in progress (equal to the epoch count once the run has finished).
     public var epoch = 0
     /// Global batches of this epoch already consumed (a step consumes `grad_accumulation` of them).
     public var batchInEpoch = 0

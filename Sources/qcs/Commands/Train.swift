@@ -20,7 +20,12 @@ extension QCSCommand {
             The distributed section of the config sets bucket size, exact batch statistics and rank \
             weights (Configs/README.md).
 
-            Signals: SIGUSR1 exports weights and continues; SIGTERM or SIGINT export and exit 0. \
+            Checkpoints: RUN/checkpoints/step-N/ (every rank writes its shard; docs/CHECKPOINTS.md), at each \
+            epoch end, every --checkpoint-every steps, on signals and at --max-steps; the newest 3 are kept. \
+            --resume auto continues the run from the newest complete one, at any number of ranks. A directory \
+            that holds a run is never trained into again without --resume.
+
+            Signals: SIGUSR1 writes a checkpoint and continues; SIGTERM or SIGINT write one and exit 0. \
             Under mpirun they reach every rank, and all ranks act at the same step.
 
             Exit codes: 0 finished or stopped by a signal; 1 the run failed (a rank's error, a \
@@ -46,6 +51,15 @@ extension QCSCommand {
         @Option(help: "Stop after N optimiser steps (global steps, over all ranks), exporting weights as at the end.")
         var maxSteps: Int?
 
+        @Option(help: ArgumentHelp("Continue a run: `auto` takes the newest complete checkpoint in --run-dir "
+                                   + "(falling back to older ones, or starting fresh when there is none); or a "
+                                   + "checkpoint directory.", valueName: "auto|dir"))
+        var resume: String?
+
+        @Option(help: ArgumentHelp("Also write a checkpoint every N steps (they are always written at epoch ends, "
+                                   + "on SIGUSR1, SIGTERM/SIGINT and at --max-steps)."))
+        var checkpointEvery: Int?
+
         @Option(help: "Log a progress line every N steps.")
         var logEvery = 10
 
@@ -54,6 +68,7 @@ extension QCSCommand {
             if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1") }
             if let maxSteps, maxSteps < 1 { throw ValidationError("--max-steps must be at least 1") }
             if logEvery < 1 { throw ValidationError("--log-every must be at least 1") }
+            if let checkpointEvery, checkpointEvery < 1 { throw ValidationError("--checkpoint-every must be at least 1") }
         }
 
         func run() throws {
@@ -67,6 +82,8 @@ extension QCSCommand {
                 options.initialScope = backboneOnly ? .backbone : .wholeModel
                 options.logEvery = logEvery
                 options.maxSteps = maxSteps
+                options.resume = resume.map { $0 == "auto" ? .auto : .directory($0) }
+                options.checkpointEvery = checkpointEvery
                 try TrainingRun(config: cfg, options: options, communicator: comm) { line in
                     print(line)
                     fflush(stdout)
