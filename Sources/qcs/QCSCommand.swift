@@ -13,6 +13,7 @@ struct QCSCommand: ParsableCommand {
         Several ranks: mpirun -np N qcs ... (each rank holds the whole model).
         """,
         version: "0.1.0",
-        subcommands: [Synth.self, DataCommand.self, Train.self, Predict.self, Eval.self, Bench.self, Version.self]
+        subcommands: [Synth.self, DataCommand.self, Train.self, CheckpointCommand.self, Predict.self, Eval.self, Bench.self,
+                      Version.self]
     )
 }
