@@ -1,5 +1,5 @@
 /// Multiply-add counts of the QCS model, from its configuration. The benchmark turns step
-/// times into GFLOP/s with these; QCS_SPEC.md quotes about 8.1 G multiply-adds per image for
+/// times into GFLOP/s with these; docs/MODEL.md quotes about 8.1 G multiply-adds per image for
 /// inference and about 40 G forward per quadruplet for training.
 public struct ModelCost {
     public let config: QCSConfig

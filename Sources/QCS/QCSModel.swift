@@ -39,7 +39,7 @@ public struct TrainingOutput {
     public let crossAccuracy: Float
 }
 
-/// The QCS model (QCS_SPEC.md): the base path (IR-50 stages 1–3 → multi-scale tokens →
+/// The QCS model (docs/MODEL.md): the base path (IR-50 stages 1–3 → multi-scale tokens →
 /// VIT_base) gives the inference logits; training runs it on the four images of a quadruplet,
 /// refines the tokens with three CSA modules and reads T + O with VIT_cross. Every weight is
 /// shared by the four branches.

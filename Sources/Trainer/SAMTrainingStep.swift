@@ -4,7 +4,7 @@ import Foundation
 import Optim
 import QCS
 
-/// One optimisation step of the QCS recipe (QCS_SPEC.md, Optimisation), on one rank of any world:
+/// One optimisation step of the QCS recipe (docs/MODEL.md, Optimisation), on one rank of any world:
 ///   1. zero gradients; forward + backward at w over this rank's micro-batches; exchange → g
 ///      (the sample-weighted mean over every rank's samples)
 ///   2. SAM perturb: w ← w + ρ·g/(‖g‖ + 1e-12)   (g is the same on every rank, so is ‖g‖)

@@ -2,7 +2,7 @@ import DataPipeline
 import Foundation
 import QCS
 
-/// How parameters are updated: QCS_SPEC.md's released defaults unless a config says otherwise.
+/// How parameters are updated: docs/MODEL.md's released defaults unless a config says otherwise.
 public struct OptimConfig: Sendable, Equatable {
     public enum Kind: String, Sendable, CaseIterable { case adam, adamw, sgd }
     public var kind = Kind.adam

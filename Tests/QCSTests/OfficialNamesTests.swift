@@ -35,7 +35,7 @@ final class OfficialNamesTests: XCTestCase {
         XCTAssertEqual(missing.sorted(), [], "official tensors we do not build")
     }
 
-    /// QCS_SPEC.md: inference 40.7M parameters, training 66.8M (never-used modules excluded).
+    /// docs/MODEL.md: inference 40.7M parameters, training 66.8M (never-used modules excluded).
     func testPaperModel_parameterCounts() {
         var layout = ParameterLayout()
         let model = QCSModel(config: .paper, layout: &layout)

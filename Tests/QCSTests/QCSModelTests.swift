@@ -43,7 +43,7 @@ final class QCSModelTests: XCTestCase {
 }
 
 final class ModelCostTests: XCTestCase {
-    /// QCS_SPEC.md: about 8.1 G multiply-adds per image at inference, about 40 G forward per quadruplet.
+    /// docs/MODEL.md: about 8.1 G multiply-adds per image at inference, about 40 G forward per quadruplet.
     func testPaperCost_matchesTheSpecFigures() {
         let cost = ModelCost(config: .paper)
         XCTAssertEqual(cost.inferenceMultiplyAdds / 1e9, 8.1, accuracy: 0.15)

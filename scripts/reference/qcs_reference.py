@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Independent PyTorch reference of the QCS model (Wang et al., "QCS: Feature Refining from
 Quadruplet Cross Similarity for Facial Expression Recognition", AAAI 2025), written from
-/work/shared/QCS_SPEC.md. It exists to produce golden fixtures for the Swift engine; qcs never
+docs/MODEL.md. It exists to produce golden fixtures for the Swift engine; qcs never
 needs PyTorch to build or test.
 
 Shape legend used in the comments: B images, C channels, H/W spatial, N tokens per group,
@@ -13,7 +13,7 @@ VIT_*.patch_embed, eca_block, CON1, IRLinear1/2, blocks.*.conv) are not built.
 
 Run as a script to check the names against the TSV, print parameter counts of the paper
 preset and run the numerical self-checks:
-    /root/torch-venv/bin/python scripts/reference/qcs_reference.py [--tsv PATH] [--skip-gradcheck]
+    /root/torch-venv/bin/python scripts/reference/qcs_reference.py --tsv PATH [--skip-gradcheck]
 """
 import argparse
 import copy
@@ -659,7 +659,7 @@ def check_gradcheck(generator):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--tsv", default="/work/shared/reference/qcs_official_state_dict.tsv")
+    parser.add_argument("--tsv", required=True, help="official state-dict names and shapes (name, shape per line)")
     parser.add_argument("--skip-gradcheck", action="store_true")
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()

@@ -49,7 +49,7 @@ public enum OfficialNames {
     // MARK: - Modules that exist in official checkpoints but are never run
 
     /// The official modules whose tensors checkpoints carry although the forward pass never
-    /// touches them (QCS_SPEC.md): IR-50 stage 4 and output layer, and in both ViTs the
+    /// touches them (docs/MODEL.md): IR-50 stage 4 and output layer, and in both ViTs the
     /// patch embedding, ECA block, `CON1`, `IRLinear1/2` and each block's `conv`.
     public static let neverUsedModules =
         neverUsedBackbone + neverUsedComponents.map { "*." + $0 } + ["*.blocks.N.conv"]

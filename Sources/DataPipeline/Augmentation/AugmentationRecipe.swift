@@ -1,7 +1,7 @@
 import Autograd
 
 /// The per-image preprocessing of one data set and split, as the released QCS code runs it
-/// (QCS_SPEC "Augmentation"): 8-bit steps, then normalisation to float CHW, then (training only)
+/// (docs/MODEL.md, "Augmentation"): 8-bit steps, then normalisation to float CHW, then (training only)
 /// random erasing. Each of the four images of a quadruplet goes through it independently, with
 /// a generator keyed by (seed, epoch, sample, branch).
 ///

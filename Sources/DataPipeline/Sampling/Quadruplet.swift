@@ -1,4 +1,4 @@
-/// One training sample of the four-branch network (QCS_SPEC "Training network"): four image
+/// One training sample of the four-branch network (docs/MODEL.md, "Training network"): four image
 /// indices into the training list, branch order anchor, positive, negative, negative2.
 public struct Quadruplet: Sendable, Hashable, Codable {
     public var anchor: Int

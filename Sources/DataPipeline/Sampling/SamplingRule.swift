@@ -1,4 +1,4 @@
-/// How an epoch's anchors and negatives are drawn (QCS_SPEC "Optimisation").
+/// How an epoch's anchors and negatives are drawn (docs/MODEL.md, "Optimisation").
 public enum SamplingRule: String, CaseIterable, Sendable, Codable {
     /// RAF-DB and FERPlus: every training image is the anchor once per epoch, in a shuffled
     /// order; the negative is uniform over all images of other classes, so its class follows

@@ -2,7 +2,7 @@ import Autograd
 import NN
 
 /// Cross Similarity Attention over one token group of the four branches (anchor, positive,
-/// negative, negative2), as QCS_SPEC.md §CSA states it:
+/// negative, negative2), as docs/MODEL.md, CSA states it:
 ///   1. X_b = LN₁(G_b);  [QK_b | V_b] = proj(X_b)   (one projection serves as query and key)
 ///   2. D21 = dist(QK₂, QK₁), D43 = dist(QK₄, QK₃), D31 = dist(QK₃, QK₁), D42 = dist(QK₄, QK₂)
 ///      (rows: partner tokens, columns: target tokens)
