@@ -10,13 +10,18 @@ public struct ConfigError: Error, CustomStringConvertible, Equatable {
 
 /// One mapping of a YAML configuration, read field by field. Every key must be consumed:
 /// `finish()` rejects the ones nobody asked for, so a typo is an error, not a silent default.
+///
+/// Every value a section hands out (the file's, an override's or the default) is also written
+/// into `resolved`, shared by a file's sections: the whole configuration a run used, key by key.
 public final class ConfigSection {
     public let path: String
     private let mapping: [String: Node]
     private var consumed: Set<String> = []
+    public let resolved: ResolvedKeys
 
-    public init(node: Node?, path: String) throws {
+    public init(node: Node?, path: String, resolved: ResolvedKeys = ResolvedKeys()) throws {
         self.path = path
+        self.resolved = resolved
         guard let node else { mapping = [:]; return }
         guard case .mapping(let m) = node else { throw ConfigError(key: path, "expected a mapping of key: value") }
         var dict: [String: Node] = [:]
@@ -28,91 +33,123 @@ public final class ConfigSection {
     }
 
     /// Parses YAML text into its top-level section.
-    public static func parse(yaml text: String, source: String) throws -> ConfigSection {
+    /// Parses YAML text into its top-level section. `overrides` (dotted key → scalar value, as
+    /// from a command line) replace or add single values; `finish()` of the top section rejects
+    /// an override nobody read, as it rejects an unknown key in the file.
+    public static func parse(yaml text: String, source: String, overrides: [String: String] = [:]) throws -> ConfigSection {
         let node: Node?
         do { node = try Yams.compose(yaml: text) } catch {
             throw ConfigError(key: source, "not valid YAML: \(error)")
         }
-        return try ConfigSection(node: node, path: "")
+        let resolved = ResolvedKeys()
+        for (key, value) in overrides { resolved.overrides[key] = Node(value) }
+        return try ConfigSection(node: node, path: "", resolved: resolved)
     }
 
     func name(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
-    public func has(_ key: String) -> Bool { mapping[key] != nil }
+    public func has(_ key: String) -> Bool { mapping[key] != nil || resolved.overrides[name(key)] != nil }
 
     public func section(_ key: String) throws -> ConfigSection {
         consumed.insert(key)
-        return try ConfigSection(node: mapping[key], path: name(key))
+        return try ConfigSection(node: mapping[key], path: name(key), resolved: resolved)
     }
 
     public func int(_ key: String, default value: Int) throws -> Int {
-        guard let node = take(key) else { return value }
+        guard let node = take(key) else { return note(key, value) }
         guard let v = node.int else { throw ConfigError(key: name(key), "expected an integer, got '\(node.string ?? "?")'") }
-        return v
+        return note(key, v)
     }
 
     public func double(_ key: String, default value: Double) throws -> Double {
-        guard let node = take(key) else { return value }
+        guard let node = take(key) else { return note(key, value) }
         guard let v = node.float else { throw ConfigError(key: name(key), "expected a number, got '\(node.string ?? "?")'") }
-        return v
+        return note(key, v)
     }
 
     public func string(_ key: String, default value: String) throws -> String {
-        guard let node = take(key) else { return value }
+        guard let node = take(key) else { return note(key, value) }
         guard let v = node.string else { throw ConfigError(key: name(key), "expected a string") }
-        return v
+        return note(key, v)
     }
 
     public func bool(_ key: String, default value: Bool) throws -> Bool {
-        guard let node = take(key) else { return value }
+        guard let node = take(key) else { return note(key, value) }
         guard let v = node.bool else { throw ConfigError(key: name(key), "expected true or false") }
-        return v
+        return note(key, v)
     }
 
     public func ints(_ key: String, default value: [Int]) throws -> [Int] {
-        guard let node = take(key) else { return value }
+        guard let node = take(key) else { return note(key, value) }
         guard case .sequence(let seq) = node else { throw ConfigError(key: name(key), "expected a list of integers like [1, 2, 3]") }
-        return try seq.map { n in
+        return note(key, try seq.map { n in
             guard let v = n.int else { throw ConfigError(key: name(key), "expected integers, got '\(n.string ?? "?")'") }
             return v
-        }
+        })
     }
 
     public func doubles(_ key: String, default value: [Double]) throws -> [Double] {
-        guard let node = take(key) else { return value }
+        guard let node = take(key) else { return note(key, value) }
         guard case .sequence(let seq) = node else { throw ConfigError(key: name(key), "expected a list of numbers like [1, 2.5]") }
-        return try seq.map { n in
+        return note(key, try seq.map { n in
             guard let v = n.float else { throw ConfigError(key: name(key), "expected numbers, got '\(n.string ?? "?")'") }
             return v
-        }
+        })
     }
 
     /// The scalar text at `key` without consuming it (nil for a list or mapping), to tell a word
     /// from a list before reading it.
     public func peekString(_ key: String) throws -> String? {
-        guard let node = mapping[key], case .scalar(let scalar) = node else { return nil }
+        guard let node = resolved.overrides[name(key)] ?? mapping[key], case .scalar(let scalar) = node else { return nil }
         return scalar.string
     }
 
     public func strings(_ key: String, default value: [String]) throws -> [String] {
-        guard let node = take(key) else { return value }
+        guard let node = take(key) else { return note(key, value) }
         guard case .sequence(let seq) = node else { throw ConfigError(key: name(key), "expected a list of strings like [a, b, c]") }
-        return try seq.map { n in
+        return note(key, try seq.map { n in
             guard case .scalar(let scalar) = n else { throw ConfigError(key: name(key), "expected strings, got a nested list or mapping") }
             return scalar.string
+        })
+    }
+
+    /// Rejects keys that were never read (at the top section, also overrides nobody read).
+    public func finish() throws {
+        let unknown = Set(mapping.keys).subtracting(consumed).map(name)
+            + (path.isEmpty ? resolved.overrides.keys.filter { resolved.values[$0] == nil } : [])
+        if let first = unknown.sorted().first {
+            throw ConfigError(key: first, "unknown key (misspelt? the keys here are documented in Configs/README.md)")
         }
     }
 
-    /// Rejects keys that were never read.
-    public func finish() throws {
-        let unknown = Set(mapping.keys).subtracting(consumed).sorted()
-        if let first = unknown.first {
-            throw ConfigError(key: name(first), "unknown key (misspelt? the keys here are documented in Configs/README.md)")
+    /// Records the value a key resolved to without reading it here (a key whose absence means
+    /// something, such as a default that is not one of the key's spellings).
+    @discardableResult
+    public func note<Value>(_ key: String, _ value: Value) -> Value {
+        resolved.values[name(key)] = Self.render(value)
+        return value
+    }
+
+    private static func render(_ value: Any) -> String {
+        switch value {
+        case let list as [Any]: "[" + list.map(render).joined(separator: ", ") + "]"
+        case let text as String: text
+        // A Float field's default reaches here widened to Double: print it as the Float it is.
+        case let number as Double where Double(Float(number)) == number: "\(Float(number))"
+        default: "\(value)"
         }
     }
 
     private func take(_ key: String) -> Node? {
         consumed.insert(key)
-        return mapping[key]
+        return resolved.overrides[name(key)] ?? mapping[key]
     }
+}
+
+/// The keys of one configuration as a run resolved them (dotted names such as `optim.lr`, values
+/// as text), and the command line's overrides of single keys.
+public final class ResolvedKeys {
+    public internal(set) var values: [String: String] = [:]
+    var overrides: [String: Node] = [:]
+    public init() {}
 }

@@ -32,6 +32,7 @@ extension DistributedConfig {
         bucketMB = try s.double("bucket_mb", default: bucketMB)
         syncBatchStatistics = try s.bool("sync_batch_statistics", default: syncBatchStatistics)
         checkReplicasEvery = try s.int("check_replicas_every", default: checkReplicasEvery)
+        if !s.has("rank_weights") { s.note("rank_weights", "equal") }
         if s.has("rank_weights") {
             if let word = try? s.peekString("rank_weights"), word == "auto" || word == "equal" {
                 _ = try s.string("rank_weights", default: word)

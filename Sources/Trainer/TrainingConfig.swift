@@ -63,45 +63,57 @@ public struct TrainingConfig: Sendable, Equatable {
     public var optim: OptimConfig
     public var run: RunConfig
     public var distributed: DistributedConfig
+    public var checkpoint: CheckpointConfig
     /// Where it was read from (for messages).
     public var source: String
+    /// Every key of every section as this configuration resolved it (file, overrides, defaults),
+    /// by dotted name: what a checkpoint records and a resume compares.
+    public var resolved: [String: String]
 
     public init(model: QCSConfig, data: DatasetConfig, optim: OptimConfig = OptimConfig(), run: RunConfig = RunConfig(),
-                distributed: DistributedConfig = DistributedConfig(), source: String = "(built in code)") {
+                distributed: DistributedConfig = DistributedConfig(), checkpoint: CheckpointConfig = CheckpointConfig(),
+                source: String = "(built in code)", resolved: [String: String] = [:]) {
         self.model = model; self.data = data; self.optim = optim; self.run = run; self.distributed = distributed
+        self.checkpoint = checkpoint
         self.source = source
+        self.resolved = resolved
     }
 
-    /// Reads `path`; `dataRoot` replaces `data.root`. A relative root is relative to the working
-    /// directory, as any path given on the command line.
-    public static func load(path: String, dataRoot: String? = nil) throws -> TrainingConfig {
+    /// Reads `path`; `dataRoot` replaces `data.root` and `overrides` (dotted key → value) replace
+    /// single keys, as if the file said so. A relative root is relative to the working directory,
+    /// as any path given on the command line.
+    public static func load(path: String, dataRoot: String? = nil, overrides: [String: String] = [:]) throws -> TrainingConfig {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw ConfigError(key: path, "cannot read the config file (does it exist?)")
         }
         do {
-            return try parse(yaml: text, source: path, dataRoot: dataRoot)
+            return try parse(yaml: text, source: path, dataRoot: dataRoot, overrides: overrides)
         } catch let error as ConfigError {
             throw ConfigError(key: error.key, "\(error.message) (in \(path))")
         }
     }
 
-    public static func parse(yaml: String, source: String, dataRoot: String? = nil) throws -> TrainingConfig {
-        let top = try ConfigSection.parse(yaml: yaml, source: source)
+    public static func parse(yaml: String, source: String, dataRoot: String? = nil,
+                             overrides: [String: String] = [:]) throws -> TrainingConfig {
+        var overrides = overrides
+        if let dataRoot { overrides["data.root"] = dataRoot }
+        let top = try ConfigSection.parse(yaml: yaml, source: source, overrides: overrides)
         let model = try QCSConfig(section: top.section("model"))
         guard top.has("data") || dataRoot != nil else {
             throw ConfigError(key: "data", "missing: say which data set to read (kind and root)")
         }
-        var data = try DatasetConfig(section: top.section("data"))
-        if let dataRoot { data.root = dataRoot }
+        let data = try DatasetConfig(section: top.section("data"))
         let optim = try OptimConfig(section: top.section("optim"))
         let run = try RunConfig(section: top.section("train"))
         let distributed = try DistributedConfig(section: top.section("distributed"))
+        let checkpoint = try CheckpointConfig(section: top.section("checkpoint"))
         try top.finish()
         if data.classNames.count != model.numClasses && !data.classNames.isEmpty {
             throw ConfigError(key: "model.num_classes",
                               "is \(model.numClasses) but the \(data.kind.rawValue) data set has \(data.classNames.count) classes")
         }
-        return TrainingConfig(model: model, data: data, optim: optim, run: run, distributed: distributed, source: source)
+        return TrainingConfig(model: model, data: data, optim: optim, run: run, distributed: distributed,
+                              checkpoint: checkpoint, source: source, resolved: top.resolved.values)
     }
 }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Autograd
 import CBLAS
 import Foundation
+import QCS
 
 extension QCSCommand {
     struct Version: ParsableCommand {
@@ -9,7 +10,7 @@ extension QCSCommand {
             abstract: "Print the versions of qcs and the native libraries it runs on.")
 
         func run() throws {
-            print("qcs 0.1.0")
+            print("qcs \(QCSVersion.description)")
             if let config = openblas_get_config() { print("OpenBLAS: \(String(cString: config))") }
             print("OpenBLAS kernels: \(BLASKernels.name)")
             if let warning = BLASKernels.warning { print("warning: \(warning)") }

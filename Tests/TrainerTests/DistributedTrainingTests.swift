@@ -180,9 +180,9 @@ final class DistributedTrainingTests: XCTestCase {
     }
 
     func testResume_fallsBackPastACorruptCheckpointNamingIt() throws {
-        let c = try config(train: ", epochs: 2")
+        var c = try config(train: ", epochs: 2")
+        c.checkpoint.every = 1
         var options = TrainingRun.Options(runDirectory: root + "/fallback")
-        options.checkpointEvery = 1
         options.maxSteps = 3
         XCTAssertEqual(try TrainingRun(config: c, options: options) { _ in }.run(), .finished)
         let newest = root + "/fallback/checkpoints/step-000000003/shard-00000-of-00001.bin.zst"

@@ -21,6 +21,36 @@ final class TrainingConfigTests: XCTestCase {
         XCTAssertEqual(fer.model.crossProjDropout, 0.2)
     }
 
+    func testResolved_recordsEveryKeyWithItsDefaultOrFileValue() throws {
+        let c = try TrainingConfig.parse(yaml: "model: {preset: tiny}\ndata: {kind: rafdb, root: x}\noptim: {lr: 0.5}\n",
+                                         source: "t.yaml")
+        XCTAssertEqual(c.resolved["optim.lr"], "0.5")
+        XCTAssertEqual(c.resolved["optim.beta2"], "0.999")
+        XCTAssertEqual(c.resolved["train.epochs"], "200")
+        XCTAssertEqual(c.resolved["model.stage_widths"], "[8, 16, 32]")
+        XCTAssertEqual(c.resolved["distributed.rank_weights"], "equal")
+        XCTAssertEqual(c.resolved["checkpoint.keep"], "3")
+        XCTAssertEqual(c.resolved["data.root"], "x")
+        XCTAssertGreaterThan(c.resolved.count, 50)
+    }
+
+    func testOverrides_replaceKeysAsIfTheFileSaidSo_andUnknownOnesAreErrors() throws {
+        let yaml = "model: {preset: tiny}\ndata: {kind: rafdb, root: x}\ntrain: {epochs: 3}\n"
+        let c = try TrainingConfig.parse(yaml: yaml, source: "t.yaml", dataRoot: "/elsewhere",
+                                         overrides: ["train.epochs": "7", "checkpoint.every": "5"])
+        XCTAssertEqual(c.run.epochs, 7)
+        XCTAssertEqual(c.checkpoint.every, 5)
+        XCTAssertEqual(c.data.root, "/elsewhere")
+        XCTAssertEqual(c.resolved["train.epochs"], "7")
+        XCTAssertEqual(c.resolved["data.root"], "/elsewhere")
+        XCTAssertThrowsError(try TrainingConfig.parse(yaml: yaml, source: "t.yaml", overrides: ["train.epoch": "7"])) {
+            XCTAssertEqual(($0 as? ConfigError)?.key, "train.epoch", "\($0)")
+        }
+        XCTAssertThrowsError(try TrainingConfig.parse(yaml: yaml, source: "t.yaml", overrides: ["checkpoint.keep": "0"])) {
+            XCTAssertEqual(($0 as? ConfigError)?.key, "checkpoint.keep", "\($0)")
+        }
+    }
+
     func testErrors_nameKeyAndFile() {
         let cases: [(String, String)] = [
             ("model: {preset: tiny}\ndata: {kind: rafdb, root: x}\noptim: {lr: -1}\n", "optim.lr"),

@@ -51,17 +51,22 @@ public struct ExportMetadata: Equatable, Sendable {
         }
         let config: QCSConfig
         do {
-            // JSON is YAML, so the config file reader (which rejects unknown keys) reads it.
-            config = try QCSConfig(section: ConfigSection.parse(yaml: configText, source: Self.configKey))
+            config = try Self.config(json: configText)
         } catch {
             throw WeightLoadError.badMetadata(path: file.path, key: Self.configKey, reason: "\(error)")
         }
         self.init(part: part, config: config, formatVersion: version)
     }
 
+    /// The model configuration `json(_:)` wrote. JSON is YAML, so the config file reader (which
+    /// rejects unknown keys) reads it.
+    public static func config(json: String) throws -> QCSConfig {
+        try QCSConfig(section: ConfigSection.parse(yaml: json, source: configKey))
+    }
+
     /// `config` as one JSON object, keys as in a config file's `model:` section. Floats are
     /// printed in their shortest exact form, so reading them back gives the same Float.
-    static func json(_ c: QCSConfig) -> String {
+    public static func json(_ c: QCSConfig) -> String {
         func list(_ v: [Int]) -> String { "[" + v.map(String.init).joined(separator: ", ") + "]" }
         func number(_ v: Float) -> String { "\(v)" }
         let fields: [(String, String)] = [

@@ -36,6 +36,8 @@ public struct CheckpointManifest: Codable, Equatable {
     public var worldSize: Int
     /// Each buffer's name and element count, in the order shards store them.
     public var buffers: [Buffer]
+    /// The named tensors inside the buffers (official names), so any reader can cut them out.
+    public var tensors: [TensorEntry]
     public var shards: [Shard]
     /// The caller's own records (cursor, resolved config, seeds, qcs version…), as JSON text by key.
     public var metadata: [String: String]
@@ -43,6 +45,18 @@ public struct CheckpointManifest: Codable, Equatable {
     public struct Buffer: Codable, Equatable {
         public var name: String
         public var count: Int
+    }
+
+    /// A tensor: elements `offset ..< offset + shape.product` of `buffer`.
+    public struct TensorEntry: Codable, Equatable {
+        public var name: String
+        public var shape: [Int]
+        public var buffer: String
+        public var offset: Int
+
+        public init(name: String, shape: [Int], buffer: String, offset: Int) {
+            self.name = name; self.shape = shape; self.buffer = buffer; self.offset = offset
+        }
     }
 
     /// One rank's file: which element range of each buffer it holds, at which raw byte offset of

@@ -32,6 +32,9 @@ public final class FramedShardWriter {
     private var written = 0, raw = 0
     private var hash = SHA256()
 
+    /// Compressed bytes in the file so far.
+    public var bytesWritten: Int { written }
+
     public init(path: String, frameBytes: Int = 4 << 20, level: Int32 = 3) throws {
         precondition(frameBytes > 0, "frame size must be positive")
         self.path = path

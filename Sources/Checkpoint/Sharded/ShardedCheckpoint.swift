@@ -30,8 +30,9 @@ public enum ShardedCheckpoint {
 
     /// Saves `buffers` as checkpoint `step` under `root`; returns its directory.
     @discardableResult
-    public static func save(_ buffers: [CheckpointBuffer], step: Int, metadata: [String: String], root: String,
-                            over comm: Communicator, frameBytes: Int = 4 << 20) throws -> String {
+    public static func save(_ buffers: [CheckpointBuffer], tensors: [CheckpointManifest.TensorEntry] = [], step: Int,
+                            metadata: [String: String], root: String, over comm: Communicator,
+                            frameBytes: Int = 4 << 20) throws -> String {
         let final = root + "/" + CheckpointManifest.directoryName(step: step)
         let temporary = final + ".tmp"
         let fm = FileManager.default
@@ -50,7 +51,8 @@ public enum ShardedCheckpoint {
         var entry: CheckpointManifest.Shard?
         var failure = ""
         do {
-            entry = try writeShard(buffers, rank: comm.rank, worldSize: comm.size, directory: temporary, frameBytes: frameBytes)
+            entry = try writeShard(buffers, rank: comm.rank, worldSize: comm.size, step: step, directory: temporary,
+                                   frameBytes: frameBytes)
         } catch { failure = "\(error)" }
 
         // 3. Did every rank manage?
@@ -69,7 +71,7 @@ public enum ShardedCheckpoint {
                 let shards = try all.map { try JSONDecoder().decode(CheckpointManifest.Shard.self, from: Data($0)) }
                 let manifest = CheckpointManifest(step: step, worldSize: comm.size,
                                                   buffers: buffers.map { .init(name: $0.name, count: $0.count) },
-                                                  shards: shards, metadata: metadata)
+                                                  tensors: tensors, shards: shards, metadata: metadata)
                 try writeSynced(try JSONEncoder.pretty.encode(manifest), to: temporary + "/manifest.json")
                 try? fm.removeItem(atPath: final)
                 try rename(temporary, final)
@@ -139,8 +141,9 @@ public enum ShardedCheckpoint {
 
     // MARK: - Files
 
-    private static func writeShard(_ buffers: [CheckpointBuffer], rank: Int, worldSize: Int, directory: String,
+    private static func writeShard(_ buffers: [CheckpointBuffer], rank: Int, worldSize: Int, step: Int, directory: String,
                                    frameBytes: Int) throws -> CheckpointManifest.Shard {
+        let fault = SaveFaultInjection.current
         let file = CheckpointManifest.shardFile(rank: rank, of: worldSize)
         let writer = try FramedShardWriter(path: directory + "/" + file, frameBytes: frameBytes)
         var ranges: [CheckpointManifest.Shard.Range] = []
@@ -150,6 +153,7 @@ public enum ShardedCheckpoint {
             ranges.append(.init(buffer: b.name, lower: r.lowerBound, upper: r.upperBound, rawOffset: raw))
             try writer.append(UnsafeRawBufferPointer(start: b.values + r.lowerBound, count: r.count * 4))
             raw += r.count * 4
+            fault?.strike(rank: rank, step: step, bytesWritten: writer.bytesWritten)
         }
         return CheckpointManifest.Shard(file: file, rank: rank, ranges: ranges, summary: try writer.finish())
     }

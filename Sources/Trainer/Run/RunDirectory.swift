@@ -105,8 +105,8 @@ public enum RunError: Error, CustomStringConvertible {
     case noCompleteCheckpoint(directory: String, problems: [String])
     /// The run directory holds a run already and no `--resume` was given.
     case runDirectoryHoldsARun(path: String, state: String)
-    /// Rank 0 could not set up the run directory; every rank stops (rank 0 carries the reason).
-    case leaderSetupFailed(String)
+    /// Some ranks failed at a step every rank takes together (`Collectively`); every rank stops with it.
+    case collectiveFailure(String)
     /// The ranks' parameters are no longer identical (`distributed.check_replicas_every`).
     case replicasDiverged(step: Int, ranks: [Int])
     /// A loss or gradient norm was NaN or infinite under `train.on_nonfinite: stop`.
@@ -115,7 +115,7 @@ public enum RunError: Error, CustomStringConvertible {
     /// Raised on every rank alike at the same step: the ranks can exit in order, no abort needed.
     public var isCollective: Bool {
         switch self {
-        case .worldDisagrees, .ranksFailed, .nonFinite, .replicasDiverged, .leaderSetupFailed: true
+        case .worldDisagrees, .ranksFailed, .nonFinite, .replicasDiverged, .collectiveFailure: true
         case .cannotCreate, .emptySplit, .runDirectoryInUse, .resumeMismatch, .noCompleteCheckpoint,
              .runDirectoryHoldsARun: false
         }
@@ -143,8 +143,8 @@ public enum RunError: Error, CustomStringConvertible {
                 + ". Start afresh in another --run-dir, or restore the files"
         case .runDirectoryHoldsARun(let path, let state):
             return "\(path) already holds a run (\(state)): continue it with --resume auto, or give another --run-dir"
-        case .leaderSetupFailed(let reason):
-            return reason.isEmpty ? "rank 0 could not set up the run directory" : reason
+        case .collectiveFailure(let reason):
+            return reason
         case .replicasDiverged(let step, let ranks):
             return "after step \(step) the parameters of rank\(ranks.count == 1 ? "" : "s") "
                 + "\(ranks.map(String.init).joined(separator: ", ")) differ from rank 0's: the replicas diverged. This is a "

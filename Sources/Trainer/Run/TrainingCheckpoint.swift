@@ -3,21 +3,26 @@ import Checkpoint
 import Distributed
 import Foundation
 import Optim
+import QCS
 
 /// The training state a checkpoint holds, and where: `RUN/checkpoints/step-…/` with the flat
 /// buffers (parameters, running statistics, every optimiser state tensor) sharded over the ranks,
-/// and the cursor, the optimiser's step count and the configuration in the manifest's metadata.
+/// and in the manifest's metadata the cursor, the optimiser's step count, the resolved
+/// configuration, the training list's fingerprint, the qcs version and the evaluations.
 struct TrainingCheckpoint {
     let store: ParameterStore
     let optimizer: Optimizer
     let root: String
-    let configuration: String
+    let config: TrainingConfig
+    /// `WorldAgreement.trainList`: a resume must see the same training images and labels.
+    let trainList: UInt64
 
-    init(store: ParameterStore, optimizer: Optimizer, runDirectory: String, config: TrainingConfig) {
+    init(store: ParameterStore, optimizer: Optimizer, runDirectory: String, config: TrainingConfig, trainList: UInt64) {
         self.store = store
         self.optimizer = optimizer
         root = runDirectory + "/checkpoints"
-        configuration = String(describing: config.model) + String(describing: config.optim) + config.data.kind.rawValue
+        self.config = config
+        self.trainList = trainList
     }
 
     var buffers: [CheckpointBuffer] {
@@ -27,54 +32,102 @@ struct TrainingCheckpoint {
                                                      owner: optimizer) }
     }
 
-    /// Checkpoints kept: the newest this many (older ones are deleted once a newer one is complete).
-    static let keep = 3
+    /// The official names inside the parameter and statistics buffers.
+    var tensors: [CheckpointManifest.TensorEntry] {
+        store.layout.parameters.map { .init(name: $0.name, shape: $0.shape, buffer: "parameters", offset: $0.offset) }
+            + store.layout.buffers.map { .init(name: $0.name, shape: $0.shape, buffer: "buffers", offset: $0.offset) }
+    }
+
+    enum Key {
+        static let state = "state", optimizerSteps = "optimizer_steps", optimizer = "optimizer", config = "config"
+        static let model = "model", trainList = "train_list", seed = "seed", version = "qcs_version"
+        static let commit = "qcs_commit", testAccuracy = "test_accuracy", lastTest = "last_test_accuracy"
+        static let bestTest = "best_test_accuracy"
+    }
 
     /// Saves the state after `state.globalStep` (collective); returns the directory.
-    func save(_ state: TrainingState, over comm: Communicator) throws -> String {
-        let cursor = String(decoding: try JSONEncoder().encode(state), as: UTF8.self)
-        let directory = try ShardedCheckpoint.save(buffers, step: state.globalStep,
-                                                   metadata: ["state": cursor, "optimizer_steps": String(optimizer.stepCount),
-                                                              "configuration": configuration],
-                                                   root: root, over: comm)
+    /// `evaluated`: the test accuracy of exactly these weights, when they were just evaluated.
+    func save(_ state: TrainingState, evaluated: Double?, over comm: Communicator) throws -> String {
+        var metadata = [
+            Key.state: String(decoding: try JSONEncoder().encode(state), as: UTF8.self),
+            Key.optimizerSteps: String(optimizer.stepCount),
+            Key.optimizer: config.optim.kind.rawValue,
+            Key.config: String(decoding: try JSONEncoder.sorted.encode(config.resolved), as: UTF8.self),
+            Key.model: ExportMetadata.json(config.model),
+            Key.trainList: String(trainList, radix: 16),
+            Key.seed: String(config.run.seed),
+            Key.version: QCSVersion.release,
+        ]
+        metadata[Key.commit] = QCSVersion.sourceCommit
+        metadata[Key.testAccuracy] = evaluated.map { "\($0)" }
+        metadata[Key.lastTest] = state.lastTestAccuracy.map { "\($0)" }
+        metadata[Key.bestTest] = state.bestTestAccuracy.map { "\($0)" }
+        let directory = try ShardedCheckpoint.save(buffers, tensors: tensors, step: state.globalStep, metadata: metadata,
+                                                   root: root, over: comm, frameBytes: config.checkpoint.frameBytes)
         if comm.isLeader { prune(keeping: directory) }
         return directory
     }
 
-    /// Deletes complete checkpoints beyond the newest `keep`, never `current`.
-    private func prune(keeping current: String) {
-        let fm = FileManager.default
-        let names = ((try? fm.contentsOfDirectory(atPath: root)) ?? [])
+    /// Complete checkpoints, newest first.
+    private var completeNames: [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [])
             .filter { $0.hasPrefix("step-") && !$0.hasSuffix(".tmp") }.sorted(by: >)
-        for name in names.dropFirst(Self.keep) where root + "/" + name != current {
-            try? fm.removeItem(atPath: root + "/" + name)
-        }
     }
 
-    /// Restores `directory` into the model and optimiser; returns the cursor to continue from.
-    func restore(_ directory: String) throws -> TrainingState {
-        let manifest = try ShardedCheckpoint.load(directory, into: buffers)
-        guard manifest.metadata["configuration"] == configuration else {
-            throw RunError.resumeMismatch(directory: directory,
-                                          reason: "it was made with another model, optimiser or data set kind than this config's")
+    /// Deletes what `CheckpointRetention` does not keep, and saves cut short before this one.
+    private func prune(keeping current: String) {
+        let fm = FileManager.default
+        let checkpoints = completeNames.map { name in
+            (name: name, testAccuracy: (try? CheckpointManifest.read(root + "/" + name))?.metadata[Key.testAccuracy]
+                .flatMap(Double.init))
         }
-        guard let text = manifest.metadata["state"], let state = try? JSONDecoder().decode(TrainingState.self, from: Data(text.utf8)),
-              let steps = manifest.metadata["optimizer_steps"].flatMap(Int.init) else {
+        let retention = CheckpointRetention(keep: config.checkpoint.keep, keepBest: config.checkpoint.keepBest)
+        for name in retention.doomed(checkpoints, current: (current as NSString).lastPathComponent) {
+            try? fm.removeItem(atPath: root + "/" + name)
+        }
+        let stale = ((try? fm.contentsOfDirectory(atPath: root)) ?? []).filter { $0.hasPrefix("step-") && $0.hasSuffix(".tmp") }
+        for name in stale { try? fm.removeItem(atPath: root + "/" + name) }
+    }
+
+    /// Restores `directory` into the model and optimiser; returns the cursor to continue from and
+    /// the keys that may change and did (each `key old -> new`).
+    func restore(_ directory: String) throws -> (state: TrainingState, changes: [String]) {
+        let manifest = try CheckpointManifest.read(directory)
+        let compatibility = try check(manifest, directory)
+        _ = try ShardedCheckpoint.load(directory, into: buffers)
+        guard let text = manifest.metadata[Key.state], let state = try? JSONDecoder().decode(TrainingState.self, from: Data(text.utf8)),
+              let steps = manifest.metadata[Key.optimizerSteps].flatMap(Int.init) else {
             throw RunError.resumeMismatch(directory: directory, reason: "its manifest has no training cursor")
         }
         optimizer.stepCount = steps
-        return state
+        return (state, compatibility.changes)
+    }
+
+    /// The configuration and training list against the manifest's: every difference that
+    /// changes the computation, listed, or the changes that do not.
+    private func check(_ manifest: CheckpointManifest, _ directory: String) throws -> ResumeCompatibility {
+        guard let text = manifest.metadata[Key.config],
+              let saved = try? JSONDecoder().decode([String: String].self, from: Data(text.utf8)) else {
+            throw RunError.resumeMismatch(directory: directory, reason: "its manifest records no configuration")
+        }
+        let compatibility = ResumeCompatibility(saved: saved, current: config.resolved)
+        var problems = compatibility.mismatches
+        if manifest.metadata[Key.trainList] != String(trainList, radix: 16) {
+            problems.append("the training split (its images or labels) differs from the one the run was started on")
+        }
+        guard problems.isEmpty else {
+            throw RunError.resumeMismatch(directory: directory, reason: "it differs in \(problems.joined(separator: "; "))")
+        }
+        return compatibility
     }
 
     /// The checkpoint `--resume auto` continues from: the one `latest` names if it verifies, else
     /// the newest complete one that does (each skipped one named in `skipped`); nil when none.
     func newestComplete() -> (directory: String, skipped: [String])? {
-        let fm = FileManager.default
-        let names = ((try? fm.contentsOfDirectory(atPath: root)) ?? [])
-            .filter { $0.hasPrefix("step-") && !$0.hasSuffix(".tmp") }.sorted(by: >)
+        let names = completeNames
         let latest = (try? String(contentsOfFile: root + "/latest", encoding: .utf8))?
             .trimmingCharacters(in: .whitespacesAndNewlines)
-        let order = (latest.map { [$0] } ?? []) + names.filter { $0 != latest }
+        let order = (latest.map { [$0] }?.filter(names.contains) ?? []) + names.filter { $0 != latest }
         var skipped: [String] = []
         for name in order {
             let directory = root + "/" + name
@@ -87,5 +140,13 @@ struct TrainingCheckpoint {
             }
         }
         return skipped.isEmpty ? nil : ("", skipped)
+    }
+}
+
+extension JSONEncoder {
+    static var sorted: JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        return e
     }
 }

@@ -26,8 +26,6 @@ public final class TrainingRun {
         public var maxSteps: Int?
         /// Continue from a checkpoint: the newest complete one in the run directory, or this one.
         public var resume: Resume?
-        /// Also write a checkpoint every this many steps (besides epoch ends, signals and the end).
-        public var checkpointEvery: Int?
         public init(runDirectory: String) { self.runDirectory = runDirectory }
     }
 
@@ -105,11 +103,14 @@ public final class TrainingRun {
                 if let outcome = try act(on: decision, verdict, local, state, s) { return outcome }
             }
             let test = try evaluateIfDue(state.epoch, s)
-            if let test { state.bestTestAccuracy = max(state.bestTestAccuracy ?? 0, test.accuracy) }
+            if let test {
+                state.bestTestAccuracy = max(state.bestTestAccuracy ?? 0, test.accuracy)
+                state.lastTestAccuracy = test.accuracy
+            }
             try s.reporter?.epoch(state, meanLoss: tally.meanLoss, trainAccuracy: tally.baseAccuracy, test: test)
             try s.reporter?.export(s.store, epoch: state.epoch, epochFile: true, reason: nil)
             state.startNextEpoch()
-            try s.saveCheckpoint(state, reason: nil)
+            try s.saveCheckpoint(state, reason: nil, evaluated: test?.accuracy)
         }
         try s.reporter?.status("finished", state)
         s.reporter?.log("finished: \(state.globalStep) steps; weights in \(s.reporter?.latestWeights ?? "")")
@@ -168,7 +169,7 @@ public final class TrainingRun {
         if decision.checkpointRequested {
             try s.saveCheckpoint(state, reason: "SIGUSR1")
             try reporter?.export(s.store, epoch: state.epoch, epochFile: false, reason: "SIGUSR1")
-        } else if let every = options.checkpointEvery, state.globalStep % every == 0 {
+        } else if config.checkpoint.every > 0, state.globalStep % config.checkpoint.every == 0 {
             try s.saveCheckpoint(state, reason: nil)
         }
         if let maxSteps = options.maxSteps, state.globalStep >= maxSteps {

@@ -46,8 +46,8 @@ final class TrainingSession {
         compute = ComputePool(threads: c.run.threads > 0 ? c.run.threads
                                   : ComputePool.defaultThreadCount(ranksOnNode: comm.localSize))
         (model, store) = QCSModel.build(c.model, seed: c.run.seed)
-        try WorldAgreement(config: c, options: options, train: train, test: test, parameters: store.values.count)
-            .check(over: comm)
+        let agreement = WorldAgreement(config: c, options: options, train: train, test: test, parameters: store.values.count)
+        try agreement.check(over: comm)
         say(String(format: "model: %.2fM parameters (%.2fM used at inference)",
                    Double(store.values.count) / 1e6, Double(model.inferenceParameterCount) / 1e6))
         if let path = options.initialWeights {
@@ -65,7 +65,8 @@ final class TrainingSession {
             step.graph.batchReduction = CommunicatorBatchReduction(communicator: comm)
         }
         bufferAverage = RunningStatisticsAverage(layout: store.layout)
-        checkpoint = TrainingCheckpoint(store: store, optimizer: step.optimizer, runDirectory: options.runDirectory, config: c)
+        checkpoint = TrainingCheckpoint(store: store, optimizer: step.optimizer, runDirectory: options.runDirectory, config: c,
+                                        trainList: agreement.trainList)
         schedule = LearningRateSchedule(
             base: c.optim.learningRate,
             decay: c.optim.cosine ? .cosine(epochs: c.run.epochs, minimum: 0) : .exponential(gamma: c.optim.gamma),
@@ -102,7 +103,8 @@ final class TrainingSession {
     }
 
     /// The cursor to start from: a fresh one, or the one of the checkpoint `resume` names (its
-    /// weights, statistics and optimiser state restored on every rank).
+    /// weights, statistics and optimiser state restored on every rank). A checkpoint that does not
+    /// fit (another model, optimiser, data set, a bad shard) fails every rank alike.
     func resumedState(_ resume: TrainingRun.Resume?) throws -> TrainingState {
         let say: (String) -> Void = { if self.communicator.isLeader { self.reporter?.log($0) } }
         let directory: String
@@ -122,14 +124,16 @@ final class TrainingSession {
             }
             directory = found.directory
         }
-        let state = try checkpoint.restore(directory)
+        let (state, changes) = try Collectively.run(communicator) { try checkpoint.restore(directory) }
+        for change in changes { say("resume: \(change) (taken from this run's config and command line)") }
         say("resume: \(directory), epoch \(min(state.epoch, config.run.epochs - 1) + 1), step \(state.globalStep)")
         return state
     }
 
-    /// Writes a checkpoint of `state` (every rank its shard).
-    func saveCheckpoint(_ state: TrainingState, reason: String?) throws {
-        let directory = try checkpoint.save(state, over: communicator)
+    /// Writes a checkpoint of `state` (every rank its shard). `evaluated`: the test accuracy of
+    /// exactly these weights, when they were just evaluated.
+    func saveCheckpoint(_ state: TrainingState, reason: String?, evaluated: Double? = nil) throws {
+        let directory = try checkpoint.save(state, evaluated: evaluated, over: communicator)
         if let reason { reporter?.log("checkpoint (\(reason)): \(directory)") }
     }
 
@@ -184,15 +188,7 @@ final class TrainingSession {
     /// every rank, so a refused directory ends all of them in order rather than by abort.
     static func leaderReporter(_ c: TrainingConfig, _ options: TrainingRun.Options, _ comm: Communicator,
                                _ log: @escaping (String) -> Void) throws -> RunReporter? {
-        guard comm.size > 1 else { return try RunReporter(config: c, options: options, log: log) }
-        var reporter: RunReporter?, failure: Error?
-        if comm.isLeader {
-            do { reporter = try RunReporter(config: c, options: options, log: log) } catch { failure = error }
-        }
-        var failed: [Int32] = [failure == nil ? 0 : 1]
-        try comm.allreduce(&failed, .max)
-        if failed[0] != 0 { throw RunError.leaderSetupFailed(failure.map { "\($0)" } ?? "") }
-        return reporter
+        try Collectively.run(comm) { comm.isLeader ? try RunReporter(config: c, options: options, log: log) : nil }
     }
 
     static func banner(_ c: TrainingConfig, comm: Communicator, threads: Int, buckets: Int?) -> String {

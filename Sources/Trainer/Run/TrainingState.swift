@@ -9,8 +9,9 @@ public struct TrainingState: Sendable, Equatable, Codable {
     public var globalStep = 0
     /// Steps dropped (non-finite under `skip_step`, or no samples at all), counted in `globalStep`.
     public var skippedSteps = 0
-    /// Best test accuracy of any evaluation so far.
+    /// Best test accuracy of any evaluation so far, and that of the latest one.
     public var bestTestAccuracy: Double?
+    public var lastTestAccuracy: Double?
 
     public init() {}
 

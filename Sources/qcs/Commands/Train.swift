@@ -57,7 +57,7 @@ extension QCSCommand {
         var resume: String?
 
         @Option(help: ArgumentHelp("Also write a checkpoint every N steps (they are always written at epoch ends, "
-                                   + "on SIGUSR1, SIGTERM/SIGINT and at --max-steps)."))
+                                   + "on SIGUSR1, SIGTERM/SIGINT and at --max-steps); sets checkpoint.every."))
         var checkpointEvery: Int?
 
         @Option(help: "Log a progress line every N steps.")
@@ -75,15 +75,16 @@ extension QCSCommand {
             let world = try ProcessWorld(concurrentThreads: true)
             let comm = world.communicator
             do {
-                var cfg = try configOptions.load()
-                if let epochs { cfg.run.epochs = epochs }
+                var overrides: [String: String] = [:]
+                overrides["train.epochs"] = epochs.map(String.init)
+                overrides["checkpoint.every"] = checkpointEvery.map(String.init)
+                let cfg = try configOptions.load(overrides: overrides)
                 var options = TrainingRun.Options(runDirectory: runDir)
                 options.initialWeights = initWeights
                 options.initialScope = backboneOnly ? .backbone : .wholeModel
                 options.logEvery = logEvery
                 options.maxSteps = maxSteps
                 options.resume = resume.map { $0 == "auto" ? .auto : .directory($0) }
-                options.checkpointEvery = checkpointEvery
                 try TrainingRun(config: cfg, options: options, communicator: comm) { line in
                     print(line)
                     fflush(stdout)

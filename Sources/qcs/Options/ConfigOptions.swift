@@ -14,8 +14,9 @@ struct ConfigOptions: ParsableArguments {
                                valueName: "dir"))
     var dataRoot: String?
 
-    func load() throws -> TrainingConfig {
-        try TrainingConfig.load(path: config, dataRoot: dataRoot)
+    /// The config, with `overrides` (dotted key → value) replacing single keys.
+    func load(overrides: [String: String] = [:]) throws -> TrainingConfig {
+        try TrainingConfig.load(path: config, dataRoot: dataRoot, overrides: overrides)
     }
 
     /// The class names in label order: the data set's fixed names, or the configured ones, or
