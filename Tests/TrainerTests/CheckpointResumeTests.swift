@@ -1,3 +1,4 @@
+import Autograd
 import Checkpoint
 import Foundation
 import XCTest
@@ -106,5 +107,29 @@ final class CheckpointResumeTests: XCTestCase {
         let manifest = try CheckpointManifest.read(directory + "/step-000000006")
         XCTAssertEqual(manifest.metadata["test_accuracy"].flatMap(Double.init), accuracies[2])
         XCTAssertEqual(manifest.metadata["best_test_accuracy"].flatMap(Double.init), accuracies.max())
+    }
+
+    /// eval/predict --checkpoint: a checkpoint directory gives the very model the exported file does.
+    func testInference_fromACheckpointDirectory_equalsTheExportedWeights() throws {
+        _ = try run(try config(), root + "/run", maxSteps: 3)
+        let checkpoint = root + "/run/checkpoints/step-000000003"
+        XCTAssertEqual(try WeightsLocation.source(weights: nil, checkpoint: checkpoint), .checkpoint(checkpoint))
+        XCTAssertEqual(try WeightsLocation.source(weights: nil, checkpoint: root + "/run"),
+                       .file(root + "/run/weights/latest.safetensors"))
+        let c = try config()
+        let fromFile = try InferenceModel(config: c.model, source: .file(root + "/run/weights/latest.safetensors"))
+        let fromCheckpoint = try InferenceModel(config: c.model, source: .checkpoint(checkpoint))
+        XCTAssertTrue(fromFile.store.values.array == fromCheckpoint.store.values.array)
+        XCTAssertTrue(fromFile.store.bufferValues.array == fromCheckpoint.store.bufferValues.array)
+        let images = Tensor(shape: [2, 3, 64, 64], generate: { Float.random(in: -1...1) })
+        XCTAssertEqual(fromFile.logits(images), fromCheckpoint.logits(images))
+
+        try FileManager.default.removeItem(atPath: root + "/run/weights")
+        XCTAssertEqual(try WeightsLocation.source(weights: nil, checkpoint: root + "/run"), .checkpoint(checkpoint))
+        var other = c.model
+        other.embedDim = 48
+        XCTAssertThrowsError(try InferenceModel(config: other, source: .checkpoint(checkpoint))) {
+            XCTAssertTrue("\($0)".contains("embedDim"), "\($0)")
+        }
     }
 }

@@ -48,6 +48,13 @@ public struct WeightLoadReport: Equatable, Sendable, CustomStringConvertible {
         self.scope = scope
     }
 
+    /// A load that wrote every one of `names` from `path` (a sharded checkpoint of this very model).
+    public static func complete(path: String, names: [String]) -> WeightLoadReport {
+        var report = WeightLoadReport(path: path, scope: .wholeModel)
+        report.loaded = names
+        return report
+    }
+
     /// True when every tensor in scope was loaded and every file key was accounted for.
     public var isComplete: Bool { missing.isEmpty && shapeMismatches.isEmpty && unexpected.isEmpty }
 

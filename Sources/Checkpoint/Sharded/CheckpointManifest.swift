@@ -34,6 +34,8 @@ public struct CheckpointManifest: Codable, Equatable {
     public var formatVersion = Self.currentFormat
     public var step: Int
     public var worldSize: Int
+    /// Raw bytes per zstd frame the shards were cut into (the last frame of each is shorter).
+    public var frameBytes: Int
     /// Each buffer's name and element count, in the order shards store them.
     public var buffers: [Buffer]
     /// The named tensors inside the buffers (official names), so any reader can cut them out.

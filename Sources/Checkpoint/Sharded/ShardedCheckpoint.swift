@@ -28,18 +28,28 @@ public enum ShardedCheckpoint {
         return start..<(start + base + (rank < extra ? 1 : 0))
     }
 
-    /// Saves `buffers` as checkpoint `step` under `root`; returns its directory.
+    /// Saves `buffers` as checkpoint `step` under `root` and points `root/latest` at it; returns its directory.
     @discardableResult
     public static func save(_ buffers: [CheckpointBuffer], tensors: [CheckpointManifest.TensorEntry] = [], step: Int,
                             metadata: [String: String], root: String, over comm: Communicator,
                             frameBytes: Int = 4 << 20) throws -> String {
         let final = root + "/" + CheckpointManifest.directoryName(step: step)
+        try save(buffers, tensors: tensors, step: step, metadata: metadata, into: final, latestIn: root, over: comm,
+                 frameBytes: frameBytes)
+        return final
+    }
+
+    /// Saves `buffers` as checkpoint `step` in the directory `final` (replacing one there); with
+    /// `latestIn`, also points that folder's `latest` at it.
+    public static func save(_ buffers: [CheckpointBuffer], tensors: [CheckpointManifest.TensorEntry], step: Int,
+                            metadata: [String: String], into final: String, latestIn root: String?,
+                            over comm: Communicator, frameBytes: Int) throws {
         let temporary = final + ".tmp"
         let fm = FileManager.default
         var setup: [Int32] = [0]
         if comm.isLeader {
             do {
-                try fm.createDirectory(atPath: root, withIntermediateDirectories: true)
+                try fm.createDirectory(atPath: (final as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
                 try? fm.removeItem(atPath: temporary)
                 try fm.createDirectory(atPath: temporary, withIntermediateDirectories: true)
             } catch { setup[0] = 1 }
@@ -69,15 +79,17 @@ public enum ShardedCheckpoint {
         if comm.isLeader {
             do {
                 let shards = try all.map { try JSONDecoder().decode(CheckpointManifest.Shard.self, from: Data($0)) }
-                let manifest = CheckpointManifest(step: step, worldSize: comm.size,
+                let manifest = CheckpointManifest(step: step, worldSize: comm.size, frameBytes: frameBytes,
                                                   buffers: buffers.map { .init(name: $0.name, count: $0.count) },
                                                   tensors: tensors, shards: shards, metadata: metadata)
                 try writeSynced(try JSONEncoder.pretty.encode(manifest), to: temporary + "/manifest.json")
                 try? fm.removeItem(atPath: final)
                 try rename(temporary, final)
-                try writeSynced(Data(CheckpointManifest.directoryName(step: step).utf8), to: root + "/latest.tmp")
-                try rename(root + "/latest.tmp", root + "/latest")
-                syncDirectory(root)  // the renames themselves reach the disk
+                if let root {
+                    try writeSynced(Data((final as NSString).lastPathComponent.utf8), to: root + "/latest.tmp")
+                    try rename(root + "/latest.tmp", root + "/latest")
+                }
+                syncDirectory((final as NSString).deletingLastPathComponent)  // the renames themselves reach the disk
             } catch {
                 published[0] = 1
                 failure = "\(error)"
@@ -85,7 +97,6 @@ public enum ShardedCheckpoint {
         }
         try comm.allreduce(&published, .max)
         if published[0] != 0 { throw CheckpointError.saveFailed(directory: final, ranks: [0], reason: failure) }
-        return final
     }
 
     /// Fills `buffers` from the checkpoint in `directory`: for each, the elements `ranges(name)`

@@ -17,7 +17,7 @@ public final class InferenceModel {
     /// the whole training model or only the inference part; every parameter and buffer of the
     /// inference path must be in it with the right shape.
     /// - Throws: `InferenceError`, `WeightLoadError` or `SafetensorsError` (each names the file).
-    public init(config: QCSConfig, weightsPath: String, compute: ComputePool? = nil) throws {
+    public convenience init(config: QCSConfig, weightsPath: String, compute: ComputePool? = nil) throws {
         if let metadata = try OfficialWeights.metadata(of: weightsPath), metadata.config != config {
             throw InferenceError.configMismatch(path: weightsPath,
                                                 differences: Self.differences(file: metadata.config, config: config))
@@ -32,6 +32,36 @@ public final class InferenceModel {
             throw InferenceError.incompleteInferenceWeights(path: weightsPath, missing: missing,
                                                             report: report.summary(limit: 4))
         }
+        self.init(config: config, model: model, store: store, report: report, compute: compute)
+    }
+
+    /// Builds the model of `config` and fills it from the sharded checkpoint in `checkpointDirectory`
+    /// (parameters and statistics only; each shard checked before use). The checkpoint must hold
+    /// this very model.
+    public convenience init(config: QCSConfig, checkpointDirectory directory: String, compute: ComputePool? = nil) throws {
+        let manifest = try CheckpointManifest.read(directory)
+        if let json = manifest.metadata[CheckpointContents.modelKey], let saved = try? ExportMetadata.config(json: json),
+           saved != config {
+            throw InferenceError.configMismatch(path: directory, differences: Self.differences(file: saved, config: config))
+        }
+        let (model, store) = QCSModel.build(config)
+        store.requiresGrad = false
+        _ = try ShardedCheckpoint.load(directory, into: [CheckpointBuffer(name: "parameters", tensor: store.values),
+                                                         CheckpointBuffer(name: "buffers", tensor: store.bufferValues)])
+        let report = WeightLoadReport.complete(path: directory,
+                                               names: (store.layout.parameters + store.layout.buffers).map(\.name))
+        self.init(config: config, model: model, store: store, report: report, compute: compute)
+    }
+
+    /// The weights `source` names.
+    public convenience init(config: QCSConfig, source: WeightsLocation.Source, compute: ComputePool? = nil) throws {
+        switch source {
+        case .file(let path): try self.init(config: config, weightsPath: path, compute: compute)
+        case .checkpoint(let directory): try self.init(config: config, checkpointDirectory: directory, compute: compute)
+        }
+    }
+
+    private init(config: QCSConfig, model: QCSModel, store: ParameterStore, report: WeightLoadReport, compute: ComputePool?) {
         self.config = config
         self.model = model
         self.store = store

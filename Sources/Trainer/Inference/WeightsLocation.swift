@@ -1,10 +1,29 @@
+import Checkpoint
 import Foundation
 
-/// Finds the weights file a command was pointed at: `--weights FILE`, or `--checkpoint DIR`
-/// meaning the run directory of `qcs train` (which exports `DIR/weights/latest.safetensors`) or
-/// that `weights/` directory itself.
+/// Finds the weights a command was pointed at: `--weights FILE`, or `--checkpoint DIR` meaning a
+/// sharded checkpoint directory, or the run directory of `qcs train` (its exported
+/// `weights/latest.safetensors`, else its newest sharded checkpoint), or that `weights/` folder.
 public enum WeightsLocation {
     public static let latestFileName = "latest.safetensors"
+
+    public enum Source: Equatable {
+        /// A safetensors file with official names.
+        case file(String)
+        /// A sharded checkpoint directory (`RUN/checkpoints/step-N`).
+        case checkpoint(String)
+    }
+
+    /// Where the weights are; exactly one of the two arguments is expected.
+    public static func source(weights: String?, checkpoint: String?) throws -> Source {
+        if weights == nil, let checkpoint {
+            let fm = FileManager.default
+            if fm.fileExists(atPath: checkpoint + "/manifest.json") { return .checkpoint(checkpoint) }
+            if let file = try? resolve(weights: nil, checkpoint: checkpoint) { return .file(file) }
+            if let directory = CheckpointLocation.resolve(checkpoint) { return .checkpoint(directory) }
+        }
+        return .file(try resolve(weights: weights, checkpoint: checkpoint))
+    }
 
     /// The path of the weights file; exactly one of the two arguments is expected (the CLI
     /// checks that), `weights` wins if both are given.

@@ -40,7 +40,7 @@ struct TrainingCheckpoint {
 
     enum Key {
         static let state = "state", optimizerSteps = "optimizer_steps", optimizer = "optimizer", config = "config"
-        static let model = "model", trainList = "train_list", seed = "seed", version = "qcs_version"
+        static let model = CheckpointContents.modelKey, trainList = "train_list", seed = "seed", version = "qcs_version"
         static let commit = "qcs_commit", testAccuracy = "test_accuracy", lastTest = "last_test_accuracy"
         static let bestTest = "best_test_accuracy"
     }

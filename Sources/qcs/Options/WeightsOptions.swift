@@ -8,8 +8,9 @@ struct WeightsOptions: ParsableArguments {
                                + "training model or only its inference part.", valueName: "file.safetensors"))
     var weights: String?
 
-    @Option(help: ArgumentHelp("A run directory of `qcs train` (reads weights/latest.safetensors), or "
-                               + "that weights/ folder.", valueName: "run-dir"))
+    @Option(help: ArgumentHelp("A sharded checkpoint directory (RUN/checkpoints/step-N), or a run directory of "
+                               + "`qcs train` (its weights/latest.safetensors, else its newest checkpoint), or that "
+                               + "weights/ folder.", valueName: "dir"))
     var checkpoint: String?
 
     @Flag(help: "Print the weight-loading report on stderr (tensors loaded, missing, unexpected, renamed).")
@@ -26,8 +27,8 @@ struct WeightsOptions: ParsableArguments {
     /// Builds the model of `config` with these weights; with `--verbose`, prints the load report
     /// to standard error.
     func model(_ config: TrainingConfig, compute: ComputePool) throws -> InferenceModel {
-        let path = try WeightsLocation.resolve(weights: weights, checkpoint: checkpoint)
-        let model = try InferenceModel(config: config.model, weightsPath: path, compute: compute)
+        let source = try WeightsLocation.source(weights: weights, checkpoint: checkpoint)
+        let model = try InferenceModel(config: config.model, source: source, compute: compute)
         if verbose { StandardError.print(model.loadReport.summary(limit: 8)) }
         return model
     }

@@ -6,20 +6,16 @@ extension QCSCommand {
     struct CheckpointCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "checkpoint",
-            abstract: "Look into and check the sharded checkpoints of a run (RUN/checkpoints/step-N/).",
-            subcommands: [Inspect.self, Verify.self])
+            abstract: "Look into, check, export and reshard the sharded checkpoints of a run (RUN/checkpoints/step-N/).",
+            discussion: """
+            Every DIR may be a checkpoint directory (RUN/checkpoints/step-000001200), a run's \
+            checkpoints folder or the run directory: the last two stand for the newest checkpoint \
+            (the one RUN/checkpoints/latest names). Layout and guarantees: docs/CHECKPOINTS.md.
+            """,
+            subcommands: [Inspect.self, Verify.self, Export.self, Reshard.self])
 
-        /// A checkpoint directory, or a run directory (its newest checkpoint, as `latest` names it).
-        static func resolve(_ path: String) -> String {
-            let fm = FileManager.default
-            if fm.fileExists(atPath: path + "/manifest.json") { return path }
-            for root in [path + "/checkpoints", path] {
-                if let latest = try? String(contentsOfFile: root + "/latest", encoding: .utf8) {
-                    return root + "/" + latest.trimmingCharacters(in: .whitespacesAndNewlines)
-                }
-            }
-            return path
-        }
+        /// A checkpoint directory, a checkpoints folder or a run directory (its newest checkpoint).
+        static func resolve(_ path: String) -> String { CheckpointLocation.resolve(path) ?? path }
     }
 }
 
@@ -31,6 +27,9 @@ extension QCSCommand.CheckpointCommand {
         @Argument(help: ArgumentHelp("A checkpoint directory, or a run directory (its newest checkpoint).", valueName: "dir"))
         var directory: String
 
+        @Flag(name: .customLong("config"), help: "Also list every configuration key the run used.")
+        var showConfig = false
+
         func run() throws {
             let dir = QCSCommand.CheckpointCommand.resolve(directory)
             let m = try CheckpointManifest.read(dir)
@@ -41,6 +40,21 @@ extension QCSCommand.CheckpointCommand {
             print(String(format: "  %d shards, %.1f MiB on disk for %.1f MiB of values (%.2fx)", m.shards.count,
                          Double(bytes) / 1_048_576, Double(raw) / 1_048_576, Double(raw) / Double(max(bytes, 1))))
             if let state = m.metadata["state"] { print("  cursor: \(state)") }
+            if let version = m.metadata["qcs_version"] {
+                print("  written by qcs \(version)" + (m.metadata["qcs_commit"].map { " (commit \($0.prefix(12)))" } ?? ""))
+            }
+            if let text = m.metadata["config"],
+               let config = try? JSONDecoder().decode([String: String].self, from: Data(text.utf8)) {
+                let keys = ["model.preset", "model.embed_dim", "model.image_size", "data.kind", "data.root", "optim.optimizer",
+                            "optim.lr", "optim.sam_rho", "train.batch_size", "train.epochs", "train.seed"]
+                print("  config: " + keys.compactMap { k in config[k].map { "\(k) \($0)" } }.joined(separator: ", "))
+                print("          (\(config.count) keys in all: qcs checkpoint inspect --config lists them)")
+                if showConfig { for (k, v) in config.sorted(by: { $0.key < $1.key }) { print("    \(k): \(v)") } }
+            }
+            let evaluations = [("this checkpoint's weights", "test_accuracy"), ("last evaluation", "last_test_accuracy"),
+                               ("best evaluation", "best_test_accuracy")]
+                .compactMap { name, key in m.metadata[key].flatMap(Double.init).map { String(format: "%@ %.4f", name, $0) } }
+            if !evaluations.isEmpty { print("  test accuracy: " + evaluations.joined(separator: ", ")) }
         }
     }
 
