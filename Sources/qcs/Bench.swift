@@ -62,6 +62,10 @@ extension QCSCommand {
         @Option(help: "For `dist`: gradient bucket capacity in MiB.")
         var bucketMB = 25.0
 
+        @Option(help: ArgumentHelp("For `dist`: where the checkpoint benchmark writes (a scratch folder is made and "
+                                   + "removed there); use the file system your runs write to.", valueName: "dir"))
+        var checkpointDirectory = NSTemporaryDirectory()
+
         @Flag(help: "For `dist`: measure the exchange only, not the training steps.")
         var exchangeOnly = false
 
@@ -229,13 +233,27 @@ extension QCSCommand {
                 say("summary: " + summary.joined(separator: " "))
                 return try world.finish()
             }
-            let local = try bench.step(exact: false)
+            var saved: DistributedBenchmark.Checkpoint?
+            let local = try bench.step(exact: false) { store, optimizer in
+                saved = try bench.checkpoint(store: store, optimizer: optimizer, directory: checkpointDirectory)
+            }
             var rss = [peakResidentMiB()]
             try comm.allreduce(&rss, .max)
             say(String(format: "step (statistics per rank): %.2f s, %.3f quadruplets/s; exchange %.1f%% hidden behind "
                        + "backward (%.3f s exposed per step); peak RSS %.0f MiB per rank (largest)",
                        local.seconds, local.quadrupletsPerSecond, local.hiddenShare * 100, local.exposedSeconds, rss[0]))
             summary.append("seconds_per_step=\(fmt(local.seconds))")
+            if let c = saved {
+                let mb = Double(c.rawBytes) / 1e6
+                say(String(format: "checkpoint (parameters, statistics, Adam moments) in %@: %.0f MB of values, %.0f MB on disk "
+                           + "(%.2fx); write %.2f s = %.0f MB/s, %.1f%% of a step; read back whole on every rank "
+                           + "(%@ page cache) %.2f s = %.0f MB/s per rank", checkpointDirectory, mb,
+                           Double(c.diskBytes) / 1e6, Double(c.rawBytes) / Double(max(c.diskBytes, 1)), c.writeSeconds,
+                           mb / c.writeSeconds, 100 * c.writeSeconds / local.seconds, c.coldReads ? "cold" : "warm",
+                           c.readSeconds, mb / c.readSeconds))
+                summary.append("checkpoint_mb=\(fmt(mb)) checkpoint_write_s=\(fmt(c.writeSeconds)) "
+                               + "checkpoint_read_s=\(fmt(c.readSeconds)) checkpoint_share_of_step=\(fmt(c.writeSeconds / local.seconds))")
+            }
             if comm.size > 1 {
                 summary.append("overlap=\(fmt(local.hiddenShare))")
                 let exact = try bench.step(exact: true)

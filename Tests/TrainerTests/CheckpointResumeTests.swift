@@ -132,4 +132,21 @@ final class CheckpointResumeTests: XCTestCase {
             XCTAssertTrue("\($0)".contains("embedDim"), "\($0)")
         }
     }
+
+    /// The newest checkpoint lost its manifest, the one before has a truncated shard: --resume
+    /// auto names both and continues from the third.
+    func testResumeAuto_namesAMissingManifestAndATruncatedShardAndFallsBack() throws {
+        _ = try run(try config(epochs: 3), root + "/run", maxSteps: 4)
+        let checkpoints = root + "/run/checkpoints"
+        try FileManager.default.removeItem(atPath: checkpoints + "/step-000000004/manifest.json")
+        let shard = checkpoints + "/step-000000003/shard-00000-of-00001.bin.zst"
+        let handle = try XCTUnwrap(FileHandle(forUpdatingAtPath: shard))
+        try handle.truncate(atOffset: 1000)
+        try handle.close()
+        let lines = try run(try config(epochs: 3), root + "/run", resume: true)
+        XCTAssertTrue(lines.contains { $0.contains("skipped step-000000004") && $0.contains("no manifest.json") }, "\(lines)")
+        XCTAssertTrue(lines.contains { $0.contains("skipped step-000000003") && $0.contains(shard)
+                                       && $0.contains("not completely written") }, "\(lines)")
+        XCTAssertTrue(lines.contains { $0.hasPrefix("resume: ") && $0.contains("step 2") }, "\(lines)")
+    }
 }

@@ -2,9 +2,10 @@ import Dispatch
 import Foundation
 
 /// Turns operator signals into requests the training loop reads at step boundaries:
-/// SIGUSR1 asks for a checkpoint and continue; SIGTERM and SIGINT ask for a checkpoint and a clean
-/// exit (Slurm and mpirun send SIGTERM before they kill; SIGKILL follows about a second later
-/// under mpirun, so the loop only finishes the current step's bookkeeping, never a new step).
+/// SIGUSR1 asks for a checkpoint and continue; SIGUSR2, SIGTERM and SIGINT ask for a checkpoint
+/// and a clean exit. Under mpirun SIGUSR2 is the one to send: mpirun forwards SIGUSR1/2 to every
+/// rank at once, while a SIGTERM reaches the ranks only `odls_base_sigkill_timeout` seconds
+/// later, with SIGKILL as long again after it (docs/CHECKPOINTS.md, Preemption).
 ///
 /// Signal dispositions belong to the process, so there is one watcher per process
 /// (`SignalWatcher.shared`), installed on first use and kept: tearing handlers down and
@@ -21,7 +22,7 @@ public final class SignalWatcher: @unchecked Sendable {
 
     private init() {
         let queue = DispatchQueue(label: "qcs.signals")
-        for sig in [SIGUSR1, SIGTERM, SIGINT] {
+        for sig in [SIGUSR1, SIGUSR2, SIGTERM, SIGINT] {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
             source.setEventHandler { [unowned self] in self.received(sig) }
@@ -71,5 +72,16 @@ public struct SignalRequests {
     public var stopRequest: Int32? {
         let c = watcher.counts
         return c.stops > stopsAtStart ? c.stopSignal : nil
+    }
+}
+
+/// The usual name of a signal the watcher handles (`SIGTERM`), else its number.
+public func signalName(_ sig: Int32) -> String {
+    switch sig {
+    case SIGUSR1: "SIGUSR1"
+    case SIGUSR2: "SIGUSR2"
+    case SIGTERM: "SIGTERM"
+    case SIGINT: "SIGINT"
+    default: "signal \(sig)"
     }
 }

@@ -9,7 +9,7 @@ import QCS
 /// buffers (parameters, running statistics, every optimiser state tensor) sharded over the ranks,
 /// and in the manifest's metadata the cursor, the optimiser's step count, the resolved
 /// configuration, the training list's fingerprint, the qcs version and the evaluations.
-struct TrainingCheckpoint {
+public struct TrainingCheckpoint {
     let store: ParameterStore
     let optimizer: Optimizer
     let root: String
@@ -25,7 +25,10 @@ struct TrainingCheckpoint {
         self.trainList = trainList
     }
 
-    var buffers: [CheckpointBuffer] {
+    var buffers: [CheckpointBuffer] { Self.buffers(store: store, optimizer: optimizer) }
+
+    /// What a training checkpoint shards: parameters, running statistics, each optimiser state tensor.
+    public static func buffers(store: ParameterStore, optimizer: Optimizer) -> [CheckpointBuffer] {
         [CheckpointBuffer(name: "parameters", tensor: store.values),
          CheckpointBuffer(name: "buffers", tensor: store.bufferValues)]
             + optimizer.state.map { CheckpointBuffer(name: "optimizer." + $0.name, values: $0.values, count: optimizer.count,

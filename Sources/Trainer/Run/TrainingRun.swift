@@ -160,10 +160,11 @@ public final class TrainingRun {
             break
         }
         if let signal = decision.stopSignal {
-            try s.saveCheckpoint(state, reason: "signal \(signal)")
-            try reporter?.export(s.store, epoch: state.epoch, epochFile: false, reason: "signal \(signal)")
+            try s.saveCheckpoint(state, reason: signalName(signal))
+            try reporter?.export(s.store, epoch: state.epoch, epochFile: false, reason: signalName(signal))
             try reporter?.status("stopped", state)
-            reporter?.log("stopped by signal \(signal) after step \(state.globalStep); weights in \(reporter?.latestWeights ?? "")")
+            reporter?.log("stopped by \(signalName(signal)) after step \(state.globalStep); weights in "
+                          + (reporter?.latestWeights ?? ""))
             return .stopped(signal: signal)
         }
         if decision.checkpointRequested {

@@ -1,4 +1,5 @@
 import Autograd
+import Checkpoint
 import DataPipeline
 import Distributed
 import Foundation
@@ -12,7 +13,9 @@ import Trainer
 ///             2·(N−1)/N·bytes per rank / seconds);
 ///   step:     one SAM(Adam) step of the global batch shared over the ranks: quadruplets/s,
 ///             the share of exchange time hidden behind backward, peak memory per rank; and the
-///             same step in exact mode (`sync_batch_statistics`), for what its small allreduces cost.
+///             same step in exact mode (`sync_batch_statistics`), for what its small allreduces cost;
+///   checkpoint: that step's whole training state (parameters, statistics, Adam's moments) saved
+///             as a sharded checkpoint and read back as a resume reads it.
 struct DistributedBenchmark {
     let config: QCSConfig
     let globalBatch: Int
@@ -85,8 +88,9 @@ struct DistributedBenchmark {
         var reductionsPerStep: Int
     }
 
-    /// One SAM(Adam) step of `globalBatch` quadruplets shared over the ranks (random images).
-    func step(exact: Bool) throws -> Step {
+    /// One SAM(Adam) step of `globalBatch` quadruplets shared over the ranks (random images);
+    /// `after` gets the trained store and optimiser.
+    func step(exact: Bool, after: (ParameterStore, Optimizer) throws -> Void = { _, _ in }) throws -> Step {
         let (model, store) = QCSModel.build(config, seed: 0)
         let synchronizer: GradientSynchronizer = communicator.size > 1
             ? try BucketedGradientExchange(communicator: communicator, store: store, bucketBytes: bucketBytes)
@@ -115,8 +119,45 @@ struct DistributedBenchmark {
             }
             steps += 1
         }
+        try after(store, step.optimizer)
         return Step(seconds: seconds, quadrupletsPerSecond: Double(globalBatch) / seconds,
                     hiddenShare: communication > 0 ? 1 - exposed / communication : 0,
                     exposedSeconds: exposed / Double(max(steps - 1, 1)), reductionsPerStep: calls)
+    }
+
+    struct Checkpoint {
+        var rawBytes: Int, diskBytes: Int
+        var writeSeconds: Double, readSeconds: Double
+        /// Whether the page cache was dropped before each read (root only), so reads came from disk.
+        var coldReads: Bool
+    }
+
+    /// Saves the state of `store` and `optimizer` as a checkpoint in a scratch folder under
+    /// `directory` (collective, every rank its shard, fsync'd) and reads it back whole on every
+    /// rank, as a resume does; the slowest rank's median of each.
+    func checkpoint(store: ParameterStore, optimizer: Optimizer, directory: String) throws -> Checkpoint {
+        var tag = [Int64.random(in: 0...Int64.max)]
+        try communicator.broadcast(&tag, root: 0)
+        let root = directory + "/qcs-bench-checkpoint-\(String(tag[0], radix: 16))"
+        defer { if communicator.isLeader { try? FileManager.default.removeItem(atPath: root) } }
+        let buffers = TrainingCheckpoint.buffers(store: store, optimizer: optimizer)
+        var path = ""
+        let write = try timed {
+            path = try ShardedCheckpoint.save(buffers, step: 1, metadata: [:], root: root, over: communicator)
+        }
+        var cold = true
+        let read = try timed(prepare: { cold = Self.dropPageCache() && cold }) {
+            _ = try ShardedCheckpoint.load(path, into: buffers)
+        }
+        let manifest = try CheckpointManifest.read(path)
+        return Checkpoint(rawBytes: manifest.shards.reduce(0) { $0 + $1.summary.rawBytes },
+                          diskBytes: manifest.shards.reduce(0) { $0 + $1.summary.bytes },
+                          writeSeconds: write, readSeconds: read, coldReads: cold)
+    }
+
+    /// Drops clean pages (`/proc/sys/vm/drop_caches`, root only); false when it could not.
+    private static func dropPageCache() -> Bool {
+        sync()
+        return (try? "1\n".write(toFile: "/proc/sys/vm/drop_caches", atomically: false, encoding: .utf8)) != nil
     }
 }

@@ -21,12 +21,15 @@ extension QCSCommand {
             weights (Configs/README.md).
 
             Checkpoints: RUN/checkpoints/step-N/ (every rank writes its shard; docs/CHECKPOINTS.md), at each \
-            epoch end, every --checkpoint-every steps, on signals and at --max-steps; the newest 3 are kept. \
+            epoch end, every --checkpoint-every steps, on signals and at --max-steps; the newest \
+            checkpoint.keep (3) and the best evaluated one are kept. \
             --resume auto continues the run from the newest complete one, at any number of ranks. A directory \
             that holds a run is never trained into again without --resume.
 
-            Signals: SIGUSR1 writes a checkpoint and continues; SIGTERM or SIGINT write one and exit 0. \
-            Under mpirun they reach every rank, and all ranks act at the same step.
+            Signals: SIGUSR1 writes a checkpoint and continues; SIGUSR2, SIGTERM or SIGINT write one and \
+            exit 0; all ranks act at the same step. Under mpirun send SIGUSR2 to stop: mpirun forwards \
+            SIGUSR1/2 at once, but passes SIGTERM on only after --mca odls_base_sigkill_timeout seconds \
+            (default 1) and kills the ranks as long after that (docs/CHECKPOINTS.md, Preemption).
 
             Exit codes: 0 finished or stopped by a signal; 1 the run failed (a rank's error, a \
             non-finite loss, ranks that disagree); 64 bad usage.

@@ -34,7 +34,11 @@ extension QCSCommand.CheckpointCommand {
             // Written beside the target and renamed, so a failed export never leaves a partial file there.
             let partial = safetensors + ".partial"
             let count = try contents.exportSafetensors(to: partial, dtype: type)
-            _ = try FileManager.default.replaceItemAt(URL(fileURLWithPath: safetensors), withItemAt: URL(fileURLWithPath: partial))
+            guard rename(partial, safetensors) == 0 else {
+                let reason = String(cString: strerror(errno))
+                try? FileManager.default.removeItem(atPath: partial)
+                throw ValidationError("cannot write \(safetensors): \(reason)")
+            }
             print("wrote \(safetensors): \(count) tensors of step \(contents.manifest.step) (\(dir)), \(type.rawValue)")
         }
     }
