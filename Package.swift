@@ -38,6 +38,7 @@ let package = Package(
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS",
                        providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZstd", path: "Sources/CZstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CJPEG", path: "Sources/CJPEG", providers: [.apt(["libjpeg62-turbo-dev"])]),
 
@@ -47,7 +48,7 @@ let package = Package(
         .target(name: "Optim", dependencies: ["Autograd"], swiftSettings: numerics),
         .target(name: "QCS", dependencies: ["NN", "Autograd", "Yams"], swiftSettings: numerics),
         .target(name: "DataPipeline", dependencies: ["Autograd", "QCS", "CPNG", "CJPEG"], swiftSettings: numerics),
-        .target(name: "Checkpoint", dependencies: ["QCS", "Safetensors", "Autograd", "Optim", "Distributed", "CZstd"],
+        .target(name: "Checkpoint", dependencies: ["QCS", "Safetensors", "Autograd", "Optim", "Distributed", "CZstd", "CCrypto"],
                 swiftSettings: numerics),
         .target(name: "Trainer", dependencies: ["QCS", "Optim", "Autograd", "DataPipeline", "Checkpoint", "Distributed"],
                 swiftSettings: numerics),
