@@ -103,14 +103,26 @@ public final class FramedShardWriter {
 /// Reads shards written by `FramedShardWriter`, trusting nothing: sizes, checksums and every
 /// frame's decompressed size are checked against the manifest's summary.
 public enum FramedShardReader {
-    /// Throws when the file's size or SHA-256 differs from `summary`.
+    /// Throws when the file's size or SHA-256 differs from `summary`. Streams the file in 4 MiB
+    /// pieces, so a shard of any size costs no more memory than that.
     public static func verify(_ path: String, _ summary: ShardSummary) throws {
-        let data = try contents(path)
-        guard data.count == summary.bytes else {
-            throw CheckpointError.shardTruncated(file: path, expectedBytes: summary.bytes, foundBytes: data.count)
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw CheckpointError.io(file: path, reason: "cannot read (does it exist?)")
         }
+        defer { try? handle.close() }
         var hash = SHA256()
-        data.withUnsafeBytes { hash.update($0) }
+        var size = 0
+        do {
+            while let piece = try handle.read(upToCount: 4 << 20), !piece.isEmpty {
+                piece.withUnsafeBytes { hash.update($0) }
+                size += piece.count
+            }
+        } catch {
+            throw CheckpointError.io(file: path, reason: "cannot read: \(error.localizedDescription)")
+        }
+        guard size == summary.bytes else {
+            throw CheckpointError.shardTruncated(file: path, expectedBytes: summary.bytes, foundBytes: size)
+        }
         let found = hash.hexDigest()
         guard found == summary.sha256 else {
             throw CheckpointError.shardChecksumMismatch(file: path, expected: summary.sha256, found: found)
@@ -120,14 +132,26 @@ public enum FramedShardReader {
     /// The raw bytes `range` of the shard's stream, decompressing only the frames it overlaps.
     /// Returns them with the indices of the frames decoded.
     public static func read(_ path: String, _ summary: ShardSummary, range: Range<Int>) throws -> (bytes: [UInt8], frames: [Int]) {
+        var out = [UInt8](repeating: 0, count: range.count)
+        let frames = try out.withUnsafeMutableBytes { try read(path, summary, range: range, into: $0) }
+        return (out, frames)
+    }
+
+    /// Writes the raw bytes `range` of the shard's stream into `destination` (`range.count` bytes),
+    /// decompressing frames that lie wholly inside the range straight into it; returns the
+    /// indices of the frames decoded.
+    @discardableResult
+    public static func read(_ path: String, _ summary: ShardSummary, range: Range<Int>,
+                            into destination: UnsafeMutableRawBufferPointer) throws -> [Int] {
         guard range.lowerBound >= 0, range.upperBound <= summary.rawBytes else {
             throw CheckpointError.rangeOutsideShard(file: path, range: range, rawBytes: summary.rawBytes)
         }
+        precondition(destination.count >= range.count, "destination smaller than the range")
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw CheckpointError.io(file: path, reason: "cannot open for reading (does it exist?)")
         }
         defer { try? handle.close() }
-        var out = [UInt8](repeating: 0, count: range.count)
+        var scratch: [UInt8] = []
         var decoded: [Int] = []
         for (i, frame) in summary.frames.enumerated() {
             let raw = frame.rawOffset..<(frame.rawOffset + frame.rawBytes)
@@ -143,26 +167,30 @@ public enum FramedShardReader {
             guard compressed.count == frame.compressedBytes else {
                 throw CheckpointError.shardTruncated(file: path, expectedBytes: summary.bytes, foundBytes: frame.offset + compressed.count)
             }
-            var plain = [UInt8](repeating: 0, count: frame.rawBytes)
-            let size = compressed.withUnsafeBytes { src in
-                plain.withUnsafeMutableBytes { dst in ZSTD_decompress(dst.baseAddress, dst.count, src.baseAddress, src.count) }
-            }
-            guard ZSTD_isError(size) == 0 else {
-                throw CheckpointError.frameCorrupt(file: path, frame: i, reason: String(cString: ZSTD_getErrorName(size)))
+            let whole = overlap == raw
+            if !whole && scratch.count < frame.rawBytes { scratch = [UInt8](repeating: 0, count: frame.rawBytes) }
+            let size = try compressed.withUnsafeBytes { src -> Int in
+                let decode = { (dst: UnsafeMutableRawPointer) -> Int in
+                    ZSTD_decompress(dst, frame.rawBytes, src.baseAddress, src.count)
+                }
+                let size = whole ? decode(destination.baseAddress! + (raw.lowerBound - range.lowerBound))
+                    : scratch.withUnsafeMutableBytes { decode($0.baseAddress!) }
+                guard ZSTD_isError(size) == 0 else {
+                    throw CheckpointError.frameCorrupt(file: path, frame: i, reason: String(cString: ZSTD_getErrorName(size)))
+                }
+                return size
             }
             guard size == frame.rawBytes else {
                 throw CheckpointError.frameCorrupt(file: path, frame: i, reason: "\(size) bytes where \(frame.rawBytes) were written")
             }
-            for k in overlap { out[k - range.lowerBound] = plain[k - frame.rawOffset] }
+            if !whole {
+                scratch.withUnsafeBytes { plain in
+                    (destination.baseAddress! + (overlap.lowerBound - range.lowerBound))
+                        .copyMemory(from: plain.baseAddress! + (overlap.lowerBound - frame.rawOffset), byteCount: overlap.count)
+                }
+            }
             decoded.append(i)
         }
-        return (out, decoded)
-    }
-
-    private static func contents(_ path: String) throws -> Data {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw CheckpointError.io(file: path, reason: "cannot read (does it exist?)")
-        }
-        return data
+        return decoded
     }
 }

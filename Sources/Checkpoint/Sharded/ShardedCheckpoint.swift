@@ -124,11 +124,9 @@ public enum ShardedCheckpoint {
                     let path = directory + "/" + shard.file
                     if verified.insert(path).inserted { try FramedShardReader.verify(path, shard.summary) }
                     let start = r.rawOffset + (overlap.lowerBound - r.lower) * 4
-                    let (bytes, _) = try FramedShardReader.read(path, shard.summary, range: start..<(start + overlap.count * 4))
-                    bytes.withUnsafeBytes { raw in
-                        UnsafeMutableRawPointer(b.values + overlap.lowerBound).copyMemory(from: raw.baseAddress!,
-                                                                                           byteCount: raw.count)
-                    }
+                    try FramedShardReader.read(path, shard.summary, range: start..<(start + overlap.count * 4),
+                                               into: UnsafeMutableRawBufferPointer(start: b.values + overlap.lowerBound,
+                                                                                   count: overlap.count * 4))
                 }
             }
         }
