@@ -7,14 +7,8 @@ import QCS
 import Safetensors
 
 /// The offline tools: a checkpoint read whole, resharded to another world size, exported to safetensors.
-final class CheckpointContentsTests: XCTestCase {
-    var root = ""
-
-    override func setUpWithError() throws {
-        root = (NSTemporaryDirectory() as NSString).appendingPathComponent("qcs-contents-\(UUID().uuidString)")
-    }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: root) }
+final class CheckpointContentsTests: ScratchDirectoryTestCase {
+    var root: String { scratch }
 
     /// The tiny model's parameters and statistics (seeded), plus an optimiser-like buffer, saved by `ranks` ranks.
     func saveModel(ranks: Int) throws -> (directory: String, store: ParameterStore) {

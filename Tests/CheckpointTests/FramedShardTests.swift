@@ -3,15 +3,13 @@ import Foundation
 @testable import Autograd
 @testable import Checkpoint
 
-final class FramedShardTests: XCTestCase {
-    var directory = ""
+final class FramedShardTests: ScratchDirectoryTestCase {
+    var directory: String { scratch }
 
     override func setUpWithError() throws {
-        directory = (NSTemporaryDirectory() as NSString).appendingPathComponent("qcs-shard-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try super.setUpWithError()
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
     }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: directory) }
 
     /// 10 000 floats (40 000 bytes) in frames of 4 096 raw bytes, appended in uneven pieces.
     func writeShard(_ name: String = "shard.bin.zst") throws -> (path: String, raw: [UInt8], summary: ShardSummary) {

@@ -4,14 +4,8 @@ import Foundation
 @testable import Checkpoint
 @testable import Distributed
 
-final class ShardedCheckpointTests: XCTestCase {
-    var root = ""
-
-    override func setUpWithError() throws {
-        root = (NSTemporaryDirectory() as NSString).appendingPathComponent("qcs-ckpt-\(UUID().uuidString)")
-    }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: root) }
+final class ShardedCheckpointTests: ScratchDirectoryTestCase {
+    var root: String { scratch }
 
     /// Three buffers of awkward sizes, their contents a function of (buffer, index, salt).
     final class State: @unchecked Sendable {
