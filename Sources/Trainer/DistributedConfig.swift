@@ -1,3 +1,4 @@
+import Distributed
 import QCS
 
 /// How the ranks of a job cooperate (the `distributed` section). One rank ignores all of it.
@@ -11,6 +12,20 @@ public struct DistributedConfig: Sendable, Equatable {
     public var rankWeights = RankWeights.equal
     /// Compare a hash of every rank's parameters every this many steps (0: never).
     public var checkReplicasEvery = 0
+    /// How gradient buckets travel: float32, or compressed on the wire.
+    public var gradientCompression = GradientCompression.none
+
+    public enum GradientCompression: String, Sendable, CaseIterable {
+        case none, fp16, bf16
+
+        public var bucketSum: BucketSum {
+            switch self {
+            case .none: FullPrecisionSum()
+            case .fp16: HalfPrecisionSum(format: .fp16)
+            case .bf16: HalfPrecisionSum(format: .bf16)
+            }
+        }
+    }
 
     public enum RankWeights: Sendable, Equatable {
         /// Near-equal slices (`GlobalBatch.slice`).
@@ -32,6 +47,13 @@ extension DistributedConfig {
         bucketMB = try s.double("bucket_mb", default: bucketMB)
         syncBatchStatistics = try s.bool("sync_batch_statistics", default: syncBatchStatistics)
         checkReplicasEvery = try s.int("check_replicas_every", default: checkReplicasEvery)
+        let compression = try s.string("gradient_compression", default: gradientCompression.rawValue)
+        guard let c = GradientCompression(rawValue: compression) else {
+            throw ConfigError(key: "distributed.gradient_compression",
+                              "unknown compression '\(compression)'; choose one of "
+                              + GradientCompression.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        gradientCompression = c
         if !s.has("rank_weights") { s.note("rank_weights", "equal") }
         if s.has("rank_weights") {
             if let word = try? s.peekString("rank_weights"), word == "auto" || word == "equal" {

@@ -1,5 +1,6 @@
 import XCTest
 @testable import Safetensors
+import Autograd
 
 final class HalfPrecisionTests: XCTestCase {
     func testHalf_knownValues() {

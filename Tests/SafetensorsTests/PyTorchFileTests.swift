@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Safetensors
+import Autograd
 
 /// Reads a file written by PyTorch's own `safetensors` package
 /// (scripts/reference/make_safetensors_fixture.py). It lives with the engine fixtures, the one

@@ -1,3 +1,4 @@
+import Autograd
 import Distributed
 import Foundation
 
@@ -23,9 +24,7 @@ import Foundation
 public enum ShardedCheckpoint {
     /// Element range of a buffer of `count` held by `rank` of `worldSize`.
     public static func slice(count: Int, rank: Int, worldSize: Int) -> Range<Int> {
-        let base = count / worldSize, extra = count % worldSize
-        let start = rank * base + min(rank, extra)
-        return start..<(start + base + (rank < extra ? 1 : 0))
+        EvenSplit.range(count: count, part: rank, parts: worldSize)
     }
 
     /// Saves `buffers` as checkpoint `step` under `root` and points `root/latest` at it; returns its directory.

@@ -1,3 +1,5 @@
+import Autograd
+
 /// One optimiser step's quadruplets across all ranks: a contiguous run of an epoch's plan.
 ///
 /// `quadruplets` keeps the plan's indices, so `quadruplets.indices` (= `positions`) are the
@@ -47,11 +49,7 @@ public struct GlobalBatch: Sendable, Equatable {
 
     /// Offsets (within a batch of `count`) owned by `rank` of `worldSize`.
     public static func rankRange(count: Int, rank: Int, worldSize: Int) -> Range<Int> {
-        precondition(worldSize > 0 && rank >= 0 && rank < worldSize && count >= 0,
-                     "rank \(rank) of world size \(worldSize)")
-        let base = count / worldSize, extra = count % worldSize
-        let start = rank * base + min(rank, extra)
-        return start..<(start + base + (rank < extra ? 1 : 0))
+        EvenSplit.range(count: count, part: rank, parts: worldSize)
     }
 }
 

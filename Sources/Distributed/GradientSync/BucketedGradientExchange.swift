@@ -19,6 +19,7 @@ public final class BucketedGradientExchange: GradientSynchronizer {
     private let communicator: Communicator
     private let thread: CommunicationThread
     private let tally = ExchangeTally()
+    private let bucketSum: BucketSum
     private var remaining: [Int]
     private var nextToLaunch = 0
     private var launched: [Int] = []
@@ -31,8 +32,11 @@ public final class BucketedGradientExchange: GradientSynchronizer {
     ///   - communicator: the job's ranks; a duplicate is taken for the communication thread
     ///     (collective: every rank constructs its exchange at the same point).
     ///   - bucketBytes: the bucket capacity (`distributed.bucket_mb` · 2²⁰).
-    public init(communicator: Communicator, store: ParameterStore, bucketBytes: Int) throws {
+    ///   - bucketSum: how a bucket is summed (full precision, or compressed on the wire).
+    public init(communicator: Communicator, store: ParameterStore, bucketBytes: Int,
+                bucketSum: BucketSum = FullPrecisionSum()) throws {
         self.store = store
+        self.bucketSum = bucketSum
         gradients = store.gradients.data
         plan = GradientBucketPlan(layout: store.layout, capBytes: bucketBytes)
         remaining = plan.parameterCounts
@@ -74,11 +78,8 @@ public final class BucketedGradientExchange: GradientSynchronizer {
         passOpen = false
         try thread.waitUntilIdle()
         let exposed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        let n = communicator.size
-        let bytes = plan.elementCount * MemoryLayout<Float>.stride
         return ExchangeReport(globalSamples: tally.globalSamples, exposedSeconds: exposed,
-                              communicationSeconds: tally.seconds, bytesSent: 2 * (n - 1) * bytes / max(n, 1),
-                              bucketOrder: launched)
+                              communicationSeconds: tally.seconds, bytesSent: tally.bytesSent, bucketOrder: launched)
     }
 
     private func launchReadyBuckets() {
@@ -87,11 +88,11 @@ public final class BucketedGradientExchange: GradientSynchronizer {
             launched.append(bucket.index)
             nextToLaunch += 1
             let data = gradients + bucket.range.lowerBound, count = bucket.range.count
-            let comm = communicator, tally = tally
+            let comm = communicator, tally = tally, bucketSum = bucketSum
             thread.submit { [store] in
                 let start = DispatchTime.now().uptimeNanoseconds
                 try withExtendedLifetime(store) {
-                    try comm.allreduce(UnsafeMutableBufferPointer(start: data, count: count), .sum)
+                    tally.bytesSent += try bucketSum.sum(UnsafeMutableBufferPointer(start: data, count: count), over: comm)
                     let total = tally.globalSamples
                     if total > 0 {
                         let scale = 1 / Float(total)
@@ -108,5 +109,6 @@ public final class BucketedGradientExchange: GradientSynchronizer {
 private final class ExchangeTally: @unchecked Sendable {
     var globalSamples = 0
     var seconds = 0.0
-    func reset() { globalSamples = 0; seconds = 0 }
+    var bytesSent = 0
+    func reset() { globalSamples = 0; seconds = 0; bytesSent = 0 }
 }

@@ -56,7 +56,8 @@ final class TrainingSession {
             say("initial weights: \(report.summary(limit: 5))")
         }
         let synchronizer: GradientSynchronizer = comm.size > 1
-            ? try BucketedGradientExchange(communicator: comm, store: store, bucketBytes: c.distributed.bucketBytes)
+            ? try BucketedGradientExchange(communicator: comm, store: store, bucketBytes: c.distributed.bucketBytes,
+                                           bucketSum: c.distributed.gradientCompression.bucketSum)
             : LocalGradientAveraging(store: store)
         step = SAMTrainingStep(model: model, store: store, optimizer: TrainingRun.makeOptimizer(c.optim, count: store.values.count),
                                rho: c.optim.samRho > 0 ? c.optim.samRho : nil, compute: compute, synchronizer: synchronizer)
@@ -201,8 +202,16 @@ final class TrainingSession {
             let sync = c.distributed.syncBatchStatistics ? "synchronised over ranks (exact global batch)" : "per rank"
             lines.append("world: \(comm.size) ranks (\(comm.localSize) on rank 0's node), \(threads) compute thread"
                          + "\(threads == 1 ? "" : "s") per rank, gradient buckets of \(c.distributed.bucketMB) MiB "
-                         + "(\(buckets ?? 0) buckets), batch statistics \(sync)")
+                         + "(\(buckets ?? 0) buckets, \(Self.wire(c.distributed.gradientCompression))), "
+                         + "batch statistics \(sync)")
         }
         return lines.joined(separator: "\n")
+    }
+
+    private static func wire(_ c: DistributedConfig.GradientCompression) -> String {
+        switch c {
+        case .none: "float32 on the wire"
+        case .fp16, .bf16: "\(c.rawValue) on the wire: half the bytes"
+        }
     }
 }
