@@ -1,3 +1,4 @@
+import Autograd
 import Distributed
 import QCS
 
@@ -14,17 +15,43 @@ public struct DistributedConfig: Sendable, Equatable {
     public var checkReplicasEvery = 0
     /// How gradient buckets travel: float32, or compressed on the wire.
     public var gradientCompression = GradientCompression.none
+    /// Values per scale of the int8 and onebit formats (defaults: 256 for int8, 32 for onebit).
+    public var blockSize = 256
+    /// Steps summed in float32 before a compressor with error feedback starts (warm-up).
+    public var compressionStartStep = 0
+    /// r of PowerSGD's rank-r factors.
+    public var powerSGDRank = 4
 
     public enum GradientCompression: String, Sendable, CaseIterable {
-        case none, fp16, bf16
+        case none, fp16, bf16, int8, onebit, powersgd
 
-        public var bucketSum: BucketSum {
-            switch self {
-            case .none: FullPrecisionSum()
-            case .fp16: HalfPrecisionSum(format: .fp16)
-            case .bf16: HalfPrecisionSum(format: .bf16)
-            }
+        /// Whether it cuts buckets into blocks (`block_size`).
+        public var usesBlocks: Bool { self == .int8 || self == .onebit }
+    }
+
+    /// A new summer for `gradient_compression` (with fresh state: one per exchange).
+    public func makeBucketSum() -> BucketSum {
+        switch gradientCompression {
+        case .none: FullPrecisionSum()
+        case .fp16: HalfPrecisionSum(format: .fp16)
+        case .bf16: HalfPrecisionSum(format: .bf16)
+        case .int8: ErrorFeedbackSum(name: "int8", codec: Int8BlockCodec(blockSize: blockSize), startStep: compressionStartStep)
+        case .onebit: ErrorFeedbackSum(name: "onebit", codec: SignBlockCodec(blockSize: blockSize),
+                                       startStep: compressionStartStep)
+        case .powersgd: PowerSGDSum(matrixRank: powerSGDRank, startStep: compressionStartStep)
         }
+    }
+
+    /// The settings that need the model's shapes: PowerSGD's rank must leave some matrix to compress.
+    public func check(layout: ParameterLayout) throws {
+        guard gradientCompression == .powersgd else { return }
+        let matrices = layout.parameters.filter { $0.shape.count >= 2 }
+        guard !matrices.contains(where: { PowerSGDSum.matrixSides($0.shape, rank: powerSGDRank) != nil }) else { return }
+        let largest = matrices.map { min($0.shape[0], $0.shape.dropFirst().reduce(1, *)) }.max() ?? 0
+        throw ConfigError(key: "distributed.powersgd_rank",
+                          "rank \(powerSGDRank) compresses none of this model's matrices (the largest smaller side is "
+                          + "\(largest), and rank-r factors must shrink a matrix at least twice): lower powersgd_rank "
+                          + "below \(max(1, largest / 4)) or choose another gradient_compression")
     }
 
     public enum RankWeights: Sendable, Equatable {
@@ -54,6 +81,9 @@ extension DistributedConfig {
                               + GradientCompression.allCases.map(\.rawValue).joined(separator: ", "))
         }
         gradientCompression = c
+        blockSize = try s.int("block_size", default: c == .onebit ? 32 : 256)
+        compressionStartStep = try s.int("compression_start_step", default: compressionStartStep)
+        powerSGDRank = try s.int("powersgd_rank", default: powerSGDRank)
         if !s.has("rank_weights") { s.note("rank_weights", "equal") }
         if s.has("rank_weights") {
             if let word = try? s.peekString("rank_weights"), word == "auto" || word == "equal" {
@@ -74,6 +104,21 @@ extension DistributedConfig {
         }
         guard bucketMB > 0 && bucketMB.isFinite else {
             throw ConfigError(key: "distributed.bucket_mb", "must be a positive number of MiB, got \(bucketMB)")
+        }
+        guard blockSize > 0 && blockSize <= 1 << 20 else {
+            throw ConfigError(key: "distributed.block_size", "must be between 1 and 1048576 values, got \(blockSize)")
+        }
+        guard compressionStartStep >= 0 else {
+            throw ConfigError(key: "distributed.compression_start_step", "must not be negative (0: compress from the first step)")
+        }
+        guard powerSGDRank >= 1 && powerSGDRank <= 1024 else {
+            throw ConfigError(key: "distributed.powersgd_rank", "must be between 1 and 1024, got \(powerSGDRank)")
+        }
+        if gradientCompression.usesBlocks && bucketBytes / 4 < blockSize {
+            throw ConfigError(key: "distributed.bucket_mb",
+                              "a bucket of \(bucketMB) MiB holds \(bucketBytes / 4) values, fewer than one block of "
+                              + "distributed.block_size = \(blockSize) for \(gradientCompression.rawValue): raise bucket_mb "
+                              + "to at least \(String(format: "%g", Double(blockSize * 4) / 1_048_576)) or lower block_size")
         }
     }
 }

@@ -73,9 +73,12 @@ public final class SAMTrainingStep {
         public var lossIsFinite = true
         /// Compute seconds; exchange seconds not hidden behind backward; the exchange's own seconds.
         public var computeSeconds = 0.0, exchangeSeconds = 0.0, communicationSeconds = 0.0
-        public var bytesSent = 0
+        /// Bytes this rank sent in the step's exchanges, and what float32 buckets would have sent.
+        public var bytesSent = 0, fullPrecisionBytes = 0
 
         public var gradientIsFinite: Bool { gradientNorm.isFinite && updateGradientNorm.isFinite }
+        /// How many times fewer bytes than float32 buckets this rank sent (1: uncompressed).
+        public var wireReduction: Double { bytesSent > 0 ? Double(fullPrecisionBytes) / Double(bytesSent) : 1 }
     }
 
     /// Means of one step (one rank's view of them when alone).
@@ -95,23 +98,27 @@ public final class SAMTrainingStep {
     /// `globalBatches` is the number of global batches the step covers (one micro-batch each): in
     /// exact mode every rank runs that many forward passes whatever it holds, stand-ins filling in
     /// for missing or empty slices, since each pass is a sequence of collectives.
+    ///
+    /// `step` is the global step: compressors with a warm-up or state key on it.
     public func computeGradients(_ batches: [QuadrupletBatch], globalBatches: Int? = nil,
-                                 dropoutKey: UInt64) throws -> LocalResult {
+                                 dropoutKey: UInt64, step: Int = 0) throws -> LocalResult {
         savedBuffers.assign(store.bufferValues)
         let slice = FlatSlice(store)
         var batches = batches
         if graph.batchReduction != nil, let globalBatches, batches.count < globalBatches {
             batches += Array(repeating: emptyBatch, count: globalBatches - batches.count)
         }
-        var result = try pass(batches, dropoutKey: DropoutStream.key(dropoutKey, 1), measure: true)
+        var result = try pass(batches, dropoutKey: DropoutStream.key(dropoutKey, 1), stream: 0, step: step, measure: true)
         guard result.globalSamples > 0 else { return result }
         if let sam {
             result.gradientNorm = sam.perturb(slice)
-            let second = try pass(batches, dropoutKey: DropoutStream.key(dropoutKey, 2), measure: false)
+            let second = try pass(batches, dropoutKey: DropoutStream.key(dropoutKey, 2), stream: 1, step: step,
+                                  measure: false)
             result.computeSeconds += second.computeSeconds
             result.exchangeSeconds += second.exchangeSeconds
             result.communicationSeconds += second.communicationSeconds
             result.bytesSent += second.bytesSent
+            result.fullPrecisionBytes += second.fullPrecisionBytes
             sam.restore(slice)
         }
         // The norm of the gradient the update would use (g′ under SAM), global like the gradient.
@@ -154,14 +161,15 @@ public final class SAMTrainingStep {
     /// the last backward exchanges. Empty micro-batches are skipped, except in exact mode
     /// (`graph.batchReduction`), where every rank must make the same batch-wide collectives:
     /// there an empty one runs as a stand-in quadruplet that contributes nothing (seed 0).
-    private func pass(_ batches: [QuadrupletBatch], dropoutKey: UInt64, measure: Bool) throws -> LocalResult {
+    private func pass(_ batches: [QuadrupletBatch], dropoutKey: UInt64, stream: Int, step: Int,
+                      measure: Bool) throws -> LocalResult {
         store.zeroGradients()
         var r = LocalResult()
         r.samples = batches.reduce(0) { $0 + $1.labels.count }
         let start = DispatchTime.now().uptimeNanoseconds
         let exact = graph.batchReduction != nil
         let run = exact ? batches : batches.filter { !$0.labels.isEmpty }
-        if run.isEmpty { try synchronizer.beginPass(localSamples: 0) }
+        if run.isEmpty { try synchronizer.beginPass(localSamples: 0, stream: stream, step: step) }
         defer { graph.batchReduction?.contributes = true }
         for (k, real) in run.enumerated() {
             let standIn = real.labels.isEmpty
@@ -169,7 +177,7 @@ public final class SAMTrainingStep {
             graph.batchReduction?.contributes = !standIn
             let b = real.labels.count
             let out = model.trainingLoss(batch, graph: graph, dropoutKey: dropoutKey)
-            if k == run.count - 1 { try synchronizer.beginPass(localSamples: r.samples) }
+            if k == run.count - 1 { try synchronizer.beginPass(localSamples: r.samples, stream: stream, step: step) }
             graph.backward(out.loss, seed: Float(b))
             if measure && !standIn {
                 let loss = Double(out.loss.value[0])
@@ -188,6 +196,7 @@ public final class SAMTrainingStep {
         r.communicationSeconds = report.communicationSeconds
         r.computeSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 - report.exposedSeconds
         r.bytesSent = report.bytesSent
+        r.fullPrecisionBytes = report.fullPrecisionBytes
         return r
     }
 }

@@ -14,7 +14,7 @@ final class CompressedBucketSumTests: XCTestCase {
     func run(_ sum: BucketSum, size: Int, count: Int) throws -> [(values: [Float], bytes: Int)] {
         try InProcessWorld.run(size: size) { comm in
             var values = Self.bucket(rank: comm.rank, count: count)
-            let bytes = try values.withUnsafeMutableBufferPointer { try sum.sum($0, over: comm) }
+            let bytes = try values.withUnsafeMutableBufferPointer { try sum.sum($0, at: BucketPlace(bucket: 0), over: comm) }
             return (values, bytes)
         }
     }
@@ -45,7 +45,7 @@ final class CompressedBucketSumTests: XCTestCase {
         let results = try InProcessWorld.run(size: 2) { comm -> [Float] in
             var values: [Float] = [1, 2, 3, 4]
             if comm.rank == 1 { values[2] = .nan }
-            _ = try values.withUnsafeMutableBufferPointer { try HalfPrecisionSum(format: .fp16).sum($0, over: comm) }
+            _ = try values.withUnsafeMutableBufferPointer { try HalfPrecisionSum(format: .fp16).sum($0, at: BucketPlace(bucket: 0), over: comm) }
             return values
         }
         for r in results {

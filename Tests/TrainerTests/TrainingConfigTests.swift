@@ -69,4 +69,39 @@ final class TrainingConfigTests: XCTestCase {
             XCTAssertTrue("\($0)".contains("/nonexistent/config.yaml"))
         }
     }
+
+    func testCompressionSettings_defaultPerCompressorAndBadCombinationsSayWhatToChange() throws {
+        func parse(_ distributed: String) throws -> DistributedConfig {
+            try TrainingConfig.parse(yaml: "model: {preset: tiny}\ndata: {kind: rafdb, root: x}\ndistributed: {\(distributed)}\n",
+                                     source: "t.yaml").distributed
+        }
+        XCTAssertEqual(try parse("gradient_compression: int8").blockSize, 256)
+        XCTAssertEqual(try parse("gradient_compression: onebit").blockSize, 32)
+        XCTAssertEqual(try parse("gradient_compression: onebit, block_size: 64").blockSize, 64)
+        XCTAssertEqual(try parse("gradient_compression: int8, compression_start_step: 50").compressionStartStep, 50)
+        let cases: [(String, String, String)] = [
+            ("gradient_compression: int4", "distributed.gradient_compression", "int8, onebit"),
+            ("gradient_compression: int8, block_size: 0", "distributed.block_size", "between 1 and"),
+            ("gradient_compression: int8, compression_start_step: -1", "distributed.compression_start_step", "negative"),
+            ("gradient_compression: onebit, bucket_mb: 0.0001", "distributed.bucket_mb", "raise bucket_mb"),
+        ]
+        for (yaml, key, advice) in cases {
+            XCTAssertThrowsError(try parse(yaml), yaml) { error in
+                XCTAssertEqual((error as? ConfigError)?.key, key, "\(error)")
+                XCTAssertTrue("\(error)".contains(advice), "\(error)")
+            }
+        }
+        // PowerSGD's rank must leave some matrix of the model to compress.
+        let (_, store) = QCSModel.build(.tiny, seed: 0)
+        XCTAssertNoThrow(try parse("gradient_compression: powersgd").check(layout: store.layout))
+        XCTAssertThrowsError(try parse("gradient_compression: powersgd, powersgd_rank: 500").check(layout: store.layout)) {
+            XCTAssertEqual(($0 as? ConfigError)?.key, "distributed.powersgd_rank")
+            XCTAssertTrue("\($0)".contains("lower powersgd_rank below"), "\($0)")
+        }
+        XCTAssertThrowsError(try parse("gradient_compression: powersgd, powersgd_rank: 0")) {
+            XCTAssertEqual(($0 as? ConfigError)?.key, "distributed.powersgd_rank")
+        }
+        // A small bucket is fine where nothing is cut into blocks.
+        XCTAssertNoThrow(try parse("gradient_compression: fp16, bucket_mb: 0.0001"))
+    }
 }

@@ -62,14 +62,19 @@ public struct CheckpointContents {
     }
 
     /// Writes the same checkpoint as `worldSize` shards into `out` (a new checkpoint directory):
-    /// the save of a run at that world size, each shard written by one in-process rank.
-    public func reshard(worldSize: Int, into out: String, frameBytes: Int? = nil) throws {
-        let buffers = manifest.buffers.map { CheckpointBuffer(name: $0.name, tensor: self.buffers[$0.name]!) }
+    /// the save of a run at that world size, each shard written by one in-process rank. Per-rank
+    /// buffers (compression residuals) mean nothing at another world size and are left out: a
+    /// run resumed from the result starts them afresh. Returns the names left out.
+    @discardableResult
+    public func reshard(worldSize: Int, into out: String, frameBytes: Int? = nil) throws -> [String] {
+        let buffers = manifest.buffers.filter { !$0.isPerRank }
+            .map { CheckpointBuffer(name: $0.name, tensor: self.buffers[$0.name]!) }
         let frames = frameBytes ?? manifest.frameBytes
         let (manifest, tensors) = (self.manifest, self.manifest.tensors)
         _ = try InProcessWorld.run(size: worldSize, timeout: 3600) { comm in
             try ShardedCheckpoint.save(buffers, tensors: tensors, step: manifest.step, metadata: manifest.metadata,
                                        into: out, latestIn: nil, over: comm, frameBytes: max(4, frames))
         }
+        return manifest.buffers.filter(\.isPerRank).map(\.name)
     }
 }

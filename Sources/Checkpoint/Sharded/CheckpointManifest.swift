@@ -8,18 +8,23 @@ public struct CheckpointBuffer {
     public let name: String
     public let values: UnsafeMutablePointer<Float>
     public let count: Int
+    /// State that differs per rank (compression residuals): each rank saves its whole buffer and
+    /// gets back its own, and only at the world size it was saved at. Otherwise the buffer is
+    /// the same on every rank and each saves a slice.
+    public let perRank: Bool
     private let owner: AnyObject?
 
-    public init(name: String, values: UnsafeMutablePointer<Float>, count: Int, owner: AnyObject?) {
+    public init(name: String, values: UnsafeMutablePointer<Float>, count: Int, owner: AnyObject?, perRank: Bool = false) {
         self.name = name
         self.values = values
         self.count = count
         self.owner = owner
+        self.perRank = perRank
     }
 
     /// A tensor's elements (a flat buffer of the parameter store, for one).
-    public init(name: String, tensor: Tensor) {
-        self.init(name: name, values: tensor.data, count: tensor.count, owner: tensor.storage)
+    public init(name: String, tensor: Tensor, perRank: Bool = false) {
+        self.init(name: name, values: tensor.data, count: tensor.count, owner: tensor.storage, perRank: perRank)
     }
 }
 
@@ -46,7 +51,12 @@ public struct CheckpointManifest: Codable, Equatable {
 
     public struct Buffer: Codable, Equatable {
         public var name: String
+        /// Elements; for a per-rank buffer, every rank's together (rank r's in shard r's range).
         public var count: Int
+        /// true: per-rank state, rank r's own part in shard r (absent: replicated, sliced).
+        public var perRank: Bool?
+
+        public var isPerRank: Bool { perRank == true }
     }
 
     /// A tensor: elements `offset ..< offset + shape.product` of `buffer`.

@@ -10,8 +10,9 @@ import Foundation
 ///
 /// Save (collective: every rank calls it):
 ///   1. rank 0 makes `step-….tmp/`; barrier;
-///   2. rank r writes its contiguous slice of every buffer (`GlobalBatch`-style near-equal split)
-///      into its shard, fsync'd;
+///   2. rank r writes its contiguous slice of every buffer (`EvenSplit`) into its shard, fsync'd;
+///      of a per-rank buffer it writes all of its own (their counts are gathered first, so rank r's
+///      part sits after ranks 0..<r's in the buffer's element numbering);
 ///   3. the ranks agree whether every shard was written (one allreduce); if not, all throw
 ///      `saveFailed` and rank 0 removes the temporary directory;
 ///   4. the shards' summaries are gathered; rank 0 writes `manifest.json` last, fsyncs it, renames
@@ -57,11 +58,12 @@ public enum ShardedCheckpoint {
         if setup[0] != 0 { throw CheckpointError.saveFailed(directory: final, ranks: [0], reason: "cannot create \(temporary)") }
 
         // 2. This rank's shard.
+        let (ranges, totals) = try elementRanges(buffers, over: comm)
         var entry: CheckpointManifest.Shard?
         var failure = ""
         do {
-            entry = try writeShard(buffers, rank: comm.rank, worldSize: comm.size, step: step, directory: temporary,
-                                   frameBytes: frameBytes)
+            entry = try writeShard(buffers, ranges: ranges, rank: comm.rank, worldSize: comm.size, step: step,
+                                   directory: temporary, frameBytes: frameBytes)
         } catch { failure = "\(error)" }
 
         // 3. Did every rank manage?
@@ -79,7 +81,8 @@ public enum ShardedCheckpoint {
             do {
                 let shards = try all.map { try JSONDecoder().decode(CheckpointManifest.Shard.self, from: Data($0)) }
                 let manifest = CheckpointManifest(step: step, worldSize: comm.size, frameBytes: frameBytes,
-                                                  buffers: buffers.map { .init(name: $0.name, count: $0.count) },
+                                                  buffers: zip(buffers, totals).map {
+                                                      .init(name: $0.name, count: $1, perRank: $0.perRank ? true : nil) },
                                                   tensors: tensors, shards: shards, metadata: metadata)
                 try writeSynced(try JSONEncoder.pretty.encode(manifest), to: temporary + "/manifest.json")
                 try? fm.removeItem(atPath: final)
@@ -99,32 +102,50 @@ public enum ShardedCheckpoint {
     }
 
     /// Fills `buffers` from the checkpoint in `directory`: for each, the elements `ranges(name)`
-    /// gives (the whole buffer by default), read at whatever world size it was saved with.
-    public static func load(_ directory: String, into buffers: [CheckpointBuffer],
+    /// gives (the whole buffer by default), read at whatever world size it was saved with. A
+    /// per-rank buffer gets the part rank `rank` saved; the checkpoint must have been saved at the
+    /// same world size with the same per-rank counts.
+    public static func load(_ directory: String, into buffers: [CheckpointBuffer], rank: Int = 0,
                             ranges: (String) -> Range<Int>? = { _ in nil }) throws -> CheckpointManifest {
         let manifest = try CheckpointManifest.read(directory)
         var differences: [String] = []
-        let saved = Dictionary(manifest.buffers.map { ($0.name, $0.count) }, uniquingKeysWith: { a, _ in a })
+        let saved = Dictionary(manifest.buffers.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        // Per buffer: the elements wanted, in the checkpoint's numbering, and where element 0 of `values` sits there.
+        var wanted: [(range: Range<Int>, base: Int)] = []
         for b in buffers {
-            if let count = saved[b.name] {
-                if count != b.count { differences.append("\(b.name) has \(count) elements there, \(b.count) here") }
-            } else {
+            guard let entry = saved[b.name] else {
                 differences.append("\(b.name) is not in the checkpoint")
+                wanted.append((0..<0, 0))
+                continue
+            }
+            if b.perRank {
+                let part = manifest.shards.first { $0.rank == rank }?.ranges.first { $0.buffer == b.name }
+                guard entry.isPerRank, let part else {
+                    differences.append("\(b.name) holds no part saved by rank \(rank)")
+                    wanted.append((0..<0, 0))
+                    continue
+                }
+                if part.upper - part.lower != b.count {
+                    differences.append("\(b.name) of rank \(rank) has \(part.upper - part.lower) elements there, \(b.count) here")
+                }
+                wanted.append((part.lower..<part.upper, part.lower))
+            } else {
+                if entry.count != b.count { differences.append("\(b.name) has \(entry.count) elements there, \(b.count) here") }
+                wanted.append((ranges(b.name) ?? 0..<b.count, 0))
             }
         }
         guard differences.isEmpty else { throw CheckpointError.buffersDiffer(directory: directory, differences: differences) }
         var verified = Set<String>()
-        for b in buffers {
-            let wanted = ranges(b.name) ?? 0..<b.count
+        for (b, want) in zip(buffers, wanted) {
             for shard in manifest.shards {
                 for r in shard.ranges where r.buffer == b.name {
-                    let overlap = (r.lower..<r.upper).clamped(to: wanted)
+                    let overlap = (r.lower..<r.upper).clamped(to: want.range)
                     guard !overlap.isEmpty else { continue }
                     let path = directory + "/" + shard.file
                     if verified.insert(path).inserted { try FramedShardReader.verify(path, shard.summary) }
                     let start = r.rawOffset + (overlap.lowerBound - r.lower) * 4
                     try FramedShardReader.read(path, shard.summary, range: start..<(start + overlap.count * 4),
-                                               into: UnsafeMutableRawBufferPointer(start: b.values + overlap.lowerBound,
+                                               into: UnsafeMutableRawBufferPointer(start: b.values + (overlap.lowerBound - want.base),
                                                                                    count: overlap.count * 4))
                 }
             }
@@ -149,21 +170,43 @@ public enum ShardedCheckpoint {
 
     // MARK: - Files
 
-    private static func writeShard(_ buffers: [CheckpointBuffer], rank: Int, worldSize: Int, step: Int, directory: String,
-                                   frameBytes: Int) throws -> CheckpointManifest.Shard {
+    /// The element range of every buffer this rank saves (in the checkpoint's numbering), and
+    /// each buffer's total count there. A per-rank buffer's counts are gathered from every rank.
+    private static func elementRanges(_ buffers: [CheckpointBuffer], over comm: Communicator)
+        throws -> (ranges: [Range<Int>], totals: [Int]) {
+        let own = buffers.filter(\.perRank).map { Int64($0.count) }
+        let everyRank = own.isEmpty ? [] : try comm.allgather(own)
+        var ranges: [Range<Int>] = [], totals: [Int] = [], k = 0
+        for b in buffers {
+            if b.perRank {
+                let counts = everyRank.map { Int($0[k]) }
+                let start = counts[..<comm.rank].reduce(0, +)
+                ranges.append(start..<(start + b.count))
+                totals.append(counts.reduce(0, +))
+                k += 1
+            } else {
+                ranges.append(slice(count: b.count, rank: comm.rank, worldSize: comm.size))
+                totals.append(b.count)
+            }
+        }
+        return (ranges, totals)
+    }
+
+    private static func writeShard(_ buffers: [CheckpointBuffer], ranges: [Range<Int>], rank: Int, worldSize: Int, step: Int,
+                                   directory: String, frameBytes: Int) throws -> CheckpointManifest.Shard {
         let fault = SaveFaultInjection.current
         let file = CheckpointManifest.shardFile(rank: rank, of: worldSize)
         let writer = try FramedShardWriter(path: directory + "/" + file, frameBytes: frameBytes)
-        var ranges: [CheckpointManifest.Shard.Range] = []
+        var entries: [CheckpointManifest.Shard.Range] = []
         var raw = 0
-        for b in buffers {
-            let r = slice(count: b.count, rank: rank, worldSize: worldSize)
-            ranges.append(.init(buffer: b.name, lower: r.lowerBound, upper: r.upperBound, rawOffset: raw))
-            try writer.append(UnsafeRawBufferPointer(start: b.values + r.lowerBound, count: r.count * 4))
+        for (b, r) in zip(buffers, ranges) {
+            entries.append(.init(buffer: b.name, lower: r.lowerBound, upper: r.upperBound, rawOffset: raw))
+            let local = b.perRank ? 0 : r.lowerBound
+            try writer.append(UnsafeRawBufferPointer(start: b.values + local, count: r.count * 4))
             raw += r.count * 4
             fault?.strike(rank: rank, step: step, bytesWritten: writer.bytesWritten)
         }
-        return CheckpointManifest.Shard(file: file, rank: rank, ranges: ranges, summary: try writer.finish())
+        return CheckpointManifest.Shard(file: file, rank: rank, ranges: entries, summary: try writer.finish())
     }
 
     private static func writeSynced(_ data: Data, to path: String) throws {

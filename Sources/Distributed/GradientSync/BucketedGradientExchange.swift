@@ -19,11 +19,13 @@ public final class BucketedGradientExchange: GradientSynchronizer {
     private let communicator: Communicator
     private let thread: CommunicationThread
     private let tally = ExchangeTally()
-    private let bucketSum: BucketSum
+    /// How each bucket is summed (its state, if any, is the checkpoint's to save).
+    public let bucketSum: BucketSum
     private var remaining: [Int]
     private var nextToLaunch = 0
     private var launched: [Int] = []
     private var passOpen = false
+    private var stream = 0, step = 0
 
     /// Buckets queued so far in the open pass, in launch order.
     public var launchedBuckets: [Int] { launched }
@@ -32,21 +34,26 @@ public final class BucketedGradientExchange: GradientSynchronizer {
     ///   - communicator: the job's ranks; a duplicate is taken for the communication thread
     ///     (collective: every rank constructs its exchange at the same point).
     ///   - bucketBytes: the bucket capacity (`distributed.bucket_mb` · 2²⁰).
-    ///   - bucketSum: how a bucket is summed (full precision, or compressed on the wire).
+    ///   - bucketSum: how a bucket is summed (full precision, or compressed on the wire); it is
+    ///     prepared for this plan and `streams` passes per step (SAM: 2).
     public init(communicator: Communicator, store: ParameterStore, bucketBytes: Int,
-                bucketSum: BucketSum = FullPrecisionSum()) throws {
+                bucketSum: BucketSum = FullPrecisionSum(), streams: Int = 1) throws {
         self.store = store
         self.bucketSum = bucketSum
         gradients = store.gradients.data
         plan = GradientBucketPlan(layout: store.layout, capBytes: bucketBytes)
+        bucketSum.prepare(buckets: plan.contents(store.layout), rank: communicator.rank, ranks: communicator.size,
+                          streams: streams)
         remaining = plan.parameterCounts
         self.communicator = try communicator.duplicate()
         thread = CommunicationThread(name: "qcs-gradient-exchange")
     }
 
-    public func beginPass(localSamples: Int) throws {
+    public func beginPass(localSamples: Int, stream: Int, step: Int) throws {
         precondition(!passOpen, "beginPass twice without finish")
         passOpen = true
+        self.stream = stream
+        self.step = step
         remaining = plan.parameterCounts
         nextToLaunch = 0
         launched.removeAll(keepingCapacity: true)
@@ -79,7 +86,10 @@ public final class BucketedGradientExchange: GradientSynchronizer {
         try thread.waitUntilIdle()
         let exposed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         return ExchangeReport(globalSamples: tally.globalSamples, exposedSeconds: exposed,
-                              communicationSeconds: tally.seconds, bytesSent: tally.bytesSent, bucketOrder: launched)
+                              communicationSeconds: tally.seconds, bytesSent: tally.bytesSent,
+                              fullPrecisionBytes: plan.buckets.reduce(0) {
+                                  $0 + FullPrecisionSum.bytes(count: $1.range.count, ranks: communicator.size) },
+                              bucketOrder: launched)
     }
 
     private func launchReadyBuckets() {
@@ -89,10 +99,12 @@ public final class BucketedGradientExchange: GradientSynchronizer {
             nextToLaunch += 1
             let data = gradients + bucket.range.lowerBound, count = bucket.range.count
             let comm = communicator, tally = tally, bucketSum = bucketSum
+            let place = BucketPlace(bucket: bucket.index, stream: stream, step: step)
             thread.submit { [store] in
                 let start = DispatchTime.now().uptimeNanoseconds
                 try withExtendedLifetime(store) {
-                    tally.bytesSent += try bucketSum.sum(UnsafeMutableBufferPointer(start: data, count: count), over: comm)
+                    tally.bytesSent += try bucketSum.sum(UnsafeMutableBufferPointer(start: data, count: count), at: place,
+                                                         over: comm)
                     let total = tally.globalSamples
                     if total > 0 {
                         let scale = 1 / Float(total)

@@ -50,6 +50,18 @@ public struct GradientBucketPlan: Sendable {
         return b
     }
 
+    /// Each bucket's range and tensors, in bucket order (what a compressor prepares for).
+    public func contents(_ layout: ParameterLayout) -> [BucketContents] {
+        var tensors = [[BucketContents.TensorSpan]](repeating: [], count: buckets.count)
+        for p in layout.parameters where p.count > 0 {
+            guard let b = bucketOfOffset[p.offset] else { continue }
+            tensors[b].append(.init(offset: p.offset, shape: p.shape))
+        }
+        return buckets.map { b in
+            BucketContents(range: b.range, tensors: tensors[b.index].sorted { $0.offset < $1.offset })
+        }
+    }
+
     /// Parameters per bucket, for counting down readiness.
     public var parameterCounts: [Int] { buckets.map(\.parameterCount) }
 }

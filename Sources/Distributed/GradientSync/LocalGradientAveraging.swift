@@ -7,7 +7,7 @@ public final class LocalGradientAveraging: GradientSynchronizer {
 
     public init(store: ParameterStore) { self.store = store }
 
-    public func beginPass(localSamples: Int) throws { self.localSamples = localSamples }
+    public func beginPass(localSamples: Int, stream: Int, step: Int) throws { self.localSamples = localSamples }
 
     public func gradientIsFinal(_ parameter: Parameter) {}
 

@@ -38,4 +38,13 @@ public struct ProgressMeter {
         if s >= 60 { return String(format: "%dm%02ds", s / 60, s % 60) }
         return "\(s)s"
     }
+
+    /// "812 B", "3.4 kB", "12.5 MB", "1.07 GB" (decimal units, like network rates).
+    public static func bytes(_ count: Int) -> String {
+        let x = Double(count)
+        if x >= 1e9 { return String(format: "%.2f GB", x / 1e9) }
+        if x >= 1e6 { return String(format: "%.1f MB", x / 1e6) }
+        if x >= 1e3 { return String(format: "%.1f kB", x / 1e3) }
+        return "\(count) B"
+    }
 }

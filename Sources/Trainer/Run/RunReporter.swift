@@ -46,6 +46,7 @@ final class RunReporter {
             "compute_s": me.computeSeconds, "exchange_s": me.exchangeSeconds, "data_wait_s": me.dataSeconds,
             "bytes_sent": me.bytesSent]
         if decision.reports.count > 1 {
+            record["bytes_vs_fp32"] = mine.wireReduction
             let slowest = decision.slowest
             record["slowest_rank"] = slowest.rank
             record["slowest_compute_s"] = slowest.seconds
@@ -56,9 +57,11 @@ final class RunReporter {
         if state.globalStep % options.logEvery == 0 || stepInEpoch == stepsInEpoch {
             let rate = meter.rate.map { String(format: "%.2f steps/s", $0) } ?? "—"
             let eta = meter.remaining.map(ProgressMeter.duration) ?? "—"
-            log(String(format: "epoch %d/%d step %d/%d  loss %.4f  base acc %.3f  cross acc %.3f  lr %.2e  %@  ETA %@",
+            let wire = decision.reports.count > 1
+                ? String(format: "  wire %@/step (%.2fx < fp32)", ProgressMeter.bytes(me.bytesSent), mine.wireReduction) : ""
+            log(String(format: "epoch %d/%d step %d/%d  loss %.4f  base acc %.3f  cross acc %.3f  lr %.2e%@  %@  ETA %@",
                        state.epoch + 1, config.run.epochs, stepInEpoch, stepsInEpoch, loss, baseAccuracy, crossAccuracy,
-                       lr, rate, eta))
+                       lr, wire, rate, eta))
         }
         try status("training", state, loss: loss)
     }

@@ -8,24 +8,36 @@ import QCS
 /// The training state a checkpoint holds, and where: `RUN/checkpoints/step-…/` with the flat
 /// buffers (parameters, running statistics, every optimiser state tensor) sharded over the ranks,
 /// and in the manifest's metadata the cursor, the optimiser's step count, the resolved
-/// configuration, the training list's fingerprint, the qcs version and the evaluations.
+/// configuration, the training list's fingerprint, the qcs version and the evaluations. A
+/// gradient compressor's state (error-feedback residuals) goes in as per-rank buffers, with its
+/// layout in the metadata: restored where the layout (world size, buckets, compressor) is the
+/// same, otherwise started afresh.
 public struct TrainingCheckpoint {
     let store: ParameterStore
     let optimizer: Optimizer
+    /// The exchange's compressor, when it has state to carry.
+    let compression: BucketSum?
     let root: String
     let config: TrainingConfig
     /// `WorldAgreement.trainList`: a resume must see the same training images and labels.
     let trainList: UInt64
 
-    init(store: ParameterStore, optimizer: Optimizer, runDirectory: String, config: TrainingConfig, trainList: UInt64) {
+    init(store: ParameterStore, optimizer: Optimizer, compression: BucketSum? = nil, runDirectory: String,
+         config: TrainingConfig, trainList: UInt64) {
         self.store = store
         self.optimizer = optimizer
+        self.compression = compression.flatMap { $0.state.isEmpty ? nil : $0 }
         root = runDirectory + "/checkpoints"
         self.config = config
         self.trainList = trainList
     }
 
-    var buffers: [CheckpointBuffer] { Self.buffers(store: store, optimizer: optimizer) }
+    var buffers: [CheckpointBuffer] { Self.buffers(store: store, optimizer: optimizer) + compressionBuffers }
+
+    /// This rank's compressor state, one per-rank buffer per state tensor.
+    var compressionBuffers: [CheckpointBuffer] {
+        (compression?.state ?? []).map { CheckpointBuffer(name: $0.name, tensor: $0.tensor, perRank: true) }
+    }
 
     /// What a training checkpoint shards: parameters, running statistics, each optimiser state tensor.
     public static func buffers(store: ParameterStore, optimizer: Optimizer) -> [CheckpointBuffer] {
@@ -45,7 +57,7 @@ public struct TrainingCheckpoint {
         static let state = "state", optimizerSteps = "optimizer_steps", optimizer = "optimizer", config = "config"
         static let model = CheckpointContents.modelKey, trainList = "train_list", seed = "seed", version = "qcs_version"
         static let commit = "qcs_commit", testAccuracy = "test_accuracy", lastTest = "last_test_accuracy"
-        static let bestTest = "best_test_accuracy"
+        static let bestTest = "best_test_accuracy", compressionLayout = "compression_state"
     }
 
     /// Saves the state after `state.globalStep` (collective); returns the directory.
@@ -65,6 +77,7 @@ public struct TrainingCheckpoint {
         metadata[Key.testAccuracy] = evaluated.map { "\($0)" }
         metadata[Key.lastTest] = state.lastTestAccuracy.map { "\($0)" }
         metadata[Key.bestTest] = state.bestTestAccuracy.map { "\($0)" }
+        metadata[Key.compressionLayout] = compression?.stateLayout
         let directory = try ShardedCheckpoint.save(buffers, tensors: tensors, step: state.globalStep, metadata: metadata,
                                                    root: root, over: comm, frameBytes: config.checkpoint.frameBytes)
         if comm.isLeader { prune(keeping: directory) }
@@ -92,18 +105,39 @@ public struct TrainingCheckpoint {
         for name in stale { try? fm.removeItem(atPath: root + "/" + name) }
     }
 
-    /// Restores `directory` into the model and optimiser; returns the cursor to continue from and
-    /// the keys that may change and did (each `key old -> new`).
-    func restore(_ directory: String) throws -> (state: TrainingState, changes: [String]) {
+    /// Restores `directory` into the model, the optimiser and (where its layout is the same) the
+    /// compressor's state; returns the cursor to continue from, the keys that may change and did
+    /// (each `key old -> new`), and what happened to the compressor state (nil: nothing to say).
+    func restore(_ directory: String, rank: Int, worldSize: Int) throws -> (state: TrainingState, changes: [String], compression: String?) {
         let manifest = try CheckpointManifest.read(directory)
         let compatibility = try check(manifest, directory)
-        _ = try ShardedCheckpoint.load(directory, into: buffers)
+        let base = Self.buffers(store: store, optimizer: optimizer)
+        _ = try ShardedCheckpoint.load(directory, into: base)
         guard let text = manifest.metadata[Key.state], let state = try? JSONDecoder().decode(TrainingState.self, from: Data(text.utf8)),
               let steps = manifest.metadata[Key.optimizerSteps].flatMap(Int.init) else {
             throw RunError.resumeMismatch(directory: directory, reason: "its manifest has no training cursor")
         }
         optimizer.stepCount = steps
-        return (state, compatibility.changes)
+        return (state, compatibility.changes, try restoreCompression(manifest, directory, rank: rank, worldSize: worldSize))
+    }
+
+    /// The compressor's residuals from the checkpoint when it saved the same layout; else zeroed.
+    private func restoreCompression(_ manifest: CheckpointManifest, _ directory: String, rank: Int,
+                                    worldSize: Int) throws -> String? {
+        let saved = manifest.metadata[Key.compressionLayout]
+        guard let compression else {
+            let why = worldSize == 1 ? "one rank exchanges no gradients" : "this run's compressor keeps no state"
+            return saved.map { "the checkpoint's compression state (\($0)) is not used: \(why)" }
+        }
+        let names = Set(manifest.buffers.filter(\.isPerRank).map(\.name))
+        guard let saved, saved == compression.stateLayout, compressionBuffers.allSatisfy({ names.contains($0.name) }) else {
+            compression.resetState()
+            let why = saved.map { manifest.worldSize != worldSize
+                ? "it was saved at \(manifest.worldSize) ranks" : "it was saved for \($0)" } ?? "the checkpoint has none"
+            return "compression state starts afresh (zero residuals): \(why), this run is \(compression.stateLayout)"
+        }
+        _ = try ShardedCheckpoint.load(directory, into: compressionBuffers, rank: rank)
+        return "compression state restored (\(saved))"
     }
 
     /// The configuration and training list against the manifest's: every difference that

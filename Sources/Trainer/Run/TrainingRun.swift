@@ -88,7 +88,7 @@ public final class TrainingRun {
                 if let error = input.error { Self.speak(communicator, "could not load its slice: \(error)") }
                 let lr = s.schedule.rate(epoch: state.epoch, step: state.globalStep)
                 let local = try s.step.computeGradients(input.batches, globalBatches: input.globalBatches,
-                                                       dropoutKey: s.dropoutKey(state))
+                                                       dropoutKey: s.dropoutKey(state), step: state.globalStep)
                 let decision = try StepDecision.gather(report(local, input, &s.signals), over: communicator)
                 let verdict = Verdict(decision, local: local, policy: config.run.onNonFinite)
                 if verdict == .apply { try s.applyUpdate(learningRate: lr, local) } else { s.step.discard() }

@@ -55,9 +55,11 @@ final class TrainingSession {
             let report = try OfficialWeights.load(path, into: store, scope: options.initialScope, strict: false)
             say("initial weights: \(report.summary(limit: 5))")
         }
+        if comm.size > 1 { try c.distributed.check(layout: store.layout) }
         let synchronizer: GradientSynchronizer = comm.size > 1
             ? try BucketedGradientExchange(communicator: comm, store: store, bucketBytes: c.distributed.bucketBytes,
-                                           bucketSum: c.distributed.gradientCompression.bucketSum)
+                                           bucketSum: c.distributed.makeBucketSum(),
+                                           streams: c.optim.samRho > 0 ? 2 : 1)
             : LocalGradientAveraging(store: store)
         step = SAMTrainingStep(model: model, store: store, optimizer: TrainingRun.makeOptimizer(c.optim, count: store.values.count),
                                rho: c.optim.samRho > 0 ? c.optim.samRho : nil, compute: compute, synchronizer: synchronizer)
@@ -66,7 +68,9 @@ final class TrainingSession {
             step.graph.batchReduction = CommunicatorBatchReduction(communicator: comm)
         }
         bufferAverage = RunningStatisticsAverage(layout: store.layout)
-        checkpoint = TrainingCheckpoint(store: store, optimizer: step.optimizer, runDirectory: options.runDirectory, config: c,
+        checkpoint = TrainingCheckpoint(store: store, optimizer: step.optimizer,
+                                        compression: (synchronizer as? BucketedGradientExchange)?.bucketSum,
+                                        runDirectory: options.runDirectory, config: c,
                                         trainList: agreement.trainList)
         schedule = LearningRateSchedule(
             base: c.optim.learningRate,
@@ -125,8 +129,12 @@ final class TrainingSession {
             }
             directory = found.directory
         }
-        let (state, changes) = try Collectively.run(communicator) { try checkpoint.restore(directory) }
+        let (rank, size) = (communicator.rank, communicator.size)
+        let (state, changes, compression) = try Collectively.run(communicator) {
+            try checkpoint.restore(directory, rank: rank, worldSize: size)
+        }
         for change in changes { say("resume: \(change) (taken from this run's config and command line)") }
+        if let compression { say("resume: \(compression)") }
         say("resume: \(directory), epoch \(min(state.epoch, config.run.epochs - 1) + 1), step \(state.globalStep)")
         return state
     }
@@ -202,16 +210,24 @@ final class TrainingSession {
             let sync = c.distributed.syncBatchStatistics ? "synchronised over ranks (exact global batch)" : "per rank"
             lines.append("world: \(comm.size) ranks (\(comm.localSize) on rank 0's node), \(threads) compute thread"
                          + "\(threads == 1 ? "" : "s") per rank, gradient buckets of \(c.distributed.bucketMB) MiB "
-                         + "(\(buckets ?? 0) buckets, \(Self.wire(c.distributed.gradientCompression))), "
+                         + "(\(buckets ?? 0) buckets, \(Self.wire(c.distributed))), "
                          + "batch statistics \(sync)")
         }
         return lines.joined(separator: "\n")
     }
 
-    private static func wire(_ c: DistributedConfig.GradientCompression) -> String {
+    private static func wire(_ d: DistributedConfig) -> String {
+        let c = d.gradientCompression
+        let warmUp = d.compressionStartStep > 0 ? ", float32 for the first \(d.compressionStartStep) steps" : ""
+        func ratio(_ bitsPerValue: Double) -> String { String(format: "%.1fx", 32 / bitsPerValue) }
         switch c {
-        case .none: "float32 on the wire"
-        case .fp16, .bf16: "\(c.rawValue) on the wire: half the bytes"
+        case .none: return "float32 on the wire"
+        case .fp16, .bf16: return "\(c.rawValue) on the wire: half the bytes"
+        case .int8: return "int8 with error feedback on the wire, blocks of \(d.blockSize): "
+            + "\(ratio(8 + 32 / Double(d.blockSize))) fewer bytes\(warmUp)"
+        case .onebit: return "signs with error feedback on the wire, blocks of \(d.blockSize): "
+            + "\(ratio(1 + 8 / Double(d.blockSize))) fewer bytes\(warmUp)"
+        case .powersgd: return "PowerSGD rank \(d.powerSGDRank) with error feedback on the wire\(warmUp)"
         }
     }
 }

@@ -22,7 +22,7 @@ public struct HalfPrecisionSum: BucketSum {
         format == .fp16 ? HalfPrecision.float(fromHalf: h) : HalfPrecision.float(fromBFloat16: h)
     }
 
-    public func sum(_ bucket: UnsafeMutableBufferPointer<Float>, over comm: Communicator) throws -> Int {
+    public func sum(_ bucket: UnsafeMutableBufferPointer<Float>, at place: BucketPlace, over comm: Communicator) throws -> Int {
         let n = comm.size, count = bucket.count
         guard n > 1 else { return 0 }
         let chunks = (0..<n).map { EvenSplit.range(count: count, part: $0, parts: n) }

@@ -35,7 +35,11 @@ extension QCSCommand.CheckpointCommand {
             let m = try CheckpointManifest.read(dir)
             print("checkpoint \(dir): step \(m.step), written by \(m.worldSize) rank\(m.worldSize == 1 ? "" : "s"), "
                   + "format \(m.formatVersion)")
-            for b in m.buffers { print("  " + b.name.padding(toLength: 28, withPad: " ", startingAt: 0) + "\(b.count) values") }
+            for b in m.buffers {
+                print("  " + b.name.padding(toLength: 36, withPad: " ", startingAt: 0) + "\(b.count) values"
+                      + (b.isPerRank ? " (per rank: each rank's own, for \(m.worldSize) ranks only)" : ""))
+            }
+            if let layout = m.metadata["compression_state"] { print("  compression state: \(layout)") }
             let bytes = m.shards.reduce(0) { $0 + $1.summary.bytes }, raw = m.shards.reduce(0) { $0 + $1.summary.rawBytes }
             print(String(format: "  %d shards, %.1f MiB on disk for %.1f MiB of values (%.2fx)", m.shards.count,
                          Double(bytes) / 1_048_576, Double(raw) / 1_048_576, Double(raw) / Double(max(bytes, 1))))

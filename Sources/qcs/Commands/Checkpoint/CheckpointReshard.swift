@@ -33,13 +33,17 @@ extension QCSCommand.CheckpointCommand {
         func run() throws {
             let dir = QCSCommand.CheckpointCommand.resolve(directory)
             let contents = try CheckpointContents(directory: dir)
-            try contents.reshard(worldSize: worldSize, into: out)
+            let dropped = try contents.reshard(worldSize: worldSize, into: out)
             let problems = try ShardedCheckpoint.verify(out)
             guard problems.isEmpty else {
                 for p in problems { StandardError.print("BAD \(p)") }
                 throw ExitCode.failure
             }
             print("wrote \(out): step \(contents.manifest.step), \(contents.manifest.worldSize) -> \(worldSize) shards")
+            if !dropped.isEmpty {
+                print("left out \(dropped.joined(separator: ", ")): per-rank compression state, which a run at "
+                      + "\(worldSize) ranks starts afresh")
+            }
         }
     }
 }
