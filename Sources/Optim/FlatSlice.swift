@@ -43,4 +43,14 @@ public enum FlatNorm {
         }
         return total
     }
+
+    /// The sum over `parts` near-equal consecutive pieces (`EvenSplit`), each summed as above,
+    /// added in order: what ranks that each hold one piece get by exchanging their partial sums,
+    /// so a sharded run and an unsharded one take the same norm bit for bit.
+    public static func sumOfSquares(_ x: UnsafePointer<Float>, count: Int, parts: Int) -> Double {
+        (0..<parts).reduce(0.0) { total, part in
+            let r = EvenSplit.range(count: count, part: part, parts: parts)
+            return total + sumOfSquares(x + r.lowerBound, count: r.count)
+        }
+    }
 }

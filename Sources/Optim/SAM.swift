@@ -23,14 +23,16 @@ public final class SAM {
         savedStorage = Storage(zeros: count)
     }
 
-    /// Moves the parameters to the sharpness-probing point. Returns ‖g‖₂.
+    /// Moves the parameters to the sharpness-probing point. Returns ‖g‖₂. With `only`, just
+    /// those elements move (ZeRO-1: the rank's own, the only ones whose gradient is final; the
+    /// caller gathers the rest); all are saved.
     @discardableResult
-    public func perturb(_ slice: FlatSlice, globalSumOfSquares: Double? = nil) -> Double {
+    public func perturb(_ slice: FlatSlice, globalSumOfSquares: Double? = nil, only: Range<Int>? = nil) -> Double {
         precondition(slice.count == count && !isPerturbed, "SAM.perturb on a mismatched or perturbed slice")
         let norm = (globalSumOfSquares ?? FlatNorm.sumOfSquares(slice.gradients, count: count)).squareRoot()
         let scale = Float(Double(rho) / (norm + 1e-12))
         saved.update(from: slice.values, count: count)
-        for i in 0..<count { slice.values[i] += scale * slice.gradients[i] }
+        for i in only ?? 0..<count { slice.values[i] += scale * slice.gradients[i] }
         isPerturbed = true
         return norm
     }

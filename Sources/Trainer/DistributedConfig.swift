@@ -21,6 +21,8 @@ public struct DistributedConfig: Sendable, Equatable {
     public var compressionStartStep = 0
     /// r of PowerSGD's rank-r factors.
     public var powerSGDRank = 4
+    /// ZeRO-1: each rank keeps optimiser state for its piece of the parameters only.
+    public var shardOptimizer = false
 
     public enum GradientCompression: String, Sendable, CaseIterable {
         case none, fp16, bf16, int8, onebit, powersgd
@@ -84,6 +86,7 @@ extension DistributedConfig {
         blockSize = try s.int("block_size", default: c == .onebit ? 32 : 256)
         compressionStartStep = try s.int("compression_start_step", default: compressionStartStep)
         powerSGDRank = try s.int("powersgd_rank", default: powerSGDRank)
+        shardOptimizer = try s.bool("shard_optimizer", default: shardOptimizer)
         if !s.has("rank_weights") { s.note("rank_weights", "equal") }
         if s.has("rank_weights") {
             if let word = try? s.peekString("rank_weights"), word == "auto" || word == "equal" {
@@ -113,6 +116,11 @@ extension DistributedConfig {
         }
         guard powerSGDRank >= 1 && powerSGDRank <= 1024 else {
             throw ConfigError(key: "distributed.powersgd_rank", "must be between 1 and 1024, got \(powerSGDRank)")
+        }
+        if shardOptimizer && gradientCompression != .none {
+            throw ConfigError(key: "distributed.shard_optimizer",
+                              "works with gradient_compression: none only (its buckets are reduce-scattered to their "
+                              + "owners in float32; \(gradientCompression.rawValue) sums whole buckets): set one of them back")
         }
         if gradientCompression.usesBlocks && bucketBytes / 4 < blockSize {
             throw ConfigError(key: "distributed.bucket_mb",

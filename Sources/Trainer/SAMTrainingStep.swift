@@ -26,6 +26,12 @@ public final class SAMTrainingStep {
     public let synchronizer: GradientSynchronizer
     /// Clip the gradient the optimizer uses to this global norm (nil: no clipping).
     public var clipGradientNorm: Float?
+    /// ZeRO-1: the optimiser holds state for this rank's piece only and the exchange
+    /// reduce-scatters (nil: every rank updates everything).
+    public let shards: ParameterShards?
+    /// Gradient norms are summed in this many `EvenSplit` pieces (the world size), so a sharded
+    /// run and an unsharded one take the same norm bit for bit.
+    public let normParts: Int
     /// The running statistics at the start of the step, put back by `discard`.
     private let savedBuffers: Tensor
 
@@ -47,10 +53,15 @@ public final class SAMTrainingStep {
     }()
 
     public init(model: QCSModel, store: ParameterStore, optimizer: Optimizer, rho: Float? = 0.05,
-                compute: ComputePool? = nil, synchronizer: GradientSynchronizer? = nil) {
+                compute: ComputePool? = nil, synchronizer: GradientSynchronizer? = nil, shards: ParameterShards? = nil,
+                normParts: Int = 1) {
+        precondition(shards.map { optimizer.count == $0.owned.count } ?? (optimizer.count == store.values.count),
+                     "the optimizer's state must cover the rank's piece (ZeRO-1) or the whole model")
         self.model = model
         self.store = store
         self.optimizer = optimizer
+        self.shards = shards
+        self.normParts = shards.map { $0.ranges.count } ?? max(1, normParts)
         sam = rho.map { SAM(count: store.values.count, rho: $0) }
         graph = Graph(parameters: store, compute: compute, training: true)
         self.synchronizer = synchronizer ?? LocalGradientAveraging(store: store)
@@ -111,7 +122,8 @@ public final class SAMTrainingStep {
         var result = try pass(batches, dropoutKey: DropoutStream.key(dropoutKey, 1), stream: 0, step: step, measure: true)
         guard result.globalSamples > 0 else { return result }
         if let sam {
-            result.gradientNorm = sam.perturb(slice)
+            result.gradientNorm = sam.perturb(slice, globalSumOfSquares: try gradientSumOfSquares(), only: shards?.owned)
+            if let shards { result.bytesSent += try shards.allgather(store.values.data) }
             let second = try pass(batches, dropoutKey: DropoutStream.key(dropoutKey, 2), stream: 1, step: step,
                                   measure: false)
             result.computeSeconds += second.computeSeconds
@@ -122,18 +134,31 @@ public final class SAMTrainingStep {
             sam.restore(slice)
         }
         // The norm of the gradient the update would use (g′ under SAM), global like the gradient.
+        let sumOfSquares = try gradientSumOfSquares()
         if let clipGradientNorm {
-            result.updateGradientNorm = GradientClipping.clip(slice, maxNorm: clipGradientNorm)
+            result.updateGradientNorm = GradientClipping.clip(updateSlice, maxNorm: clipGradientNorm,
+                                                              globalSumOfSquares: sumOfSquares)
         } else {
-            result.updateGradientNorm = FlatNorm.sumOfSquares(slice.gradients, count: slice.count).squareRoot()
+            result.updateGradientNorm = sumOfSquares.squareRoot()
         }
         if sam == nil { result.gradientNorm = result.updateGradientNorm }
         return result
     }
 
-    /// Step 4: the base optimizer steps with the gradient `computeGradients` left.
-    public func applyUpdate(learningRate lr: Float) {
-        optimizer.step(FlatSlice(store), learningRate: lr)
+    /// The part of the flat buffers this rank's optimiser updates.
+    private var updateSlice: FlatSlice { FlatSlice(store, range: shards?.owned) }
+
+    /// ‖g‖² of the global gradient (collective under ZeRO-1, where each rank holds its piece).
+    private func gradientSumOfSquares() throws -> Double {
+        if let shards { return try shards.sumOfSquares(store.gradients.data) }
+        return FlatNorm.sumOfSquares(store.gradients.data, count: store.gradients.count, parts: normParts)
+    }
+
+    /// Step 4: the base optimizer steps with the gradient `computeGradients` left (under ZeRO-1
+    /// on this rank's piece, then every rank gathers the others': collective).
+    public func applyUpdate(learningRate lr: Float) throws {
+        optimizer.step(updateSlice, learningRate: lr)
+        if let shards { try shards.allgather(store.values.data) }
     }
 
     /// Drops the step: parameters are already back at w; running statistics go back too.
@@ -150,7 +175,7 @@ public final class SAMTrainingStep {
     @discardableResult
     public func step(_ batches: [QuadrupletBatch], learningRate lr: Float, dropoutKey: UInt64 = 0) throws -> Metrics {
         let r = try computeGradients(batches, dropoutKey: dropoutKey)
-        applyUpdate(learningRate: lr)
+        try applyUpdate(learningRate: lr)
         let n = Double(max(r.samples, 1)), images = 4 * n
         return Metrics(loss: Float(r.lossSum / n), baseLoss: Float(r.baseLossSum / n), crossLoss: Float(r.crossLossSum / n),
                        baseAccuracy: Float(Double(r.baseCorrect) / images), crossAccuracy: Float(Double(r.crossCorrect) / images),

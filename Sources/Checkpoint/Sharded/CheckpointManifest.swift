@@ -12,14 +12,20 @@ public struct CheckpointBuffer {
     /// gets back its own, and only at the world size it was saved at. Otherwise the buffer is
     /// the same on every rank and each saves a slice.
     public let perRank: Bool
+    /// Elements this rank holds when it holds only a slice (ZeRO-1's optimiser state: `values`
+    /// points at element `held.lowerBound`); nil: all `count`.
+    public let held: Range<Int>?
     private let owner: AnyObject?
 
-    public init(name: String, values: UnsafeMutablePointer<Float>, count: Int, owner: AnyObject?, perRank: Bool = false) {
+    public init(name: String, values: UnsafeMutablePointer<Float>, count: Int, owner: AnyObject?, perRank: Bool = false,
+                held: Range<Int>? = nil) {
+        precondition(held.map { $0.lowerBound >= 0 && $0.upperBound <= count } ?? true, "\(name): held range outside 0..<\(count)")
         self.name = name
         self.values = values
         self.count = count
         self.owner = owner
         self.perRank = perRank
+        self.held = held
     }
 
     /// A tensor's elements (a flat buffer of the parameter store, for one).

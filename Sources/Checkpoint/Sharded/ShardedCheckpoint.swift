@@ -12,7 +12,8 @@ import Foundation
 ///   1. rank 0 makes `step-….tmp/`; barrier;
 ///   2. rank r writes its contiguous slice of every buffer (`EvenSplit`) into its shard, fsync'd;
 ///      of a per-rank buffer it writes all of its own (their counts are gathered first, so rank r's
-///      part sits after ranks 0..<r's in the buffer's element numbering);
+///      part sits after ranks 0..<r's in the buffer's element numbering); a buffer the rank holds
+///      only a slice of (ZeRO-1's optimiser state) must hold exactly its shard's slice;
 ///   3. the ranks agree whether every shard was written (one allreduce); if not, all throw
 ///      `saveFailed` and rank 0 removes the temporary directory;
 ///   4. the shards' summaries are gathered; rank 0 writes `manifest.json` last, fsyncs it, renames
@@ -104,7 +105,7 @@ public enum ShardedCheckpoint {
     /// Fills `buffers` from the checkpoint in `directory`: for each, the elements `ranges(name)`
     /// gives (the whole buffer by default), read at whatever world size it was saved with. A
     /// per-rank buffer gets the part rank `rank` saved; the checkpoint must have been saved at the
-    /// same world size with the same per-rank counts.
+    /// same world size with the same per-rank counts. A buffer that holds a slice gets that slice.
     public static func load(_ directory: String, into buffers: [CheckpointBuffer], rank: Int = 0,
                             ranges: (String) -> Range<Int>? = { _ in nil }) throws -> CheckpointManifest {
         let manifest = try CheckpointManifest.read(directory)
@@ -131,7 +132,11 @@ public enum ShardedCheckpoint {
                 wanted.append((part.lower..<part.upper, part.lower))
             } else {
                 if entry.count != b.count { differences.append("\(b.name) has \(entry.count) elements there, \(b.count) here") }
-                wanted.append((ranges(b.name) ?? 0..<b.count, 0))
+                if let held = b.held {
+                    wanted.append((held, held.lowerBound))
+                } else {
+                    wanted.append((ranges(b.name) ?? 0..<b.count, 0))
+                }
             }
         }
         guard differences.isEmpty else { throw CheckpointError.buffersDiffer(directory: directory, differences: differences) }
@@ -185,7 +190,9 @@ public enum ShardedCheckpoint {
                 totals.append(counts.reduce(0, +))
                 k += 1
             } else {
-                ranges.append(slice(count: b.count, rank: comm.rank, worldSize: comm.size))
+                let mine = slice(count: b.count, rank: comm.rank, worldSize: comm.size)
+                precondition(b.held.map { $0 == mine } ?? true, "\(b.name): this rank holds \(b.held!), its shard is \(mine)")
+                ranges.append(mine)
                 totals.append(b.count)
             }
         }
@@ -201,7 +208,7 @@ public enum ShardedCheckpoint {
         var raw = 0
         for (b, r) in zip(buffers, ranges) {
             entries.append(.init(buffer: b.name, lower: r.lowerBound, upper: r.upperBound, rawOffset: raw))
-            let local = b.perRank ? 0 : r.lowerBound
+            let local = b.perRank ? 0 : r.lowerBound - (b.held?.lowerBound ?? 0)
             try writer.append(UnsafeRawBufferPointer(start: b.values + local, count: r.count * 4))
             raw += r.count * 4
             fault?.strike(rank: rank, step: step, bytesWritten: writer.bytesWritten)

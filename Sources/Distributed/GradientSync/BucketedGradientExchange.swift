@@ -12,6 +12,10 @@ import Foundation
 /// 3. The communication thread sums each bucket over the ranks with its own duplicate of the
 ///    communicator (its messages never mix with the main thread's) and scales it by 1/Σ_r B_r.
 /// 4. `finish` queues whatever was not reported, waits, and measures what was not hidden.
+///
+/// With `owners` (ZeRO-1) each bucket is reduce-scattered instead: rank r receives the sum of
+/// the bucket's elements inside `owners[r]` and only those are final (and scaled); the rest of
+/// its gradient buffer keeps its local values, which nothing may read.
 public final class BucketedGradientExchange: GradientSynchronizer {
     public let plan: GradientBucketPlan
     private let gradients: UnsafeMutablePointer<Float>
@@ -21,6 +25,8 @@ public final class BucketedGradientExchange: GradientSynchronizer {
     private let tally = ExchangeTally()
     /// How each bucket is summed (its state, if any, is the checkpoint's to save).
     public let bucketSum: BucketSum
+    /// Each rank's range of the flat buffer, when buckets are reduce-scattered to their owners.
+    public let owners: [Range<Int>]?
     private var remaining: [Int]
     private var nextToLaunch = 0
     private var launched: [Int] = []
@@ -36,10 +42,14 @@ public final class BucketedGradientExchange: GradientSynchronizer {
     ///   - bucketBytes: the bucket capacity (`distributed.bucket_mb` · 2²⁰).
     ///   - bucketSum: how a bucket is summed (full precision, or compressed on the wire); it is
     ///     prepared for this plan and `streams` passes per step (SAM: 2).
+    ///   - owners: reduce-scatter to these ranges, one per rank, ascending (float32 only).
     public init(communicator: Communicator, store: ParameterStore, bucketBytes: Int,
-                bucketSum: BucketSum = FullPrecisionSum(), streams: Int = 1) throws {
+                bucketSum: BucketSum = FullPrecisionSum(), streams: Int = 1, owners: [Range<Int>]? = nil) throws {
+        precondition(owners == nil || (bucketSum is FullPrecisionSum && owners!.count == communicator.size),
+                     "reduce-scatter needs float32 buckets and one range per rank")
         self.store = store
         self.bucketSum = bucketSum
+        self.owners = owners
         gradients = store.gradients.data
         plan = GradientBucketPlan(layout: store.layout, capBytes: bucketBytes)
         bucketSum.prepare(buckets: plan.contents(store.layout), rank: communicator.rank, ranks: communicator.size,
@@ -98,17 +108,33 @@ public final class BucketedGradientExchange: GradientSynchronizer {
             launched.append(bucket.index)
             nextToLaunch += 1
             let data = gradients + bucket.range.lowerBound, count = bucket.range.count
-            let comm = communicator, tally = tally, bucketSum = bucketSum
+            let comm = communicator, tally = tally, bucketSum = bucketSum, owners = owners, range = bucket.range
             let place = BucketPlace(bucket: bucket.index, stream: stream, step: step)
             thread.submit { [store] in
                 let start = DispatchTime.now().uptimeNanoseconds
                 try withExtendedLifetime(store) {
-                    tally.bytesSent += try bucketSum.sum(UnsafeMutableBufferPointer(start: data, count: count), at: place,
-                                                         over: comm)
+                    // The elements this rank ends with, relative to the bucket.
+                    var final = 0..<count
+                    if let owners {
+                        let parts = owners.map { $0.clamped(to: range) }, mine = parts[comm.rank]
+                        var received = [Float](repeating: 0, count: mine.count)
+                        try received.withUnsafeMutableBufferPointer {
+                            try comm.reduceScatter(UnsafeBufferPointer(start: data, count: count), into: $0,
+                                                   counts: parts.map(\.count), .sum)
+                        }
+                        final = (mine.lowerBound - range.lowerBound)..<(mine.upperBound - range.lowerBound)
+                        if !received.isEmpty {
+                            received.withUnsafeBufferPointer { (data + final.lowerBound).update(from: $0.baseAddress!, count: $0.count) }
+                        }
+                        tally.bytesSent += (count - mine.count) * 4
+                    } else {
+                        tally.bytesSent += try bucketSum.sum(UnsafeMutableBufferPointer(start: data, count: count), at: place,
+                                                             over: comm)
+                    }
                     let total = tally.globalSamples
                     if total > 0 {
                         let scale = 1 / Float(total)
-                        for i in 0..<count { data[i] *= scale }
+                        for i in final { data[i] *= scale }
                     }
                 }
                 tally.seconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9

@@ -15,6 +15,8 @@ import QCS
 public struct TrainingCheckpoint {
     let store: ParameterStore
     let optimizer: Optimizer
+    /// The elements the optimiser's state covers under ZeRO-1 (nil: all).
+    let optimizerPiece: Range<Int>?
     /// The exchange's compressor, when it has state to carry.
     let compression: BucketSum?
     let root: String
@@ -22,29 +24,32 @@ public struct TrainingCheckpoint {
     /// `WorldAgreement.trainList`: a resume must see the same training images and labels.
     let trainList: UInt64
 
-    init(store: ParameterStore, optimizer: Optimizer, compression: BucketSum? = nil, runDirectory: String,
-         config: TrainingConfig, trainList: UInt64) {
+    init(store: ParameterStore, optimizer: Optimizer, optimizerPiece: Range<Int>? = nil, compression: BucketSum? = nil,
+         runDirectory: String, config: TrainingConfig, trainList: UInt64) {
         self.store = store
         self.optimizer = optimizer
+        self.optimizerPiece = optimizerPiece
         self.compression = compression.flatMap { $0.state.isEmpty ? nil : $0 }
         root = runDirectory + "/checkpoints"
         self.config = config
         self.trainList = trainList
     }
 
-    var buffers: [CheckpointBuffer] { Self.buffers(store: store, optimizer: optimizer) + compressionBuffers }
+    var buffers: [CheckpointBuffer] { Self.buffers(store: store, optimizer: optimizer, piece: optimizerPiece) + compressionBuffers }
 
     /// This rank's compressor state, one per-rank buffer per state tensor.
     var compressionBuffers: [CheckpointBuffer] {
         (compression?.state ?? []).map { CheckpointBuffer(name: $0.name, tensor: $0.tensor, perRank: true) }
     }
 
-    /// What a training checkpoint shards: parameters, running statistics, each optimiser state tensor.
-    public static func buffers(store: ParameterStore, optimizer: Optimizer) -> [CheckpointBuffer] {
+    /// What a training checkpoint shards: parameters, running statistics, each optimiser state
+    /// tensor (with `piece`, ZeRO-1's: the optimiser holds those elements of the whole only, which
+    /// are exactly this rank's shard of it).
+    public static func buffers(store: ParameterStore, optimizer: Optimizer, piece: Range<Int>? = nil) -> [CheckpointBuffer] {
         [CheckpointBuffer(name: "parameters", tensor: store.values),
          CheckpointBuffer(name: "buffers", tensor: store.bufferValues)]
-            + optimizer.state.map { CheckpointBuffer(name: "optimizer." + $0.name, values: $0.values, count: optimizer.count,
-                                                     owner: optimizer) }
+            + optimizer.state.map { CheckpointBuffer(name: "optimizer." + $0.name, values: $0.values, count: store.values.count,
+                                                     owner: optimizer, held: piece) }
     }
 
     /// The official names inside the parameter and statistics buffers.
@@ -111,7 +116,7 @@ public struct TrainingCheckpoint {
     func restore(_ directory: String, rank: Int, worldSize: Int) throws -> (state: TrainingState, changes: [String], compression: String?) {
         let manifest = try CheckpointManifest.read(directory)
         let compatibility = try check(manifest, directory)
-        let base = Self.buffers(store: store, optimizer: optimizer)
+        let base = Self.buffers(store: store, optimizer: optimizer, piece: optimizerPiece)
         _ = try ShardedCheckpoint.load(directory, into: base)
         guard let text = manifest.metadata[Key.state], let state = try? JSONDecoder().decode(TrainingState.self, from: Data(text.utf8)),
               let steps = manifest.metadata[Key.optimizerSteps].flatMap(Int.init) else {

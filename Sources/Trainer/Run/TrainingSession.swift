@@ -56,19 +56,22 @@ final class TrainingSession {
             say("initial weights: \(report.summary(limit: 5))")
         }
         if comm.size > 1 { try c.distributed.check(layout: store.layout) }
+        let shards = comm.size > 1 && c.distributed.shardOptimizer
+            ? ParameterShards(count: store.values.count, communicator: comm) : nil
         let synchronizer: GradientSynchronizer = comm.size > 1
             ? try BucketedGradientExchange(communicator: comm, store: store, bucketBytes: c.distributed.bucketBytes,
                                            bucketSum: c.distributed.makeBucketSum(),
-                                           streams: c.optim.samRho > 0 ? 2 : 1)
+                                           streams: c.optim.samRho > 0 ? 2 : 1, owners: shards?.ranges)
             : LocalGradientAveraging(store: store)
-        step = SAMTrainingStep(model: model, store: store, optimizer: TrainingRun.makeOptimizer(c.optim, count: store.values.count),
-                               rho: c.optim.samRho > 0 ? c.optim.samRho : nil, compute: compute, synchronizer: synchronizer)
+        let optimizer = TrainingRun.makeOptimizer(c.optim, count: shards?.owned.count ?? store.values.count)
+        step = SAMTrainingStep(model: model, store: store, optimizer: optimizer, rho: c.optim.samRho > 0 ? c.optim.samRho : nil,
+                               compute: compute, synchronizer: synchronizer, shards: shards, normParts: comm.size)
         step.clipGradientNorm = c.optim.clipGradNorm > 0 ? c.optim.clipGradNorm : nil
         if c.distributed.syncBatchStatistics && comm.size > 1 {
             step.graph.batchReduction = CommunicatorBatchReduction(communicator: comm)
         }
         bufferAverage = RunningStatisticsAverage(layout: store.layout)
-        checkpoint = TrainingCheckpoint(store: store, optimizer: step.optimizer,
+        checkpoint = TrainingCheckpoint(store: store, optimizer: step.optimizer, optimizerPiece: shards?.owned,
                                         compression: (synchronizer as? BucketedGradientExchange)?.bucketSum,
                                         runDirectory: options.runDirectory, config: c,
                                         trainList: agreement.trainList)
@@ -96,12 +99,17 @@ final class TrainingSession {
         reporter = try Self.leaderReporter(c, options, comm, log)
         let buckets = (synchronizer as? BucketedGradientExchange)?.plan.buckets.count
         say(Self.banner(c, comm: comm, threads: compute.threads, buckets: buckets))
+        if let shards {
+            let tensors = step.optimizer.state.count, mib = { (n: Int) in Double(n * tensors * 4) / 1_048_576 }
+            say(String(format: "optimizer: state sharded over %d ranks (ZeRO-1): %.1f MiB per rank, %.1f MiB unsharded",
+                       comm.size, mib(shards.owned.count), mib(store.values.count)))
+        }
     }
 
     /// The optimiser step, then (each rank having normalised with its own statistics) the
     /// running statistics made equal again.
     func applyUpdate(learningRate lr: Float, _ local: SAMTrainingStep.LocalResult) throws {
-        step.applyUpdate(learningRate: lr)
+        try step.applyUpdate(learningRate: lr)
         if !config.distributed.syncBatchStatistics {
             try bufferAverage.apply(store, localSamples: local.samples, globalSamples: local.globalSamples, over: communicator)
         }

@@ -111,7 +111,7 @@ struct DistributedBenchmark {
         let seconds = try timed {
             callsBefore = reduction?.calls ?? 0
             let r = try step.computeGradients([batch], dropoutKey: UInt64(steps))
-            step.applyUpdate(learningRate: 1e-6)
+            try step.applyUpdate(learningRate: 1e-6)
             calls = (reduction?.calls ?? 0) - callsBefore
             if steps > 0 {
                 communication += r.communicationSeconds
