@@ -53,7 +53,7 @@ let package = Package(
         .target(name: "Trainer", dependencies: ["QCS", "Optim", "Autograd", "DataPipeline", "Checkpoint", "Distributed"],
                 swiftSettings: numerics),
         .target(name: "Safetensors", dependencies: ["Autograd"], swiftSettings: numerics),
-        .target(name: "Distributed", dependencies: ["CMPI", "Autograd"], swiftSettings: numerics),
+        .target(name: "Distributed", dependencies: ["CMPI", "CZstd", "Autograd"], swiftSettings: numerics),
 
         // MARK: - Programs
         .executableTarget(

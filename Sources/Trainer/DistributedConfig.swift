@@ -23,23 +23,28 @@ public struct DistributedConfig: Sendable, Equatable {
     public var powerSGDRank = 4
     /// ZeRO-1: each rank keeps optimiser state for its piece of the parameters only.
     public var shardOptimizer = false
+    /// zstd (level 1) on the byte payloads of the two-phase compressors (fp16, bf16, int8, onebit).
+    public var wireZstd = false
 
     public enum GradientCompression: String, Sendable, CaseIterable {
         case none, fp16, bf16, int8, onebit, powersgd
 
         /// Whether it cuts buckets into blocks (`block_size`).
         public var usesBlocks: Bool { self == .int8 || self == .onebit }
+        /// Whether its payloads are bytes sent in two phases (what `wire_zstd` compresses).
+        public var isTwoPhase: Bool { self == .fp16 || self == .bf16 || usesBlocks }
     }
 
     /// A new summer for `gradient_compression` (with fresh state: one per exchange).
     public func makeBucketSum() -> BucketSum {
         switch gradientCompression {
         case .none: FullPrecisionSum()
-        case .fp16: HalfPrecisionSum(format: .fp16)
-        case .bf16: HalfPrecisionSum(format: .bf16)
-        case .int8: ErrorFeedbackSum(name: "int8", codec: Int8BlockCodec(blockSize: blockSize), startStep: compressionStartStep)
+        case .fp16: HalfPrecisionSum(format: .fp16, zstd: wireZstd)
+        case .bf16: HalfPrecisionSum(format: .bf16, zstd: wireZstd)
+        case .int8: ErrorFeedbackSum(name: "int8", codec: Int8BlockCodec(blockSize: blockSize), startStep: compressionStartStep,
+                                     zstd: wireZstd)
         case .onebit: ErrorFeedbackSum(name: "onebit", codec: SignBlockCodec(blockSize: blockSize),
-                                       startStep: compressionStartStep)
+                                       startStep: compressionStartStep, zstd: wireZstd)
         case .powersgd: PowerSGDSum(matrixRank: powerSGDRank, startStep: compressionStartStep)
         }
     }
@@ -87,6 +92,7 @@ extension DistributedConfig {
         compressionStartStep = try s.int("compression_start_step", default: compressionStartStep)
         powerSGDRank = try s.int("powersgd_rank", default: powerSGDRank)
         shardOptimizer = try s.bool("shard_optimizer", default: shardOptimizer)
+        wireZstd = try s.bool("wire_zstd", default: wireZstd)
         if !s.has("rank_weights") { s.note("rank_weights", "equal") }
         if s.has("rank_weights") {
             if let word = try? s.peekString("rank_weights"), word == "auto" || word == "equal" {
@@ -121,6 +127,11 @@ extension DistributedConfig {
             throw ConfigError(key: "distributed.shard_optimizer",
                               "works with gradient_compression: none only (its buckets are reduce-scattered to their "
                               + "owners in float32; \(gradientCompression.rawValue) sums whole buckets): set one of them back")
+        }
+        if wireZstd && !gradientCompression.isTwoPhase {
+            throw ConfigError(key: "distributed.wire_zstd",
+                              "compresses the byte payloads of fp16, bf16, int8 and onebit; with gradient_compression: "
+                              + "\(gradientCompression.rawValue) there are none: set wire_zstd: false or choose one of those")
         }
         if gradientCompression.usesBlocks && bucketBytes / 4 < blockSize {
             throw ConfigError(key: "distributed.bucket_mb",

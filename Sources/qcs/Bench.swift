@@ -29,11 +29,19 @@ extension QCSCommand {
             memory per rank. With --one-rank-seconds (a 1-rank `qcs bench dist` step) it prints the \
             speed-up over one rank.
 
+            compress (under mpirun; scripts/bench compress runs it between two namespace hosts at 1 and \
+            10 Gbit/s): every gradient_compression on the --preset model's buckets: bytes per pass \
+            against float32, the exchange's wall time and its compression arithmetic, and the exchange \
+            replayed against a recorded backward (buckets released when they became ready) for the part \
+            not hidden. Then a projection to 8 nodes of 64 cores at global batch --batch: compute from \
+            this machine's per-core rate, exchange from the measured wire time scaled by the ring's \
+            bytes per rank at 8 ranks, exposed = what outlasts backward after its first bucket.
+
             The last line is machine-readable: `summary: key=value ...`. scripts/bench runs each mode \
             twice: with OPENBLAS_CORETYPE=Haswell and with it unset.
             """)
 
-        enum Mode: String, ExpressibleByArgument, CaseIterable { case engine, model, data, dist }
+        enum Mode: String, ExpressibleByArgument, CaseIterable { case engine, model, data, dist, compress }
 
         @Argument(help: "What to measure: \(Mode.allCases.map(\.rawValue).joined(separator: ", ")).")
         var mode: Mode
@@ -89,6 +97,7 @@ extension QCSCommand {
 
         func run() throws {
             if mode == .dist { return try runDistributed() }
+            if mode == .compress { return try runCompression() }
             let compute = ComputePool(threads: threads)
             let core = BLASKernels.name
             if let warning = BLASKernels.warning { print("warning: \(warning)") }
@@ -98,7 +107,7 @@ extension QCSCommand {
             case .engine: try runEngine(compute)
             case .model: try runModel(compute)
             case .data: try runData(threads: compute.threads)
-            case .dist: break
+            case .dist, .compress: break
             }
         }
 
@@ -272,6 +281,6 @@ extension QCSCommand {
             try world.finish()
         }
 
-        private func fmt(_ x: Double) -> String { String(format: "%.3f", x) }
+        func fmt(_ x: Double) -> String { String(format: "%.3f", x) }
     }
 }

@@ -10,9 +10,11 @@ final class CompressedBucketSumTests: XCTestCase {
         return (0..<count).map { _ in rng.uniform(-1, 1) * Float(pow(10, Double(rng.uniform(-3, 2)))) }
     }
 
-    /// (each rank's result, bytes each rank sent) of `sum` over `size` ranks.
-    func run(_ sum: BucketSum, size: Int, count: Int) throws -> [(values: [Float], bytes: Int)] {
+    /// (each rank's result, bytes each rank sent) of a summer from `make` (one per rank: they
+    /// keep scratch buffers) over `size` ranks.
+    func run(_ make: @escaping @Sendable () -> BucketSum, size: Int, count: Int) throws -> [(values: [Float], bytes: Int)] {
         try InProcessWorld.run(size: size) { comm in
+            let sum = make()
             var values = Self.bucket(rank: comm.rank, count: count)
             let bytes = try values.withUnsafeMutableBufferPointer { try sum.sum($0, at: BucketPlace(bucket: 0), over: comm) }
             return (values, bytes)
@@ -25,7 +27,7 @@ final class CompressedBucketSumTests: XCTestCase {
                 let count = 1001  // not a multiple of the ranks: chunks of unequal length
                 let exact = (0..<count).map { i in (0..<size).reduce(Float(0)) { $0 + Self.bucket(rank: $1, count: count)[i] } }
                 let bound = (0..<count).map { i in (0..<size).reduce(Float(0)) { $0 + abs(Self.bucket(rank: $1, count: count)[i]) } }
-                let results = try run(HalfPrecisionSum(format: format), size: size, count: count)
+                let results = try run({ HalfPrecisionSum(format: format) }, size: size, count: count)
                 for r in results {
                     XCTAssertTrue(r.values == results[0].values, "\(format) \(size) ranks: ranks differ")
                     for i in 0..<count {
@@ -34,7 +36,7 @@ final class CompressedBucketSumTests: XCTestCase {
                                                  "\(format) \(size) ranks, element \(i)")
                     }
                 }
-                let full = try run(FullPrecisionSum(), size: size, count: count)
+                let full = try run({ FullPrecisionSum() }, size: size, count: count)
                 let ratio = Double(full[0].bytes) / Double(results[0].bytes)
                 XCTAssertEqual(ratio, 2, accuracy: 0.01, "\(format) \(size) ranks: \(results[0].bytes) vs \(full[0].bytes) bytes")
             }

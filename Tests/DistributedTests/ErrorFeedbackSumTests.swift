@@ -194,4 +194,36 @@ final class ErrorFeedbackSumTests: XCTestCase {
             XCTAssertEqual(r[5], 0, "reset leaves residuals")
         }
     }
+
+    func testWireZstd_changesNoValueAndSendsFewerBytesWhenPayloadsCompress() throws {
+        // Gradients that are mostly zero: int8 blocks of zeros, fp16 runs of zeros; zstd shrinks them.
+        let sparse: @Sendable (Int, Int) -> [Float] = { rank, step in
+            var g = Self.values(seed: UInt64(rank * 10 + step), count: 4000)
+            for i in g.indices where i % 7 != 0 { g[i] = 0 }
+            return g
+        }
+        for make in [{ (z: Bool) -> BucketSum in ErrorFeedbackSum(name: "int8", codec: Int8BlockCodec(blockSize: 256), zstd: z) },
+                     { (z: Bool) -> BucketSum in HalfPrecisionSum(format: .fp16, zstd: z) }] {
+            for size in [2, 3] {
+                let runs = try [false, true].map { zstd in
+                    try InProcessWorld.run(size: size) { comm -> (values: [[Float]], bytes: Int, raw: Int) in
+                        let sum = make(zstd)
+                        sum.prepare(buckets: [BucketContents(range: 0..<4000)], rank: comm.rank, ranks: comm.size, streams: 1)
+                        var out: [[Float]] = [], bytes = 0
+                        for t in 0..<3 {
+                            var g = sparse(comm.rank, t)
+                            bytes += try g.withUnsafeMutableBufferPointer { try sum.sum($0, at: BucketPlace(bucket: 0, step: t), over: comm) }
+                            out.append(g)
+                        }
+                        return (out, bytes, sum.payloadBytes.raw)
+                    }
+                }
+                let (plain, packed) = (runs[0][0], runs[1][0])
+                XCTAssertTrue(plain.values == packed.values, "\(size) ranks: zstd changed a value")
+                XCTAssertEqual(plain.raw, packed.raw, "the same payloads before zstd")
+                XCTAssertEqual(plain.bytes, plain.raw, "without zstd the payloads go as they are")
+                XCTAssertLessThan(Double(packed.bytes), 0.8 * Double(plain.bytes), "\(size) ranks: \(packed.bytes) vs \(plain.bytes) bytes")
+            }
+        }
+    }
 }

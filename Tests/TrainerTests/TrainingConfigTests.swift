@@ -79,11 +79,14 @@ final class TrainingConfigTests: XCTestCase {
         XCTAssertEqual(try parse("gradient_compression: onebit").blockSize, 32)
         XCTAssertEqual(try parse("gradient_compression: onebit, block_size: 64").blockSize, 64)
         XCTAssertEqual(try parse("gradient_compression: int8, compression_start_step: 50").compressionStartStep, 50)
+        XCTAssertTrue(try parse("gradient_compression: int8, wire_zstd: true").wireZstd)
         let cases: [(String, String, String)] = [
             ("gradient_compression: int4", "distributed.gradient_compression", "int8, onebit"),
             ("gradient_compression: int8, block_size: 0", "distributed.block_size", "between 1 and"),
             ("gradient_compression: int8, compression_start_step: -1", "distributed.compression_start_step", "negative"),
             ("gradient_compression: onebit, bucket_mb: 0.0001", "distributed.bucket_mb", "raise bucket_mb"),
+            ("wire_zstd: true", "distributed.wire_zstd", "set wire_zstd: false"),
+            ("gradient_compression: powersgd, wire_zstd: true", "distributed.wire_zstd", "fp16, bf16, int8 and onebit"),
         ]
         for (yaml, key, advice) in cases {
             XCTAssertThrowsError(try parse(yaml), yaml) { error in

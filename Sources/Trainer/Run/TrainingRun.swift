@@ -108,6 +108,7 @@ public final class TrainingRun {
                 state.lastTestAccuracy = test.accuracy
             }
             try s.reporter?.epoch(state, meanLoss: tally.meanLoss, trainAccuracy: tally.baseAccuracy, test: test)
+            if let line = s.wireZstdGain { s.reporter?.log(line) }
             try s.reporter?.export(s.store, epoch: state.epoch, epochFile: true, reason: nil)
             state.startNextEpoch()
             try s.saveCheckpoint(state, reason: nil, evaluated: test?.accuracy)

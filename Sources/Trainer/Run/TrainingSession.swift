@@ -106,6 +106,15 @@ final class TrainingSession {
         }
     }
 
+    /// What zstd saved on the wire so far (rank 0's payloads), with `wire_zstd`.
+    var wireZstdGain: String? {
+        guard config.distributed.wireZstd, let sum = (step.synchronizer as? BucketedGradientExchange)?.bucketSum else { return nil }
+        let p = sum.payloadBytes
+        guard p.sent > 0 else { return nil }
+        return String(format: "wire_zstd: payloads %.3fx smaller so far (%@ sent for %@)", Double(p.raw) / Double(p.sent),
+                      ProgressMeter.bytes(p.sent), ProgressMeter.bytes(p.raw))
+    }
+
     /// The optimiser step, then (each rank having normalised with its own statistics) the
     /// running statistics made equal again.
     func applyUpdate(learningRate lr: Float, _ local: SAMTrainingStep.LocalResult) throws {
@@ -230,11 +239,11 @@ final class TrainingSession {
         func ratio(_ bitsPerValue: Double) -> String { String(format: "%.1fx", 32 / bitsPerValue) }
         switch c {
         case .none: return "float32 on the wire"
-        case .fp16, .bf16: return "\(c.rawValue) on the wire: half the bytes"
+        case .fp16, .bf16: return "\(c.rawValue) on the wire: half the bytes\(d.wireZstd ? ", then zstd" : "")"
         case .int8: return "int8 with error feedback on the wire, blocks of \(d.blockSize): "
-            + "\(ratio(8 + 32 / Double(d.blockSize))) fewer bytes\(warmUp)"
+            + "\(ratio(8 + 32 / Double(d.blockSize))) fewer bytes\(d.wireZstd ? ", then zstd" : "")\(warmUp)"
         case .onebit: return "signs with error feedback on the wire, blocks of \(d.blockSize): "
-            + "\(ratio(1 + 8 / Double(d.blockSize))) fewer bytes\(warmUp)"
+            + "\(ratio(1 + 8 / Double(d.blockSize))) fewer bytes\(d.wireZstd ? ", then zstd" : "")\(warmUp)"
         case .powersgd: return "PowerSGD rank \(d.powerSGDRank) with error feedback on the wire\(warmUp)"
         }
     }

@@ -19,6 +19,12 @@ public protocol BucketSum: Sendable {
     var stateLayout: String { get }
     /// Back to the state of a fresh start (zero residuals).
     func resetState()
+
+    /// Seconds spent so far on compression arithmetic (0 for float32), for benchmarks; and a reset.
+    var computeSeconds: Double { get }
+    func resetComputeSeconds()
+    /// Payload bytes sent so far, and what they would have been without zstd (`wire_zstd`; equal without).
+    var payloadBytes: (sent: Int, raw: Int) { get }
 }
 
 extension BucketSum {
@@ -26,6 +32,9 @@ extension BucketSum {
     public var state: [(name: String, tensor: Tensor)] { [] }
     public var stateLayout: String { "" }
     public func resetState() {}
+    public var computeSeconds: Double { 0 }
+    public func resetComputeSeconds() {}
+    public var payloadBytes: (sent: Int, raw: Int) { (0, 0) }
 }
 
 /// What a bucket holds: its range of the flat gradient buffer and the tensors in it (a

@@ -25,11 +25,19 @@ public final class ErrorFeedbackSum: BucketSum, @unchecked Sendable {
     private var ownerOffsets: [Int] = [], workerCount = 0, ownerCount = 0
     private var worker = Tensor(zeros: [0]), owner = Tensor(zeros: [0])
     private let scratch = ByteScratch()
+    private let clock = ComputeClock()
+    public var computeSeconds: Double { clock.seconds }
+    public func resetComputeSeconds() { clock.reset() }
 
-    public init(name: String, codec: BlockCodec, startStep: Int = 0) {
+    private let transport: WireTransport
+    public var payloadBytes: (sent: Int, raw: Int) { (transport.sent, transport.raw) }
+
+    /// - Parameter zstd: compress the encoded payloads with zstd on the wire (`distributed.wire_zstd`).
+    public init(name: String, codec: BlockCodec, startStep: Int = 0, zstd: Bool = false) {
         self.name = name
         self.codec = codec
         self.startStep = startStep
+        transport = WireTransport(zstd: zstd)
     }
 
     public func prepare(buckets: [BucketContents], rank: Int, ranks: Int, streams: Int) {
@@ -98,28 +106,34 @@ public final class ErrorFeedbackSum: BucketSum, @unchecked Sendable {
 
         // 1. Worker: v = g + e_w, encoded chunk by chunk; what the encoding lost stays in e_w.
         let e = workerResidual(bucket: place.bucket, stream: place.stream)
-        for i in 0..<count { e[i] += bucket[i] }
-        for (d, c) in chunks.enumerated() {
-            codec.encodeChunk(UnsafeMutableBufferPointer(rebasing: e[c]), into: send.baseAddress! + offsets[d])
+        clock.time {
+            for i in 0..<count { e[i] += bucket[i] }
+            for (d, c) in chunks.enumerated() {
+                codec.encodeChunk(UnsafeMutableBufferPointer(rebasing: e[c]), into: send.baseAddress! + offsets[d])
+            }
         }
-        try comm.alltoall(UnsafeBufferPointer(send), sendCounts: sendCounts, into: receive,
-                          receiveCounts: [Int](repeating: ownedBytes, count: n))
+        let before = transport.sent
+        try transport.alltoall(send, sendCounts: sendCounts, into: receive, receiveCount: ownedBytes, over: comm)
 
         // 2. Owner: s = e_o + Σ decoded, re-encoded; what that lost stays in e_o.
         let s = ownerResidual(bucket: place.bucket, stream: place.stream)
-        for source in 0..<n {
-            codec.addDecodedChunk(UnsafeRawPointer(receive.baseAddress! + source * ownedBytes), count: mine.count,
-                                  into: s.baseAddress!)
+        clock.time {
+            for source in 0..<n {
+                codec.addDecodedChunk(UnsafeRawPointer(receive.baseAddress! + source * ownedBytes), count: mine.count,
+                                      into: s.baseAddress!)
+            }
+            codec.encodeChunk(s, into: ownedSend.baseAddress!)
         }
-        codec.encodeChunk(s, into: ownedSend.baseAddress!)
 
         // 3. Every owner's encoded sum to every rank.
-        try comm.allgather(UnsafeBufferPointer(ownedSend), into: gathered, counts: sendCounts)
-        bucket.update(repeating: 0)
-        for (d, c) in chunks.enumerated() {
-            codec.addDecodedChunk(UnsafeRawPointer(gathered.baseAddress! + offsets[d]), count: c.count,
-                                  into: bucket.baseAddress! + c.lowerBound)
+        try transport.allgather(ownedSend, into: gathered, counts: sendCounts, over: comm)
+        clock.time {
+            bucket.update(repeating: 0)
+            for (d, c) in chunks.enumerated() {
+                codec.addDecodedChunk(UnsafeRawPointer(gathered.baseAddress! + offsets[d]), count: c.count,
+                                      into: bucket.baseAddress! + c.lowerBound)
+            }
         }
-        return (total - ownedBytes) + (n - 1) * ownedBytes
+        return transport.sent - before
     }
 }

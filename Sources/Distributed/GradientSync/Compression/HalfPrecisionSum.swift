@@ -8,11 +8,22 @@ import Autograd
 ///
 /// Each rank multiplies by 1/N before rounding and the result by N after, so an fp16 sum of N
 /// values stays in range whenever the values do (a gradient above 65504 overflows either way).
-public struct HalfPrecisionSum: BucketSum {
+public final class HalfPrecisionSum: BucketSum, @unchecked Sendable {
     public enum Format: String, Sendable { case fp16, bf16 }
     public let format: Format
+    private let scratch = ByteScratch()
+    private let clock = ComputeClock()
+    public var computeSeconds: Double { clock.seconds }
+    public func resetComputeSeconds() { clock.reset() }
 
-    public init(format: Format) { self.format = format }
+    private let transport: WireTransport
+    public var payloadBytes: (sent: Int, raw: Int) { (transport.sent, transport.raw) }
+
+    /// - Parameter zstd: compress the 16-bit payloads with zstd on the wire (`distributed.wire_zstd`).
+    public init(format: Format, zstd: Bool = false) {
+        self.format = format
+        transport = WireTransport(zstd: zstd)
+    }
 
     private func encode(_ x: Float) -> UInt16 {
         format == .fp16 ? HalfPrecision.half(from: x) : HalfPrecision.bfloat16(from: x)
@@ -27,31 +38,30 @@ public struct HalfPrecisionSum: BucketSum {
         guard n > 1 else { return 0 }
         let chunks = (0..<n).map { EvenSplit.range(count: count, part: $0, parts: n) }
         let mine = chunks[comm.rank]
-        let scale = 1 / Float(n)
-        let wire = (0..<count).map { encode(bucket[$0] * scale) }
-        // Phase 1: chunk d to rank d; this rank receives its chunk from every rank.
-        var received = [UInt16](repeating: 0, count: mine.count * n)
-        try wire.withUnsafeBufferPointer { send in
-            try received.withUnsafeMutableBufferPointer { receive in
-                try comm.alltoall(send, sendCounts: chunks.map(\.count), into: receive,
-                                  receiveCounts: [Int](repeating: mine.count, count: n))
-            }
+        // Four 16-bit buffers, reused from bucket to bucket: the whole bucket rounded, what this
+        // rank receives, its summed chunk, and every chunk gathered.
+        let slots = [count, mine.count * n, mine.count, count].enumerated().map { scratch.buffer($0.offset, count: 2 * $0.element) }
+        func halves(_ slot: Int) -> UnsafeMutableBufferPointer<UInt16> {
+            UnsafeMutableRawBufferPointer(slots[slot]).bindMemory(to: UInt16.self)
         }
-        var owned = [UInt16](repeating: 0, count: mine.count)
-        for i in 0..<mine.count {
-            var total: Float = 0
-            for source in 0..<n { total += decode(received[source * mine.count + i]) }
-            owned[i] = encode(total)
+        let wire = halves(0), received = halves(1), owned = halves(2), gathered = halves(3)
+        let scale = 1 / Float(n)
+        clock.time { for i in 0..<count { wire[i] = encode(bucket[i] * scale) } }
+        // Phase 1: chunk d to rank d; this rank receives its chunk from every rank.
+        let before = transport.sent
+        try transport.alltoall(slots[0], sendCounts: chunks.map { 2 * $0.count }, into: slots[1], receiveCount: 2 * mine.count,
+                               over: comm)
+        clock.time {
+            for i in 0..<mine.count {
+                var total: Float = 0
+                for source in 0..<n { total += decode(received[source * mine.count + i]) }
+                owned[i] = encode(total)
+            }
         }
         // Phase 2: every rank's summed chunk to every rank.
-        var gathered = [UInt16](repeating: 0, count: count)
-        try owned.withUnsafeBufferPointer { send in
-            try gathered.withUnsafeMutableBufferPointer { receive in
-                try comm.allgather(send, into: receive, counts: chunks.map(\.count))
-            }
-        }
+        try transport.allgather(slots[2], into: slots[3], counts: chunks.map { 2 * $0.count }, over: comm)
         let back = Float(n)
-        for i in 0..<count { bucket[i] = decode(gathered[i]) * back }
-        return 2 * (count - mine.count) * 2
+        clock.time { for i in 0..<count { bucket[i] = decode(gathered[i]) * back } }
+        return transport.sent - before
     }
 }

@@ -1,4 +1,5 @@
 import Autograd
+import Foundation
 
 /// A bucket summed as low-rank matrices: PowerSGD (Vogels, Karimireddy & Jaggi, NeurIPS 2019),
 /// one power iteration per step from the previous step's Q (warm start), with error feedback.
@@ -24,6 +25,9 @@ public final class PowerSGDSum: BucketSum, @unchecked Sendable {
     private var rank = 0, ranks = 1, streams = 0, flatCount = 0, qCount = 0
     private var errors = Tensor(zeros: [0]), factors = Tensor(zeros: [0])
     private var packed: [Float] = [], qs: [Float] = []
+    private let clock = ComputeClock()
+    public var computeSeconds: Double { clock.seconds }
+    public func resetComputeSeconds() { clock.reset() }
 
     /// A compressed matrix: its place in the flat buffer, its sides, and its Q's place in a stream's Qs.
     struct Matrix: Equatable {
@@ -135,12 +139,14 @@ public final class PowerSGDSum: BucketSum, @unchecked Sendable {
         packed.append(contentsOf: repeatElement(0, count: plan.pCount * r))
         var pAt = unpacked
         try packed.withUnsafeMutableBufferPointer { buffer in
-            for m in plan.matrices {
-                let mm = e + m.offset, count = m.rows * m.columns
-                let local = g + (m.offset - base)
-                for i in 0..<count { mm[i] += local[i] }
-                sgemm(m: m.rows, n: r, k: m.columns, a: mm, b: qState + m.q, c: buffer.baseAddress! + pAt)
-                pAt += m.rows * r
+            clock.time {
+                for m in plan.matrices {
+                    let mm = e + m.offset, count = m.rows * m.columns
+                    let local = g + (m.offset - base)
+                    for i in 0..<count { mm[i] += local[i] }
+                    sgemm(m: m.rows, n: r, k: m.columns, a: mm, b: qState + m.q, c: buffer.baseAddress! + pAt)
+                    pAt += m.rows * r
+                }
             }
             try comm.allreduce(buffer, .sum)
         }
@@ -155,12 +161,14 @@ public final class PowerSGDSum: BucketSum, @unchecked Sendable {
         try packed.withUnsafeMutableBufferPointer { pBuffer in
             try qs.withUnsafeMutableBufferPointer { qBuffer in
                 var p = unpacked, q = 0
-                for m in plan.matrices {
-                    Self.orthonormalizeColumns(pBuffer.baseAddress! + p, rows: m.rows, columns: r)
-                    sgemm(transposeA: true, m: m.columns, n: r, k: m.rows, a: e + m.offset, b: pBuffer.baseAddress! + p,
-                          c: qBuffer.baseAddress! + q)
-                    p += m.rows * r
-                    q += m.columns * r
+                clock.time {
+                    for m in plan.matrices {
+                        Self.orthonormalizeColumns(pBuffer.baseAddress! + p, rows: m.rows, columns: r)
+                        sgemm(transposeA: true, m: m.columns, n: r, k: m.rows, a: e + m.offset, b: pBuffer.baseAddress! + p,
+                              c: qBuffer.baseAddress! + q)
+                        p += m.rows * r
+                        q += m.columns * r
+                    }
                 }
                 try comm.allreduce(qBuffer, .sum)
 
@@ -168,6 +176,8 @@ public final class PowerSGDSum: BucketSum, @unchecked Sendable {
                 p = unpacked
                 q = 0
                 let share = 1 / Float(n)
+                let start = DispatchTime.now().uptimeNanoseconds
+                defer { clock.add(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9) }
                 for m in plan.matrices {
                     let out = g + (m.offset - base), mm = e + m.offset, count = m.rows * m.columns
                     let newQ = UnsafeMutableBufferPointer(rebasing: qBuffer[q..<(q + m.columns * r)])
