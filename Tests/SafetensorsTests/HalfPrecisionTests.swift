@@ -16,6 +16,25 @@ final class HalfPrecisionTests: XCTestCase {
         XCTAssertEqual(HalfPrecision.half(from: .nan) & 0x7E00, 0x7E00)
     }
 
+    func testHalf_fastConversionGivesTheReferenceBits() {
+        // Every exponent with random mantissas and both signs, plus the boundaries of each range.
+        var rng = SeededRNG(seed: 16)
+        var patterns: [UInt32] = [0x3880_0000, 0x387F_FFFF, 0x4780_0000, 0x477F_FFFF, 0x477F_E000, 0x477F_EFFF,
+                                  0x7F80_0000, 0x7F80_0001, 0x7FC0_0000, 0x7FFF_FFFF, 0x3300_0000, 0x3300_0001, 0x32FF_FFFF]
+        for exponent in UInt32(0)...255 {
+            for _ in 0..<4000 { patterns.append(exponent << 23 | UInt32(truncatingIfNeeded: rng.next()) & 0x7F_FFFF) }
+            // Values at and next to the rounding midpoints of the 13 dropped bits.
+            for low: UInt32 in [0x0FFF, 0x1000, 0x1001, 0x2FFF, 0x3000, 0x3001] { patterns.append(exponent << 23 | low) }
+        }
+        for p in patterns {
+            for bits in [p, p | 0x8000_0000] {
+                let f = Float(bitPattern: bits)
+                XCTAssertEqual(HalfPrecision.half(from: f), HalfPrecision.referenceHalf(from: f),
+                               "0x\(String(bits, radix: 16))")
+            }
+        }
+    }
+
     func testHalf_roundsToNearestEven() {
         // Between 1 and 1 + 2⁻¹⁰: the midpoint goes to the even mantissa, anything above it up.
         XCTAssertEqual(HalfPrecision.half(from: 1 + 0x1p-11), 0x3C00)

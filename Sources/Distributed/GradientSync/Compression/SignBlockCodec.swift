@@ -22,24 +22,25 @@ public struct SignBlockCodec: BlockCodec {
         out.storeBytes(of: wire, as: UInt8.self)
         let bits = (out + 1).assumingMemoryBound(to: UInt8.self)
         for byte in 0..<(values.count + 7) / 8 {
-            var b: UInt8 = 0
+            var b: UInt32 = 0
             for k in 0..<min(8, values.count - byte * 8) {
                 let i = byte * 8 + k
-                // Bit set: negative. Zero goes as +scale, like any non-negative value.
-                let negative = values[i] < 0
-                if negative { b |= 1 << UInt8(k) }
-                values[i] -= negative ? -scale : scale
+                // The sign bit is the wire bit (−0 goes as −scale); the residual keeps x ∓ scale.
+                let negative = values[i].bitPattern >> 31
+                b |= negative << UInt32(k)
+                values[i] -= Float(bitPattern: scale.bitPattern | negative << 31)
             }
-            bits[byte] = b
+            bits[byte] = UInt8(truncatingIfNeeded: b)
         }
         if !finite { values.update(repeating: 0) }
     }
 
     public func addDecodedBlock(_ bytes: UnsafeRawPointer, count: Int, into: UnsafeMutablePointer<Float>) {
-        let scale = LogScale.decode(bytes.load(as: UInt8.self))
+        let scale = LogScale.decode(bytes.load(as: UInt8.self)).bitPattern
         let bits = (bytes + 1).assumingMemoryBound(to: UInt8.self)
         for i in 0..<count {
-            into[i] += (bits[i >> 3] >> UInt8(i & 7)) & 1 == 1 ? -scale : scale
+            let negative = UInt32(bits[i >> 3] >> UInt8(i & 7)) & 1
+            into[i] += Float(bitPattern: scale | negative << 31)
         }
     }
 }
