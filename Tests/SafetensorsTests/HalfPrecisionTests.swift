@@ -16,6 +16,13 @@ final class HalfPrecisionTests: XCTestCase {
         XCTAssertEqual(HalfPrecision.half(from: .nan) & 0x7E00, 0x7E00)
     }
 
+    func testHalfToFloat_fastConversionGivesTheReferenceBitsForEveryHalf() {
+        for h in UInt16.min...UInt16.max {
+            XCTAssertEqual(HalfPrecision.float(fromHalf: h).bitPattern, HalfPrecision.referenceFloat(fromHalf: h).bitPattern,
+                           "0x\(String(h, radix: 16))")
+        }
+    }
+
     func testHalf_fastConversionGivesTheReferenceBits() {
         // Every exponent with random mantissas and both signs, plus the boundaries of each range.
         var rng = SeededRNG(seed: 16)

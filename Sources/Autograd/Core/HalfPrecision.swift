@@ -4,8 +4,26 @@
 public enum HalfPrecision {
     // MARK: - IEEE binary16: 1 sign, 5 exponent (bias 15), 10 mantissa bits
 
-    /// The float32 value of binary16 bits `h` (exact: every binary16 is a float32).
+    /// The float32 value of binary16 bits `h` (exact: every binary16 is a float32), the same bits
+    /// as `referenceFloat(fromHalf:)` by rebiasing the exponent in place.
+    @inline(__always)
     public static func float(fromHalf h: UInt16) -> Float {
+        let magnitude = UInt32(h & 0x7FFF) << 13, sign = UInt32(h & 0x8000) << 16
+        let exponent = magnitude & 0x0F80_0000
+        let f: Float
+        if exponent == 0x0F80_0000 {
+            f = Float(bitPattern: magnitude | 0x7F80_0000)  // infinity or NaN, payload kept
+        } else if exponent == 0 {
+            // Zero or subnormal m·2⁻²⁴: read as (1 + m/1024)·2⁻¹⁴, then take 2⁻¹⁴ away (exact).
+            f = Float(bitPattern: magnitude &+ 0x3880_0000) - Float(bitPattern: 0x3880_0000)
+        } else {
+            f = Float(bitPattern: magnitude &+ 0x3800_0000)
+        }
+        return Float(bitPattern: f.bitPattern | sign)
+    }
+
+    /// The plain conversion `float(fromHalf:)` is checked against.
+    public static func referenceFloat(fromHalf h: UInt16) -> Float {
         let sign: UInt32 = UInt32(h & 0x8000) << 16
         let exponent = UInt32(h >> 10) & 0x1F
         let mantissa = UInt32(h & 0x3FF)

@@ -46,7 +46,14 @@ public final class HalfPrecisionSum: BucketSum, @unchecked Sendable {
         }
         let wire = halves(0), received = halves(1), owned = halves(2), gathered = halves(3)
         let scale = 1 / Float(n)
-        clock.time { for i in 0..<count { wire[i] = encode(bucket[i] * scale) } }
+        clock.time {
+            // One loop per format: the conversion inlines and the loop carries no branch on the format.
+            if format == .fp16 {
+                for i in 0..<count { wire[i] = HalfPrecision.half(from: bucket[i] * scale) }
+            } else {
+                for i in 0..<count { wire[i] = HalfPrecision.bfloat16(from: bucket[i] * scale) }
+            }
+        }
         // Phase 1: chunk d to rank d; this rank receives its chunk from every rank.
         let before = transport.sent
         try transport.alltoall(slots[0], sendCounts: chunks.map { 2 * $0.count }, into: slots[1], receiveCount: 2 * mine.count,
@@ -61,7 +68,13 @@ public final class HalfPrecisionSum: BucketSum, @unchecked Sendable {
         // Phase 2: every rank's summed chunk to every rank.
         try transport.allgather(slots[2], into: slots[3], counts: chunks.map { 2 * $0.count }, over: comm)
         let back = Float(n)
-        clock.time { for i in 0..<count { bucket[i] = decode(gathered[i]) * back } }
+        clock.time {
+            if format == .fp16 {
+                for i in 0..<count { bucket[i] = HalfPrecision.float(fromHalf: gathered[i]) * back }
+            } else {
+                for i in 0..<count { bucket[i] = HalfPrecision.float(fromBFloat16: gathered[i]) * back }
+            }
+        }
         return transport.sent - before
     }
 }
