@@ -25,14 +25,6 @@ public final class HalfPrecisionSum: BucketSum, @unchecked Sendable {
         transport = WireTransport(zstd: zstd)
     }
 
-    private func encode(_ x: Float) -> UInt16 {
-        format == .fp16 ? HalfPrecision.half(from: x) : HalfPrecision.bfloat16(from: x)
-    }
-
-    private func decode(_ h: UInt16) -> Float {
-        format == .fp16 ? HalfPrecision.float(fromHalf: h) : HalfPrecision.float(fromBFloat16: h)
-    }
-
     public func sum(_ bucket: UnsafeMutableBufferPointer<Float>, at place: BucketPlace, over comm: Communicator) throws -> Int {
         let n = comm.size, count = bucket.count
         guard n > 1 else { return 0 }
@@ -59,10 +51,22 @@ public final class HalfPrecisionSum: BucketSum, @unchecked Sendable {
         try transport.alltoall(slots[0], sendCounts: chunks.map { 2 * $0.count }, into: slots[1], receiveCount: 2 * mine.count,
                                over: comm)
         clock.time {
-            for i in 0..<mine.count {
-                var total: Float = 0
-                for source in 0..<n { total += decode(received[source * mine.count + i]) }
-                owned[i] = encode(total)
+            guard mine.count > 0 else { return }
+            let sums = UnsafeMutableBufferPointer<Float>.allocate(capacity: mine.count)
+            defer { sums.deallocate() }
+            sums.initialize(repeating: 0)
+            for source in 0..<n {
+                let from = received.baseAddress! + source * mine.count
+                if format == .fp16 {
+                    for i in 0..<mine.count { sums[i] += HalfPrecision.float(fromHalf: from[i]) }
+                } else {
+                    for i in 0..<mine.count { sums[i] += HalfPrecision.float(fromBFloat16: from[i]) }
+                }
+            }
+            if format == .fp16 {
+                for i in 0..<mine.count { owned[i] = HalfPrecision.half(from: sums[i]) }
+            } else {
+                for i in 0..<mine.count { owned[i] = HalfPrecision.bfloat16(from: sums[i]) }
             }
         }
         // Phase 2: every rank's summed chunk to every rank.
