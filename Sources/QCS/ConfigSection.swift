@@ -55,27 +55,41 @@ public final class ConfigSection {
         return try ConfigSection(node: mapping[key], path: name(key), resolved: resolved)
     }
 
+    /// A value as a message shows it: a quoted number says that its quotes make it text.
+    static func describe(_ node: Node) -> String {
+        switch node {
+        case .mapping: return "a mapping"
+        case .sequence: return "a list"
+        case .alias: return "an alias"
+        case .scalar(let scalar):
+            if scalar.style == .singleQuoted || scalar.style == .doubleQuoted {
+                return "the quoted text \"\(scalar.string)\" (quotes make a value text: write it without them)"
+            }
+            return "'\(scalar.string)'"
+        }
+    }
+
     public func int(_ key: String, default value: Int) throws -> Int {
         guard let node = take(key) else { return note(key, value) }
-        guard let v = node.int else { throw ConfigError(key: name(key), "expected an integer, got '\(node.string ?? "?")'") }
+        guard let v = node.int else { throw ConfigError(key: name(key), "expected an integer, got \(Self.describe(node))") }
         return note(key, v)
     }
 
     public func double(_ key: String, default value: Double) throws -> Double {
         guard let node = take(key) else { return note(key, value) }
-        guard let v = node.float else { throw ConfigError(key: name(key), "expected a number, got '\(node.string ?? "?")'") }
+        guard let v = node.float else { throw ConfigError(key: name(key), "expected a number, got \(Self.describe(node))") }
         return note(key, v)
     }
 
     public func string(_ key: String, default value: String) throws -> String {
         guard let node = take(key) else { return note(key, value) }
-        guard let v = node.string else { throw ConfigError(key: name(key), "expected a string") }
+        guard let v = node.string else { throw ConfigError(key: name(key), "expected a string, got \(Self.describe(node))") }
         return note(key, v)
     }
 
     public func bool(_ key: String, default value: Bool) throws -> Bool {
         guard let node = take(key) else { return note(key, value) }
-        guard let v = node.bool else { throw ConfigError(key: name(key), "expected true or false") }
+        guard let v = node.bool else { throw ConfigError(key: name(key), "expected true or false, got \(Self.describe(node))") }
         return note(key, v)
     }
 

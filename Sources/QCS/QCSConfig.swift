@@ -61,21 +61,26 @@ public struct QCSConfig: Sendable, Equatable {
         func require(_ ok: Bool, _ key: String, _ message: String) throws {
             if !ok { throw ConfigError(key: "model.\(key)", message) }
         }
-        try require(downsample >= 1, "downsample", "must be at least 1")
+        // Upper bounds: beyond them a model does not fit a node's memory (activations grow with
+        // the square of image_size and linearly with the widths), so a typo fails here, not after
+        // the process has grown until the kernel kills it.
+        try require(downsample >= 1 && downsample <= 16, "downsample", "must be between 1 and 16, got \(downsample)")
         try require(imageSize > 0 && imageSize % downsample == 0, "image_size",
                     "must be a positive multiple of downsample (\(downsample)), got \(imageSize)")
+        try require(imageSize <= 1024, "image_size",
+                    "must be at most 1024 pixels (the paper uses 224; activations grow with its square), got \(imageSize)")
         try require(inputSize % 16 == 0 && inputSize >= 16, "image_size",
                     "image_size / downsample must be a multiple of 16 (four stride-2 steps down to the token grid), got \(inputSize)")
-        try require(stageWidths.count == 3 && stageWidths.allSatisfy { $0 > 0 }, "stage_widths",
-                    "needs three positive widths (IR-50 stages 1–3), got \(stageWidths)")
-        try require(stageUnits.count == 3 && stageUnits.allSatisfy { $0 > 0 }, "stage_units",
-                    "needs three positive unit counts, got \(stageUnits)")
-        try require(embedDim > 0, "embed_dim", "must be positive")
+        try require(stageWidths.count == 3 && stageWidths.allSatisfy { $0 > 0 && $0 <= 2048 }, "stage_widths",
+                    "needs three widths from 1 to 2048 (IR-50 stages 1–3; the paper's are [64, 128, 256]), got \(stageWidths)")
+        try require(stageUnits.count == 3 && stageUnits.allSatisfy { $0 > 0 && $0 <= 64 }, "stage_units",
+                    "needs three unit counts from 1 to 64 (the paper's are [3, 4, 14]), got \(stageUnits)")
+        try require(embedDim > 0 && embedDim <= 8192, "embed_dim", "must be between 1 and 8192 (the paper's is 768), got \(embedDim)")
         try require(heads > 0 && embedDim % heads == 0, "heads", "must divide embed_dim (\(embedDim)), got \(heads)")
-        try require(baseDepth >= 1, "base_depth", "must be at least 1")
-        try require(crossDepth >= 1, "cross_depth", "must be at least 1")
-        try require(mlpRatio >= 1, "mlp_ratio", "must be at least 1")
-        try require(numClasses >= 2, "num_classes", "must be at least 2")
+        try require(baseDepth >= 1 && baseDepth <= 64, "base_depth", "must be between 1 and 64, got \(baseDepth)")
+        try require(crossDepth >= 1 && crossDepth <= 64, "cross_depth", "must be between 1 and 64, got \(crossDepth)")
+        try require(mlpRatio >= 1 && mlpRatio <= 16, "mlp_ratio", "must be between 1 and 16, got \(mlpRatio)")
+        try require(numClasses >= 2 && numClasses <= 100_000, "num_classes", "must be between 2 and 100000, got \(numClasses)")
         for (key, p) in [("cross_pos_dropout", crossPosDropout), ("cross_mlp_dropout", crossMLPDropout),
                          ("cross_proj_dropout", crossProjDropout)] {
             try require(p >= 0 && p < 1, key, "must be in [0, 1), got \(p)")

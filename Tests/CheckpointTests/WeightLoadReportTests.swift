@@ -194,6 +194,28 @@ final class WeightLoadReportTests: WeightFileTestCase {
         XCTAssertEqual(target.value(p).array, (0..<p.count).map { Float($0) + 0.5 })
     }
 
+    func testAFileWithoutNumBatchesTracked_loadsStrictlyAndSaysSo_whileAnyOtherAbsenceIsRefused() throws {
+        let source = tinyStore(seed: 1), target = tinyStore(seed: 2)
+        let counters = names(target) { $0.hasSuffix(".num_batches_tracked") }
+        XCTAssertGreaterThan(counters.count, 5)
+        let file = try write(namedTensors(source).filter { !$0.name.hasSuffix(".num_batches_tracked") }, to: "nocount.safetensors")
+        let before = try counters.map { try bits(target, $0) }
+        let report = try OfficialWeights.load(file, into: target)  // strict
+        XCTAssertTrue(report.isComplete)
+        XCTAssertEqual(report.missing, [])
+        XCTAssertEqual(report.absentCounters, counters)
+        XCTAssertEqual(report.loaded.count, names(target) { _ in true }.count - counters.count)
+        XCTAssertTrue(report.summary(limit: 3).contains("absent \(counters.count) BatchNorm num_batches_tracked counters"),
+                      report.summary(limit: 3))
+        XCTAssertEqual(try counters.map { try bits(target, $0) }, before, "the counters keep the model's values")
+        // A running statistic is not a counter: its absence is still refused.
+        let partial = try write(namedTensors(source).filter {
+            !$0.name.hasSuffix(".num_batches_tracked") && $0.name != "ir_back.body1.0.res_layer.0.running_var"
+        }, to: "nostat.safetensors")
+        let refused = try XCTUnwrap(refusedReport(partial, into: tinyStore(seed: 3)))
+        XCTAssertEqual(refused.missing, ["ir_back.body1.0.res_layer.0.running_var"])
+    }
+
     func testSameTensorUnderTwoSpellings_isAmbiguous() throws {
         let source = tinyStore(seed: 1)
         let w = try XCTUnwrap(source.named("conv1.weight"))

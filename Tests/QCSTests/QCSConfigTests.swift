@@ -44,4 +44,21 @@ final class QCSConfigTests: XCTestCase {
             XCTAssertEqual(($0 as? ConfigError)?.key, "model.cross_pos_dropout")
         }
     }
+
+    func testSizeKeys_haveUpperBoundsThatSayWhy() {
+        let cases = [("image_size: 100000", "model.image_size", "at most 1024"),
+                     ("stage_widths: [64, 128, 1000000]", "model.stage_widths", "from 1 to 2048"),
+                     ("stage_units: [3, 4, 1000]", "model.stage_units", "from 1 to 64"),
+                     ("embed_dim: 100000, heads: 8", "model.embed_dim", "between 1 and 8192"),
+                     ("base_depth: 500", "model.base_depth", "between 1 and 64"),
+                     ("mlp_ratio: 100", "model.mlp_ratio", "between 1 and 16"),
+                     ("downsample: 64", "model.downsample", "between 1 and 16")]
+        for (yaml, key, reason) in cases {
+            XCTAssertThrowsError(try model("model: {preset: tiny, \(yaml)}\n"), yaml) {
+                XCTAssertEqual(($0 as? ConfigError)?.key, key, "\($0)")
+                XCTAssertTrue("\($0)".contains(reason), "\($0)")
+            }
+        }
+        XCTAssertNoThrow(try model("model: {preset: paper}\n"))
+    }
 }

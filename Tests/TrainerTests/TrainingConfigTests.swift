@@ -107,4 +107,18 @@ final class TrainingConfigTests: XCTestCase {
         // A small bucket is fine where nothing is cut into blocks.
         XCTAssertNoThrow(try parse("gradient_compression: fp16, bucket_mb: 0.0001"))
     }
+
+    func testWrongTypes_sayWhatTheValueIs() {
+        let cases = [("train: {epochs: \"1\"}", "train.epochs", "the quoted text \"1\" (quotes make a value text"),
+                     ("train: {epochs: [1, 2]}", "train.epochs", "expected an integer, got a list"),
+                     ("optim: {lr: fast}", "optim.lr", "expected a number, got 'fast'"),
+                     ("distributed: {shard_optimizer: maybe}", "distributed.shard_optimizer", "expected true or false, got 'maybe'")]
+        for (yaml, key, message) in cases {
+            XCTAssertThrowsError(try TrainingConfig.parse(yaml: "model: {preset: tiny}\ndata: {kind: rafdb, root: x}\n\(yaml)\n",
+                                                          source: "t.yaml"), yaml) {
+                XCTAssertEqual(($0 as? ConfigError)?.key, key, "\($0)")
+                XCTAssertTrue("\($0)".contains(message), "\($0)")
+            }
+        }
+    }
 }

@@ -39,7 +39,8 @@ public enum OfficialWeights {
     ///    `WeightLoadError.incomplete` before a single value is written. Not strict: the matching
     ///    tensors are written, the others keep the model's values, and the report says which.
     ///
-    /// Integer tensors (PyTorch stores `num_batches_tracked` as I64) are converted by value.
+    /// Integer tensors (PyTorch stores `num_batches_tracked` as I64) are converted by value; a
+    /// file without those counters is complete all the same (`WeightLoadReport.absentCounters`).
     /// - Throws: `SafetensorsError` for an unreadable file or a tensor whose dtype cannot become
     ///   float32; `WeightLoadError` otherwise.
     @discardableResult
@@ -93,10 +94,12 @@ public enum OfficialWeights {
         let written = Set(writes.map(\.1.name))
         let mismatched = Set(report.shapeMismatches.map(\.name))
         report.loaded = inScope.map(\.name).filter { written.contains($0) }
-        report.missing = inScope.map(\.name).filter { fileKeyOf[$0] == nil }
+        let absent = inScope.map(\.name).filter { fileKeyOf[$0] == nil }
+        report.absentCounters = absent.filter { $0.hasSuffix(".num_batches_tracked") }
+        report.missing = absent.filter { !$0.hasSuffix(".num_batches_tracked") }
         let order = Dictionary(uniqueKeysWithValues: inScope.enumerated().map { ($1.name, $0) })
         report.shapeMismatches.sort { order[$0.name, default: 0] < order[$1.name, default: 0] }
-        assert(report.loaded.count + report.missing.count + mismatched.count == inScope.count)
+        assert(report.loaded.count + report.missing.count + report.absentCounters.count + mismatched.count == inScope.count)
         return (report, writes)
     }
 }

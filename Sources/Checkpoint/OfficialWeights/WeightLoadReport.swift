@@ -2,7 +2,7 @@
 /// `renamed` says which file keys were spelled differently). Nothing is dropped silently: every
 /// key of the file is in exactly one of `loaded`, `shapeMismatches`, `unexpected`,
 /// `skippedNeverUsed` and `outOfScope`; every tensor of the model in scope is in `loaded`,
-/// `shapeMismatches` or `missing`.
+/// `shapeMismatches`, `missing` or `absentCounters`.
 public struct WeightLoadReport: Equatable, Sendable, CustomStringConvertible {
     /// A file tensor whose name is ours but whose shape is not. Its values were not written.
     public struct ShapeMismatch: Equatable, Sendable {
@@ -34,6 +34,11 @@ public struct WeightLoadReport: Equatable, Sendable, CustomStringConvertible {
     public internal(set) var loaded: [String] = []
     /// In the model (and in scope) but not in the file: these keep the model's own values.
     public internal(set) var missing: [String] = []
+    /// BatchNorm `num_batches_tracked` counters the file leaves out, as files converted from
+    /// PyTorch often do (PyTorch loads state dicts without them). They count updates and matter
+    /// only to a BatchNorm without momentum; ours have one, so they keep the model's values and the
+    /// load is complete.
+    public internal(set) var absentCounters: [String] = []
     /// In the file, not in the model, and not a known never-used module.
     public internal(set) var unexpected: [String] = []
     public internal(set) var shapeMismatches: [ShapeMismatch] = []
@@ -66,8 +71,13 @@ public struct WeightLoadReport: Equatable, Sendable, CustomStringConvertible {
             let shown = list.prefix(limit).joined(separator: ", ")
             return list.count > limit ? "\(shown), … and \(list.count - limit) more" : shown
         }
-        var lines = ["\(path) (\(scope.rawValue)): loaded \(loaded.count) of \(loaded.count + missing.count + shapeMismatches.count) tensors"]
+        let total = loaded.count + missing.count + shapeMismatches.count + absentCounters.count
+        var lines = ["\(path) (\(scope.rawValue)): loaded \(loaded.count) of \(total) tensors"]
         if !missing.isEmpty { lines.append("  missing \(missing.count) (model values kept): \(names(missing))") }
+        if !absentCounters.isEmpty {
+            lines.append("  absent \(absentCounters.count) BatchNorm num_batches_tracked counters (model values kept: they "
+                         + "matter only to a BatchNorm without momentum)")
+        }
         if !shapeMismatches.isEmpty {
             let shown = shapeMismatches.prefix(limit).map { "\($0.name) model \($0.expected) file \($0.found)" }
             let more = shapeMismatches.count > limit ? ", … and \(shapeMismatches.count - limit) more" : ""
