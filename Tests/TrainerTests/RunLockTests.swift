@@ -29,4 +29,19 @@ final class RunLockTests: XCTestCase {
         let lines = try String(contentsOfFile: folder.root + "/run/metrics.jsonl", encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(lines.count, 1)
     }
+
+    func testARunDirectoryThatIsAFile_isRefusedSayingSo() throws {
+        let dir = NSTemporaryDirectory() + "qcs-runfile-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let file = dir + "/notes.txt"
+        XCTAssertTrue(FileManager.default.createFile(atPath: file, contents: Data("x".utf8)))
+        XCTAssertThrowsError(try RunDirectory(path: file)) { error in
+            XCTAssertTrue("\(error)".contains("a file is there, not a directory"), "\(error)")
+            XCTAssertFalse("\(error)".contains("NSCocoaErrorDomain"), "\(error)")
+        }
+        XCTAssertThrowsError(try RunDirectory(path: file + "/run")) { error in
+            XCTAssertTrue("\(error)".contains("\(file) is a file, so no directory can be made below it"), "\(error)")
+        }
+    }
 }

@@ -9,6 +9,8 @@ public enum InferenceError: Error, Equatable, CustomStringConvertible {
     case incompleteInferenceWeights(path: String, missing: [String], report: String)
     /// The file records the model configuration it was exported from, and it is not the config's.
     case configMismatch(path: String, differences: [String])
+    /// Weights holding NaN or infinity (a run that diverged): every prediction would be NaN.
+    case nonFiniteWeights(path: String, tensors: [String])
 
     public var description: String {
         switch self {
@@ -24,6 +26,12 @@ public enum InferenceError: Error, Equatable, CustomStringConvertible {
             return "\(path): \(missing.count) tensors of the inference path are missing or of another shape: "
                 + "\(shown)\(more).\n\(report)\nThe file does not hold weights for this model; check that the config "
                 + "(model: section) is the one the weights were trained with."
+        case .nonFiniteWeights(let path, let tensors):
+            let shown = tensors.prefix(8).joined(separator: ", ")
+            let more = tensors.count > 8 ? ", … and \(tensors.count - 8) more" : ""
+            return "\(path): \(tensors.count) tensors hold NaN or infinite values (\(shown)\(more)); predictions from "
+                + "them would be NaN. These weights come from a run that diverged: use an earlier checkpoint or export "
+                + "(qcs checkpoint export RUN --safetensors FILE), or retrain with a lower learning rate."
         case .configMismatch(let path, let differences):
             return "\(path) was exported for another model configuration (file vs config: "
                 + "\(differences.joined(separator: "; "))). Use the config the weights were trained with."

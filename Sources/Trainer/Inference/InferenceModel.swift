@@ -32,7 +32,18 @@ public final class InferenceModel {
             throw InferenceError.incompleteInferenceWeights(path: weightsPath, missing: missing,
                                                             report: report.summary(limit: 4))
         }
+        try Self.requireFinite(store, path: weightsPath, only: OfficialNames.isInference)
         self.init(config: config, model: model, store: store, report: report, compute: compute)
+    }
+
+    /// Refuses weights with a NaN or an infinity in a tensor `only` selects, naming the tensors.
+    static func requireFinite(_ store: ParameterStore, path: String, only: (String) -> Bool = { _ in true }) throws {
+        let bad = (store.layout.parameters + store.layout.buffers).filter { p in
+            guard only(p.name) else { return false }
+            let t = store.value(p)
+            return (0..<t.count).contains { !t.data[$0].isFinite }
+        }
+        if !bad.isEmpty { throw InferenceError.nonFiniteWeights(path: path, tensors: bad.map(\.name)) }
     }
 
     /// Builds the model of `config` and fills it from the sharded checkpoint in `checkpointDirectory`
@@ -50,6 +61,7 @@ public final class InferenceModel {
                                                          CheckpointBuffer(name: "buffers", tensor: store.bufferValues)])
         let report = WeightLoadReport.complete(path: directory,
                                                names: (store.layout.parameters + store.layout.buffers).map(\.name))
+        try Self.requireFinite(store, path: directory, only: OfficialNames.isInference)
         self.init(config: config, model: model, store: store, report: report, compute: compute)
     }
 

@@ -17,6 +17,20 @@ public final class RunDirectory {
     public init(path: String) throws {
         url = URL(fileURLWithPath: path)
         let fm = FileManager.default
+        // Foundation's own error for these is "NSCocoaErrorDomain error 512": say what is in the way.
+        var isDirectory: ObjCBool = false
+        for (place, what) in [(path, "the run directory"), (url.appendingPathComponent("weights").path, "its weights folder")]
+        where fm.fileExists(atPath: place, isDirectory: &isDirectory) && !isDirectory.boolValue {
+            throw RunError.cannotCreate(path: place, reason: "a file is there, not a directory; give --run-dir a new or "
+                                        + "existing directory for \(what)")
+        }
+        var parent = url.deletingLastPathComponent()
+        while !fm.fileExists(atPath: parent.path, isDirectory: &isDirectory) && parent.path != "/" {
+            parent = parent.deletingLastPathComponent()
+        }
+        if !isDirectory.boolValue {
+            throw RunError.cannotCreate(path: path, reason: "\(parent.path) is a file, so no directory can be made below it")
+        }
         do {
             try fm.createDirectory(at: url.appendingPathComponent("weights"), withIntermediateDirectories: true)
         } catch {

@@ -141,6 +141,26 @@ final class InferenceEndToEndTests: XCTestCase {
         }
     }
 
+    func testWeightsHoldingNaNOrInfinity_areRefusedNamingTheTensors() throws {
+        let (_, store) = QCSModel.build(.tiny, seed: 3)
+        let head = try XCTUnwrap(store.layout.parameters.first { $0.name == "VIT_base.head.linear.weight" })
+        let norm = try XCTUnwrap(store.layout.buffers.first { $0.name.hasSuffix("running_var") })
+        store.value(head).data[3] = .nan
+        store.value(norm).data[0] = .infinity
+        let path = root + "/diverged.safetensors"
+        try OfficialWeights.export(store, config: .tiny, to: path)
+        XCTAssertThrowsError(try InferenceModel(config: .tiny, weightsPath: path)) { error in
+            guard case InferenceError.nonFiniteWeights(_, let tensors) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(Set(tensors), [head.name, norm.name])
+            XCTAssertTrue("\(error)".contains("a run that diverged"), "\(error)")
+        }
+        // The same weights, finite again, load.
+        store.value(head).data[3] = 0
+        store.value(norm).data[0] = 1
+        try OfficialWeights.export(store, config: .tiny, to: path)
+        XCTAssertNoThrow(try InferenceModel(config: .tiny, weightsPath: path))
+    }
+
     func testWeightsOfAnotherConfiguration_areRefusedNamingTheDifference() throws {
         var other = QCSConfig.tiny
         other.embedDim = 64
