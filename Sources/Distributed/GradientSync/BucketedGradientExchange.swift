@@ -23,6 +23,8 @@ public final class BucketedGradientExchange: GradientSynchronizer {
     private let communicator: Communicator
     private let thread: CommunicationThread
     private let tally = ExchangeTally()
+    /// The reduce-scattered pieces land here (used by the communication thread only).
+    private let received = ByteScratch()
     /// How each bucket is summed (its state, if any, is the checkpoint's to save).
     public let bucketSum: BucketSum
     /// Each rank's range of the flat buffer, when buckets are reduce-scattered to their owners.
@@ -109,6 +111,7 @@ public final class BucketedGradientExchange: GradientSynchronizer {
             nextToLaunch += 1
             let data = gradients + bucket.range.lowerBound, count = bucket.range.count
             let comm = communicator, tally = tally, bucketSum = bucketSum, owners = owners, range = bucket.range
+            let scratch = received
             let place = BucketPlace(bucket: bucket.index, stream: stream, step: step)
             thread.submit { [store] in
                 let start = DispatchTime.now().uptimeNanoseconds
@@ -117,15 +120,12 @@ public final class BucketedGradientExchange: GradientSynchronizer {
                     var final = 0..<count
                     if let owners {
                         let parts = owners.map { $0.clamped(to: range) }, mine = parts[comm.rank]
-                        var received = [Float](repeating: 0, count: mine.count)
-                        try received.withUnsafeMutableBufferPointer {
-                            try comm.reduceScatter(UnsafeBufferPointer(start: data, count: count), into: $0,
-                                                   counts: parts.map(\.count), .sum)
-                        }
+                        let piece = UnsafeMutableRawBufferPointer(scratch.buffer(0, count: 4 * mine.count))
+                            .bindMemory(to: Float.self)
+                        try comm.reduceScatter(UnsafeBufferPointer(start: data, count: count), into: piece,
+                                               counts: parts.map(\.count), .sum)
                         final = (mine.lowerBound - range.lowerBound)..<(mine.upperBound - range.lowerBound)
-                        if !received.isEmpty {
-                            received.withUnsafeBufferPointer { (data + final.lowerBound).update(from: $0.baseAddress!, count: $0.count) }
-                        }
+                        for (k, i) in final.enumerated() { data[i] = piece[k] }
                         tally.bytesSent += (count - mine.count) * 4
                     } else {
                         tally.bytesSent += try bucketSum.sum(UnsafeMutableBufferPointer(start: data, count: count), at: place,

@@ -2,8 +2,10 @@ import Foundation
 
 /// Seconds a compressor spends on its own arithmetic (encoding, decoding, factorising), apart
 /// from the time its messages take: what `qcs bench compress` reports as compression compute.
-final class ComputeClock: @unchecked Sendable {
-    private(set) var seconds = 0.0
+public final class ComputeClock: @unchecked Sendable {
+    public private(set) var seconds = 0.0
+
+    public init() {}
 
     func time<T>(_ body: () throws -> T) rethrows -> T {
         let start = DispatchTime.now().uptimeNanoseconds
@@ -13,5 +15,15 @@ final class ComputeClock: @unchecked Sendable {
 
     func add(_ more: Double) { seconds += more }
 
-    func reset() { seconds = 0 }
+    public func reset() { seconds = 0 }
+}
+
+/// A compressor that times its own arithmetic: the `BucketSum` statistics come from its clock.
+public protocol MeteredBucketSum: BucketSum {
+    var clock: ComputeClock { get }
+}
+
+extension MeteredBucketSum {
+    public var computeSeconds: Double { clock.seconds }
+    public func resetComputeSeconds() { clock.reset() }
 }

@@ -14,7 +14,7 @@ import Autograd
 /// State per stream (pass of the step): e_w over every bucket (laid out like the gradient
 /// buffer), e_o over this rank's chunk of every bucket, one after another. Touched only by the
 /// communication thread; read and restored by the checkpoint between steps.
-public final class ErrorFeedbackSum: BucketSum, @unchecked Sendable {
+public final class ErrorFeedbackSum: TwoPhaseBucketSum, @unchecked Sendable {
     public let codec: BlockCodec
     /// Steps before this one are summed in float32 (`distributed.compression_start_step`).
     public let startStep: Int
@@ -25,12 +25,9 @@ public final class ErrorFeedbackSum: BucketSum, @unchecked Sendable {
     private var ownerOffsets: [Int] = [], workerCount = 0, ownerCount = 0
     private var worker = Tensor(zeros: [0]), owner = Tensor(zeros: [0])
     private let scratch = ByteScratch()
-    private let clock = ComputeClock()
-    public var computeSeconds: Double { clock.seconds }
-    public func resetComputeSeconds() { clock.reset() }
+    public let clock = ComputeClock()
 
-    private let transport: WireTransport
-    public var payloadBytes: (sent: Int, raw: Int) { (transport.sent, transport.raw) }
+    public let transport: WireTransport
 
     /// - Parameter zstd: compress the encoded payloads with zstd on the wire (`distributed.wire_zstd`).
     public init(name: String, codec: BlockCodec, startStep: Int = 0, zstd: Bool = false) {

@@ -8,16 +8,13 @@ import Autograd
 ///
 /// Each rank multiplies by 1/N before rounding and the result by N after, so an fp16 sum of N
 /// values stays in range whenever the values do (a gradient above 65504 overflows either way).
-public final class HalfPrecisionSum: BucketSum, @unchecked Sendable {
+public final class HalfPrecisionSum: TwoPhaseBucketSum, @unchecked Sendable {
     public enum Format: String, Sendable { case fp16, bf16 }
     public let format: Format
     private let scratch = ByteScratch()
-    private let clock = ComputeClock()
-    public var computeSeconds: Double { clock.seconds }
-    public func resetComputeSeconds() { clock.reset() }
+    public let clock = ComputeClock()
 
-    private let transport: WireTransport
-    public var payloadBytes: (sent: Int, raw: Int) { (transport.sent, transport.raw) }
+    public let transport: WireTransport
 
     /// - Parameter zstd: compress the 16-bit payloads with zstd on the wire (`distributed.wire_zstd`).
     public init(format: Format, zstd: Bool = false) {
@@ -31,7 +28,7 @@ public final class HalfPrecisionSum: BucketSum, @unchecked Sendable {
         let chunks = (0..<n).map { EvenSplit.range(count: count, part: $0, parts: n) }
         let mine = chunks[comm.rank]
         // Four 16-bit buffers, reused from bucket to bucket: the whole bucket rounded, what this
-        // rank receives, its summed chunk, and every chunk gathered.
+        // rank receives, its summed chunk, and every chunk gathered (slot 4: the float32 sums).
         let slots = [count, mine.count * n, mine.count, count].enumerated().map { scratch.buffer($0.offset, count: 2 * $0.element) }
         func halves(_ slot: Int) -> UnsafeMutableBufferPointer<UInt16> {
             UnsafeMutableRawBufferPointer(slots[slot]).bindMemory(to: UInt16.self)
@@ -52,9 +49,8 @@ public final class HalfPrecisionSum: BucketSum, @unchecked Sendable {
                                over: comm)
         clock.time {
             guard mine.count > 0 else { return }
-            let sums = UnsafeMutableBufferPointer<Float>.allocate(capacity: mine.count)
-            defer { sums.deallocate() }
-            sums.initialize(repeating: 0)
+            let sums = UnsafeMutableRawBufferPointer(scratch.buffer(4, count: 4 * mine.count)).bindMemory(to: Float.self)
+            sums.update(repeating: 0)
             for source in 0..<n {
                 let from = received.baseAddress! + source * mine.count
                 if format == .fp16 {

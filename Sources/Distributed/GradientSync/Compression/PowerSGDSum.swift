@@ -17,7 +17,7 @@ import Foundation
 ///
 /// State per stream (pass of the step): e over every compressed matrix (laid out like the
 /// gradient buffer) and every matrix's Q. Touched only by the communication thread.
-public final class PowerSGDSum: BucketSum, @unchecked Sendable {
+public final class PowerSGDSum: MeteredBucketSum, @unchecked Sendable {
     /// r, the rank of the factors (`distributed.powersgd_rank`).
     public let matrixRank: Int
     public let startStep: Int
@@ -25,9 +25,7 @@ public final class PowerSGDSum: BucketSum, @unchecked Sendable {
     private var rank = 0, ranks = 1, streams = 0, flatCount = 0, qCount = 0
     private var errors = Tensor(zeros: [0]), factors = Tensor(zeros: [0])
     private var packed: [Float] = [], qs: [Float] = []
-    private let clock = ComputeClock()
-    public var computeSeconds: Double { clock.seconds }
-    public func resetComputeSeconds() { clock.reset() }
+    public let clock = ComputeClock()
 
     /// A compressed matrix: its place in the flat buffer, its sides, and its Q's place in a stream's Qs.
     struct Matrix: Equatable {

@@ -4,12 +4,12 @@ import CZstd
 /// destination, then an allgather of each rank's chunk. With `zstd` (`distributed.wire_zstd`)
 /// every payload goes zstd-compressed (level 1), preceded by one exchange of the compressed sizes;
 /// `sent` counts what left this rank, `raw` what would have without zstd.
-final class WireTransport {
+public final class WireTransport {
     let zstd: Bool
     private let scratch = ByteScratch()
     private let context: OpaquePointer?
     /// Bytes this rank sent, and the bytes the same payloads take uncompressed; since the last reset.
-    private(set) var sent = 0, raw = 0
+    public private(set) var sent = 0, raw = 0
 
     init(zstd: Bool) {
         self.zstd = zstd
@@ -110,4 +110,13 @@ final class WireTransport {
     }
 
     private static func message(_ code: Int) -> String { String(cString: ZSTD_getErrorName(code)) }
+}
+
+/// A compressor whose payloads go through a `WireTransport`: its byte counts are the transport's.
+public protocol TwoPhaseBucketSum: MeteredBucketSum {
+    var transport: WireTransport { get }
+}
+
+extension TwoPhaseBucketSum {
+    public var payloadBytes: (sent: Int, raw: Int) { (transport.sent, transport.raw) }
 }
