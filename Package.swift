@@ -50,7 +50,8 @@ let package = Package(
         .target(name: "DataPipeline", dependencies: ["Autograd", "QCS", "CPNG", "CJPEG"], swiftSettings: numerics),
         .target(name: "Checkpoint", dependencies: ["QCS", "Safetensors", "Autograd", "Optim", "Distributed", "CZstd", "CCrypto"],
                 swiftSettings: numerics),
-        .target(name: "Trainer", dependencies: ["QCS", "Optim", "Autograd", "DataPipeline", "Checkpoint", "Distributed"],
+        .target(name: "Reports", dependencies: ["DataPipeline"], swiftSettings: numerics),
+        .target(name: "Trainer", dependencies: ["QCS", "Optim", "Autograd", "DataPipeline", "Checkpoint", "Distributed", "Reports"],
                 swiftSettings: numerics),
         .target(name: "Safetensors", dependencies: ["Autograd"], swiftSettings: numerics),
         .target(name: "Distributed", dependencies: ["CMPI", "CZstd", "Autograd"], swiftSettings: numerics),
@@ -59,7 +60,7 @@ let package = Package(
         .executableTarget(
             name: "qcs",
             dependencies: [
-                "Autograd", "NN", "QCS", "Optim", "Trainer", "Distributed", "DataPipeline", "Checkpoint",
+                "Autograd", "NN", "QCS", "Optim", "Trainer", "Distributed", "DataPipeline", "Checkpoint", "Reports",
                 "Safetensors", "CBLAS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -79,8 +80,9 @@ let package = Package(
                     resources: [.copy("Fixtures")], swiftSettings: numerics),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "QCS", "Safetensors", "Autograd", "Distributed"],
                     swiftSettings: numerics),
-        .testTarget(name: "TrainerTests", dependencies: ["Trainer", "QCS", "Optim", "Autograd", "DataPipeline", "Checkpoint", "Safetensors", "Distributed"],
+        .testTarget(name: "TrainerTests", dependencies: ["Trainer", "Reports", "QCS", "Optim", "Autograd", "DataPipeline", "Checkpoint", "Safetensors", "Distributed"],
                     swiftSettings: numerics),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "DataPipeline"], swiftSettings: numerics),
         .testTarget(name: "DistributedTests", dependencies: ["Distributed", "Autograd"], swiftSettings: numerics),
     ]
 )

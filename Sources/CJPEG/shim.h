@@ -38,13 +38,22 @@ static inline void qcs_jpeg_error_exit(j_common_ptr cinfo) {
     longjmp(err->escape, 1);
 }
 
-/* Warnings (level -1) are counted, except running out of data: libjpeg would pad the rest of the
-   image with grey and call it a success, but a truncated file is an error. The entropy decoder
-   reads ahead, so even a file missing only its end-of-image marker stops here, as in Pillow. */
+/* Warnings (level -1) that mean the data is damaged end the decoding as errors, as Pillow
+   treats them: libjpeg would fill what it could not decode with grey and call it a success.
+   Running out of data (a truncated file: the entropy decoder reads ahead, so even a file missing
+   only its end-of-image marker stops here), a marker inside the scan (a header claiming more rows
+   than the data holds), lost synchronisation and bad Huffman codes. Other warnings (extraneous
+   bytes between segments, odd but intact) are counted. */
 static inline void qcs_jpeg_emit_message(j_common_ptr cinfo, int msg_level) {
     if (msg_level < 0) {
-        if (cinfo->err->msg_code == JWRN_JPEG_EOF) qcs_jpeg_error_exit(cinfo);
-        cinfo->err->num_warnings++;
+        switch (cinfo->err->msg_code) {
+        case JWRN_JPEG_EOF: case JWRN_HIT_MARKER: case JWRN_MUST_RESYNC: case JWRN_HUFF_BAD_CODE:
+        case JWRN_NOT_SEQUENTIAL: case JWRN_BOGUS_PROGRESSION:
+            qcs_jpeg_error_exit(cinfo);
+            break;
+        default:
+            cinfo->err->num_warnings++;
+        }
     }
 }
 

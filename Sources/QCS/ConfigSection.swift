@@ -1,11 +1,16 @@
+import Foundation
 import Yams
 
 /// A problem in a configuration file, always naming the key and saying what is allowed.
 public struct ConfigError: Error, CustomStringConvertible, Equatable {
+    /// The dotted key, or the file's path when the problem is the file itself.
     public let key: String
     public let message: String
-    public init(key: String, _ message: String) { self.key = key; self.message = message }
-    public var description: String { "config key '\(key)': \(message)" }
+    /// The file as a whole (missing, not text, not YAML), not one key of it.
+    public let isFile: Bool
+    public init(key: String, _ message: String) { self.key = key; self.message = message; isFile = false }
+    public init(file: String, _ message: String) { key = file; self.message = message; isFile = true }
+    public var description: String { isFile ? "config file \(key): \(message)" : "config key '\(key)': \(message)" }
 }
 
 /// One mapping of a YAML configuration, read field by field. Every key must be consumed:
@@ -32,18 +37,48 @@ public final class ConfigSection {
         mapping = dict
     }
 
-    /// Parses YAML text into its top-level section.
+    /// The text of the config file at `path`, or an error that says which of the usual mistakes
+    /// it is (missing, a folder, unreadable, not text).
+    public static func readText(_ path: String) throws -> String {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw ConfigError(file: path, "no such file (the shipped configs are in Configs/)")
+        }
+        guard !isDirectory.boolValue else {
+            throw ConfigError(file: path, "is a folder; give one config file in it, such as \(path)/synthetic.yaml")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigError(file: path, "cannot be read (permissions?)")
+        }
+        guard !data.contains(0), let text = String(data: data, encoding: .utf8) else {
+            throw ConfigError(file: path, "is not a text file: a config is YAML text (see Configs/README.md)")
+        }
+        return text
+    }
+
     /// Parses YAML text into its top-level section. `overrides` (dotted key → scalar value, as
     /// from a command line) replace or add single values; `finish()` of the top section rejects
     /// an override nobody read, as it rejects an unknown key in the file.
     public static func parse(yaml text: String, source: String, overrides: [String: String] = [:]) throws -> ConfigSection {
         let node: Node?
         do { node = try Yams.compose(yaml: text) } catch {
-            throw ConfigError(key: source, "not valid YAML: \(error)")
+            throw ConfigError(file: source, "not valid YAML: \(error)")
+        }
+        if let node, node.mapping == nil {
+            throw ConfigError(file: source, "the top level must be sections of key: value (model:, data:, optim:, train:), "
+                              + "not \(describe(node))")
         }
         let resolved = ResolvedKeys()
-        for (key, value) in overrides { resolved.overrides[key] = Node(value) }
+        for (key, value) in overrides { resolved.overrides[key] = overrideNode(value) }
         return try ConfigSection(node: node, path: "", resolved: resolved)
+    }
+
+    /// A command-line value read as YAML would read it after `key: `, so `1e-5`, `[8, 16, 32]` and
+    /// `true` mean what they mean in a file; text YAML cannot read stays the text it is.
+    static func overrideNode(_ value: String) -> Node {
+        guard let node = try? Yams.compose(yaml: value) else { return Node(value) }
+        if case .mapping = node { return Node(value) }
+        return node
     }
 
     func name(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }

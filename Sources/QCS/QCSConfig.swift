@@ -89,6 +89,22 @@ public struct QCSConfig: Sendable, Equatable {
         try require(csaLayerNormEps > 0, "csa_ln_eps", "must be positive")
     }
 
+    /// Every field under its key of a `model:` section, as a config file would write it (floats
+    /// in their shortest exact form, so reading them back gives the same Float).
+    public var keyedValues: [(key: String, value: String)] {
+        func list(_ v: [Int]) -> String { "[" + v.map(String.init).joined(separator: ", ") + "]" }
+        func number(_ v: Float) -> String { "\(v)" }
+        return [
+            ("image_size", "\(imageSize)"), ("downsample", "\(downsample)"),
+            ("stage_widths", list(stageWidths)), ("stage_units", list(stageUnits)),
+            ("embed_dim", "\(embedDim)"), ("heads", "\(heads)"), ("base_depth", "\(baseDepth)"),
+            ("cross_depth", "\(crossDepth)"), ("mlp_ratio", "\(mlpRatio)"), ("num_classes", "\(numClasses)"),
+            ("cross_pos_dropout", number(crossPosDropout)), ("cross_mlp_dropout", number(crossMLPDropout)),
+            ("cross_proj_dropout", number(crossProjDropout)), ("vit_ln_eps", number(vitLayerNormEps)),
+            ("csa_ln_eps", number(csaLayerNormEps)),
+        ]
+    }
+
     /// Reads a `model:` section: `preset` first, then overrides; unknown keys are errors.
     public init(section s: ConfigSection) throws {
         let presetName = try s.string("preset", default: "paper")

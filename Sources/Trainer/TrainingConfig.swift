@@ -83,12 +83,13 @@ public struct TrainingConfig: Sendable, Equatable {
     /// single keys, as if the file said so. A relative root is relative to the working directory,
     /// as any path given on the command line.
     public static func load(path: String, dataRoot: String? = nil, overrides: [String: String] = [:]) throws -> TrainingConfig {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw ConfigError(key: path, "cannot read the config file (does it exist?)")
-        }
+        let text = try ConfigSection.readText(path)
         do {
             return try parse(yaml: text, source: path, dataRoot: dataRoot, overrides: overrides)
-        } catch let error as ConfigError {
+        } catch let error as ConfigError where !error.isFile {
+            if let value = overrides[error.key] {
+                throw ConfigError(key: error.key, "\(error.message) (from the command line: \(error.key)=\(value))")
+            }
             throw ConfigError(key: error.key, "\(error.message) (in \(path))")
         }
     }

@@ -13,7 +13,11 @@ struct QCSCommand: ParsableCommand {
         Several ranks: mpirun -np N qcs ... (each rank holds the whole model).
         """,
         version: "0.1.0",
-        subcommands: [Synth.self, DataCommand.self, Train.self, CheckpointCommand.self, Predict.self, Eval.self, Bench.self,
+        subcommands: [Synth.self, DataCommand.self, Train.self, Status.self, CheckpointCommand.self, Predict.self, Eval.self, Bench.self,
                       Version.self]
     )
+
+    static func main() {
+        main(NegativeNumberArguments.joined(Array(CommandLine.arguments.dropFirst())))
+    }
 }

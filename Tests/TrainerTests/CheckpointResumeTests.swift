@@ -129,7 +129,7 @@ final class CheckpointResumeTests: XCTestCase {
         var other = c.model
         other.embedDim = 48
         XCTAssertThrowsError(try InferenceModel(config: other, source: .checkpoint(checkpoint))) {
-            XCTAssertTrue("\($0)".contains("embedDim"), "\($0)")
+            XCTAssertTrue("\($0)".contains("model.embed_dim 32 vs 48"), "\($0)")
         }
     }
 

@@ -51,6 +51,24 @@ final class TrainingConfigTests: XCTestCase {
         }
     }
 
+    func testOverrides_readTheirValuesAsYAML_andErrorsSayTheyCameFromTheCommandLine() throws {
+        let yaml = "model: {preset: tiny}\ndata: {kind: rafdb, root: x}\n"
+        let c = try TrainingConfig.parse(yaml: yaml, source: "t.yaml", overrides: [
+            "optim.lr": "1e-5", "model.stage_widths": "[4, 8, 16]", "optim.cosine": "true", "optim.optimizer": "sgd",
+        ])
+        XCTAssertEqual(c.optim.learningRate, 1e-5)
+        XCTAssertEqual(c.model.stageWidths, [4, 8, 16])
+        XCTAssertTrue(c.optim.cosine)
+        XCTAssertEqual(c.optim.kind, .sgd)
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("override-\(getpid()).yaml")
+        try yaml.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        XCTAssertThrowsError(try TrainingConfig.load(path: file.path, overrides: ["optim.lr": "fast"])) {
+            XCTAssertEqual(($0 as? ConfigError)?.key, "optim.lr")
+            XCTAssertTrue("\($0)".contains("from the command line: optim.lr=fast"), "\($0)")
+        }
+    }
+
     func testErrors_nameKeyAndFile() {
         let cases: [(String, String)] = [
             ("model: {preset: tiny}\ndata: {kind: rafdb, root: x}\noptim: {lr: -1}\n", "optim.lr"),

@@ -43,6 +43,23 @@ final class TrainingRunTests: XCTestCase {
             XCTAssertTrue(report.isComplete, file)
         }
         XCTAssertTrue(lines.contains { $0.hasPrefix("finished: 6 steps") }, "\(lines)")
+        XCTAssertTrue(records.filter { $0["kind"] as? String == "step" }.allSatisfy { ($0["time"] as? Double ?? 0) > 1.7e9 })
+        XCTAssertEqual(status?["total_steps"] as? Int, 6)
+        XCTAssertNotNil(status?["last_checkpoint"] as? [String: Any])
+        XCTAssertEqual((status?["ranks"] as? [[String: Any]])?.count, 1)
+        // The plots are redrawn at each evaluation: real PNGs of the curves and the confusion matrix.
+        for plot in ["loss", "accuracy", "confusion"] {
+            let image = try ImageDecoder().decode(contentsOf: root + "/run/plots/\(plot).png")
+            XCTAssertGreaterThan(image.width, 200, plot)
+            var colors = Set<[UInt8]>()
+            for k in stride(from: 0, to: image.pixels.count, by: 3) { colors.insert(Array(image.pixels[k..<(k + 3)])) }
+            XCTAssertGreaterThanOrEqual(colors.count, 4, "\(plot) has more than a background and ink")
+            if plot != "confusion" { XCTAssertTrue(colors.contains([31, 119, 180]), "\(plot): the step curve is drawn") }
+        }
+        let shown = try RunStatus(directory: root + "/run").text()
+        XCTAssertTrue(shown.contains("finished"), shown)
+        XCTAssertTrue(shown.contains("step 6/6 (100 %)"), shown)
+        XCTAssertTrue(shown.contains("last checkpoint: \(root)/run/checkpoints/step-000000006 (step 6,"), shown)
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: root + "/run/weights/latest.safetensors")),
                        try Data(contentsOf: URL(fileURLWithPath: root + "/run/weights/epoch-002.safetensors")),
                        "latest is the last epoch's export")
@@ -68,6 +85,46 @@ final class TrainingRunTests: XCTestCase {
         let status = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: root + "/broken/status.json"))) as? [String: Any]
         XCTAssertEqual(status?["state"] as? String, "failed")
         XCTAssertTrue((status?["message"] as? String)?.contains("test_") ?? false, "\(String(describing: status))")
+    }
+
+    /// Weights of another architecture fill part of the model: refused with the load report,
+    /// unless --allow-partial says that is what is wanted.
+    func testInitialWeightsOfAnotherArchitecture_needAllowPartial() throws {
+        var other = QCSConfig.tiny
+        other.stageWidths = [8, 16, 24]
+        let (_, store) = QCSModel.build(other, seed: 3)
+        let file = root + "/other.safetensors"
+        try OfficialWeights.export(store, config: other, to: file)
+        var options = TrainingRun.Options(runDirectory: root + "/partial")
+        options.initialWeights = file
+        var lines: [String] = []
+        XCTAssertThrowsError(try TrainingRun(config: config(), options: options) { lines.append($0) }.run()) {
+            guard case RunError.partialInitialWeights(let path, let share, _) = $0 else { return XCTFail("\($0)") }
+            XCTAssertEqual(path, file)
+            XCTAssertGreaterThan(share, 0.1)
+            XCTAssertLessThan(share, 0.9)
+            XCTAssertTrue("\($0)".contains("--allow-partial"), "\($0)")
+        }
+        options.runDirectory = root + "/partial-allowed"
+        options.allowPartialInitialWeights = true
+        XCTAssertEqual(try TrainingRun(config: config(), options: options) { _ in }.run(), .finished)
+    }
+
+    /// Under `on_bad_image: skip` the dropped images are counted and named, not passed over in silence.
+    func testSkippedImages_areCountedAtTheEpochEnd() throws {
+        let images = root + "/data/basic/Image/aligned"
+        for (k, name) in try FileManager.default.contentsOfDirectory(atPath: images).sorted().enumerated()
+        where name.hasPrefix("train_") && k % 2 == 0 {
+            try Data([0xFF, 0xD8, 0xFF, 0xE0]).write(to: URL(fileURLWithPath: images + "/" + name))
+        }
+        var c = try config()
+        c.data.onBadImage = .skip
+        var lines: [String] = []
+        XCTAssertEqual(try TrainingRun(config: c, options: .init(runDirectory: root + "/skip")) { lines.append($0) }.run(),
+                       .finished)
+        let said = lines.filter { $0.contains("unreadable image") }
+        XCTAssertFalse(said.isEmpty, "\(lines)")
+        XCTAssertTrue(said.allSatisfy { $0.hasPrefix("warning: dropped ") && $0.contains("on_bad_image: skip") }, "\(said)")
     }
 
     func testMissingData_isAnErrorNamingTheProblem() throws {

@@ -67,17 +67,7 @@ public struct ExportMetadata: Equatable, Sendable {
     /// `config` as one JSON object, keys as in a config file's `model:` section. Floats are
     /// printed in their shortest exact form, so reading them back gives the same Float.
     public static func json(_ c: QCSConfig) -> String {
-        func list(_ v: [Int]) -> String { "[" + v.map(String.init).joined(separator: ", ") + "]" }
-        func number(_ v: Float) -> String { "\(v)" }
-        let fields: [(String, String)] = [
-            ("image_size", "\(c.imageSize)"), ("downsample", "\(c.downsample)"),
-            ("stage_widths", list(c.stageWidths)), ("stage_units", list(c.stageUnits)),
-            ("embed_dim", "\(c.embedDim)"), ("heads", "\(c.heads)"), ("base_depth", "\(c.baseDepth)"),
-            ("cross_depth", "\(c.crossDepth)"), ("mlp_ratio", "\(c.mlpRatio)"), ("num_classes", "\(c.numClasses)"),
-            ("cross_pos_dropout", number(c.crossPosDropout)), ("cross_mlp_dropout", number(c.crossMLPDropout)),
-            ("cross_proj_dropout", number(c.crossProjDropout)), ("vit_ln_eps", number(c.vitLayerNormEps)),
-            ("csa_ln_eps", number(c.csaLayerNormEps)),
-        ]
+        let fields = c.keyedValues
         return "{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}"
     }
 }

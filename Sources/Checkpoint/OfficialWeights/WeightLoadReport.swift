@@ -61,6 +61,12 @@ public struct WeightLoadReport: Equatable, Sendable, CustomStringConvertible {
     }
 
     /// True when every tensor in scope was loaded and every file key was accounted for.
+    /// Loaded tensors over the tensors in scope (loaded, missing or of another shape).
+    public var loadedShare: Double {
+        let wanted = loaded.count + missing.count + shapeMismatches.count
+        return wanted > 0 ? Double(loaded.count) / Double(wanted) : 0
+    }
+
     public var isComplete: Bool { missing.isEmpty && shapeMismatches.isEmpty && unexpected.isEmpty }
 
     public var description: String { summary(limit: 8) }

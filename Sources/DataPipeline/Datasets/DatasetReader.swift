@@ -10,6 +10,17 @@ public struct DatasetReader: Sendable {
 
     /// Throws `ConfigError` for an invalid config, `DatasetProblems` for problems in the files.
     public func read() throws -> LabeledDataset {
+        let (dataset, problems) = try readAll()
+        guard problems.isEmpty else {
+            throw DatasetProblems(dataset: "\(config.kind.rawValue) data set at \(config.root)", problems: problems)
+        }
+        return dataset
+    }
+
+    /// The usable samples and every problem of the listing, without stopping at the problems:
+    /// what `qcs data check` needs to go on and decode the images that are there. Throws only
+    /// for a config that names no data set.
+    public func readAll() throws -> (dataset: LabeledDataset, problems: [DatasetError]) {
         try config.validate()
         var log = DatasetReadLog(policy: config.onBadImage, checkFiles: config.checkFiles)
         var classNames = config.classNames
@@ -23,10 +34,8 @@ public struct DatasetReader: Sendable {
             classNames = result.classNames
             splits = result.splits
         }
-        guard log.problems.isEmpty else {
-            throw DatasetProblems(dataset: "\(config.kind.rawValue) data set at \(config.root)", problems: log.problems)
-        }
-        return LabeledDataset(kind: config.kind, classNames: classNames, splits: splits,
-                              skipped: log.skipped, dropped: log.dropped)
+        let dataset = LabeledDataset(kind: config.kind, classNames: classNames, splits: splits,
+                                     skipped: log.skipped, dropped: log.dropped)
+        return (dataset, log.problems)
     }
 }

@@ -8,7 +8,7 @@ public struct EvaluationBatch {
     /// [n, 3, S, S], normalised; n may be 0 (a rank with fewer images than the others).
     public let images: Tensor
     /// The same images mirrored left-right, [n, 3, S, S], when the loader makes flip copies for
-    /// test-time augmentation (average the logits of both).
+    /// test-time augmentation (qcs averages the softmaxes of both).
     public let flipped: Tensor?
     public let labels: [Int]
     /// Index of each image in the split's sample list.

@@ -34,7 +34,8 @@ public enum InferenceError: Error, Equatable, CustomStringConvertible {
                 + "(qcs checkpoint export RUN --safetensors FILE), or retrain with a lower learning rate."
         case .configMismatch(let path, let differences):
             return "\(path) was exported for another model configuration (file vs config: "
-                + "\(differences.joined(separator: "; "))). Use the config the weights were trained with."
+                + "\(differences.joined(separator: "; "))). Use the config the weights were trained with (its model: "
+                + "section is in the file's metadata: qcs checkpoint inspect, or --set the keys named here)."
         }
     }
 }

@@ -85,18 +85,13 @@ public final class InferenceModel {
     /// `config.numClasses`.
     public func logits(_ images: Tensor) -> [[Float]] {
         defer { graph.reset() }
-        let out = model.inferenceLogits(graph.input(images)).value
-        let classes = out.shape.count == 2 ? out.shape[1] : 0
-        let flat = out.array
-        return (0..<(out.shape.first ?? 0)).map { Array(flat[($0 * classes)..<(($0 + 1) * classes)]) }
+        return SplitEvaluation.rows(of: model.inferenceLogits(graph.input(images)).value)
     }
 
-    /// The fields in which two configurations differ, as "name file vs config".
+    /// The config keys in which two configurations differ, as "model.key file vs config".
     static func differences(file: QCSConfig, config: QCSConfig) -> [String] {
-        let a = Mirror(reflecting: file).children, b = Mirror(reflecting: config).children
-        return zip(a, b).compactMap { x, y in
-            let (u, v) = ("\(x.value)", "\(y.value)")
-            return u == v ? nil : "\(x.label ?? "?") \(u) vs \(v)"
+        zip(file.keyedValues, config.keyedValues).compactMap { x, y in
+            x.value == y.value ? nil : "model.\(x.key) \(x.value) vs \(y.value)"
         }
     }
 }

@@ -13,6 +13,8 @@ public final class RunDirectory {
 
     public var weightsURL: URL { url.appendingPathComponent("weights") }
     public var latestWeights: URL { weightsURL.appendingPathComponent("latest.safetensors") }
+    public var metricsURL: URL { url.appendingPathComponent("metrics.jsonl") }
+    public var plotsURL: URL { url.appendingPathComponent("plots") }
 
     public init(path: String) throws {
         url = URL(fileURLWithPath: path)
@@ -125,11 +127,14 @@ public enum RunError: Error, CustomStringConvertible {
     case replicasDiverged(step: Int, ranks: [Int])
     /// A loss or gradient norm was NaN or infinite under `train.on_nonfinite: stop`.
     case nonFinite(step: Int, ranks: [Int], what: String)
+    /// `--init-weights` filled too little of the model and `--allow-partial` was not given
+    /// (every rank read the same file and found the same).
+    case partialInitialWeights(path: String, share: Double, report: String)
 
     /// Raised on every rank alike at the same step: the ranks can exit in order, no abort needed.
     public var isCollective: Bool {
         switch self {
-        case .worldDisagrees, .ranksFailed, .nonFinite, .replicasDiverged, .collectiveFailure: true
+        case .worldDisagrees, .ranksFailed, .nonFinite, .replicasDiverged, .collectiveFailure, .partialInitialWeights: true
         case .cannotCreate, .emptySplit, .runDirectoryInUse, .resumeMismatch, .noCompleteCheckpoint,
              .runDirectoryHoldsARun: false
         }
@@ -167,6 +172,10 @@ public enum RunError: Error, CustomStringConvertible {
             return "step \(step): \(what) is not finite on rank\(ranks.count == 1 ? "" : "s") "
                 + "\(ranks.map(String.init).joined(separator: ", ")); the step was not applied and the weights of the last good "
                 + "step were kept. Lower optim.lr, set optim.clip_grad_norm, or set train.on_nonfinite: skip_step."
+        case .partialInitialWeights(let path, let share, let report):
+            return String(format: "--init-weights %@ fills only %.0f %% of the model's tensors:\n", path, 100 * share) + report
+                + "\nIs it a model of this architecture and size (the config's model: section)? To train from it "
+                + "anyway, add --allow-partial (--backbone-only loads just ir_back.*)."
         }
     }
 }

@@ -30,6 +30,20 @@ final class RunLock {
         _ = text.withCString { pwrite(fd, $0, strlen($0), 0) }
     }
 
+    /// Who holds the lock of `directory` now, or nil when no live process does (the probe takes
+    /// and drops the lock; it never creates the file).
+    static func holder(of directory: URL) -> String? {
+        let fd = open(directory.appendingPathComponent(".lock").path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        if flock(fd, LOCK_SH | LOCK_NB) == 0 {
+            flock(fd, LOCK_UN)
+            return nil
+        }
+        let text = read(fd)
+        return text.isEmpty ? "another process" : text
+    }
+
     deinit {
         flock(fd, LOCK_UN)
         close(fd)

@@ -2,6 +2,7 @@ import Autograd
 import Checkpoint
 import Distributed
 import Foundation
+import Reports
 
 /// Rank 0's voice: progress lines, metrics.jsonl, status.json and exported weights. The other
 /// ranks have none; they speak only about themselves (`rank R: …`).
@@ -9,20 +10,72 @@ final class RunReporter {
     let config: TrainingConfig
     let options: TrainingRun.Options
     let run: RunDirectory
-    let log: (String) -> Void
+    let messages: (RunMessage) -> Void
     var meter: ProgressMeter
+    var health = RankHealth()
+    /// Quadruplets per second over all ranks, recent.
+    var samplesPerSecond: Double?
+    var lastCheckpoint: (directory: String, step: Int, written: Date)?
+    let started = Date()
+    let board = MetricsBoard()
+    let metricsServer: MetricsServer?
+    private var bytesSentTotal = 0.0
 
-    init(config: TrainingConfig, options: TrainingRun.Options, log: @escaping (String) -> Void) throws {
+    init(config: TrainingConfig, options: TrainingRun.Options, messages: @escaping (RunMessage) -> Void) throws {
         self.config = config
         self.options = options
-        self.log = log
+        self.messages = messages
         run = try RunDirectory(path: options.runDirectory)
         meter = ProgressMeter(total: 1)
+        board.age("qcs_checkpoint_age_seconds", help: "Seconds since the newest checkpoint was written.",
+                  of: "qcs_last_checkpoint_timestamp_seconds")
+        board.age("qcs_seconds_since_last_step", help: "Seconds since the last step ended (a hang grows it).",
+                  of: "qcs_last_step_timestamp_seconds")
+        let board = self.board
+        metricsServer = try options.metricsPort.map { try MetricsServer(host: options.metricsHost, port: $0, board: board) }
+        if let m = metricsServer { log("metrics: http://\(m.host):\(m.port)/metrics (Prometheus text format)") }
         // A directory that holds a run is continued (--resume) or left alone, never overwritten.
         if options.resume == nil, let previous = run.previousRunState {
             throw RunError.runDirectoryHoldsARun(path: options.runDirectory, state: previous)
         }
     }
+
+    func checkpointWritten(_ directory: String, step: Int) {
+        lastCheckpoint = (directory, step, Date())
+        board.set("qcs_last_checkpoint_step", Double(step), help: "Global step of the newest checkpoint this run wrote.")
+        board.set("qcs_last_checkpoint_timestamp_seconds", Date().timeIntervalSince1970,
+                  help: "Unix time the newest checkpoint was written.")
+    }
+
+    /// The step's figures on the metrics board (what --metrics-port serves).
+    private func publish(_ state: TrainingState, loss: Double, baseAccuracy: Double, crossAccuracy: Double,
+                         learningRate: Float, wireReduction: Double?, ranks: Int) {
+        let b = board
+        b.set("qcs_step", Double(state.globalStep), help: "Optimiser steps taken (global, over all ranks).")
+        b.set("qcs_total_steps", Double(meter.total), help: "Optimiser steps this run will take.")
+        b.set("qcs_epoch", Double(state.epoch + 1), help: "Current epoch, from 1.")
+        b.set("qcs_loss", loss, help: "Training loss of the last step (mean of the eight cross-entropy terms).")
+        b.set("qcs_base_accuracy", baseAccuracy, help: "Training accuracy of the base logits, last step.")
+        b.set("qcs_cross_accuracy", crossAccuracy, help: "Training accuracy of the cross logits, last step.")
+        b.set("qcs_learning_rate", Double(learningRate), help: "Learning rate of the last step.")
+        if let rate = meter.rate { b.set("qcs_steps_per_second", rate, help: "Optimiser steps per second, recent.") }
+        if let q = samplesPerSecond { b.set("qcs_quadruplets_per_second", q, help: "Quadruplets per second over all ranks, recent.") }
+        b.set("qcs_bytes_sent_total", bytesSentTotal, help: "Gradient bytes rank 0 sent since this process started.",
+              kind: .counter)
+        if let wireReduction {
+            b.set("qcs_compression_ratio", wireReduction, help: "Float32 gradient bytes over the bytes sent, last step.")
+        }
+        b.set("qcs_ranks", Double(ranks), help: "Ranks in the job.")
+        b.set("qcs_skipped_steps_total", Double(state.skippedSteps), help: "Steps dropped for non-finite values.",
+              kind: .counter)
+        b.set("qcs_last_step_timestamp_seconds", Date().timeIntervalSince1970, help: "Unix time the last step ended.")
+        for (rank, t) in health.means.enumerated() {
+            b.set("qcs_rank_step_seconds", t.step, help: "Seconds per step of each rank, recent mean.", labels: "rank=\"\(rank)\"")
+        }
+    }
+
+    func log(_ text: String) { messages(RunMessage(.info, text)) }
+    func warn(_ text: String) { messages(RunMessage(.warning, "warning: " + text)) }
 
     /// Starts the progress meter for a run of `totalSteps`.
     func begin(totalSteps: Int, done: Int) {
@@ -40,7 +93,8 @@ final class RunReporter {
         meter.record(done: state.globalStep)
         let me = decision.reports[0]
         var record: [String: Any] = [
-            "kind": "step", "epoch": state.epoch + 1, "step": state.globalStep, "loss": loss, "base_loss": baseLoss,
+            "kind": "step", "epoch": state.epoch + 1, "step": state.globalStep, "time": Date().timeIntervalSince1970,
+            "loss": loss, "base_loss": baseLoss,
             "cross_loss": crossLoss, "base_accuracy": baseAccuracy, "cross_accuracy": crossAccuracy,
             "grad_norm": mine.gradientNorm, "lr": Double(lr), "samples": decision.samples,
             "compute_s": me.computeSeconds, "exchange_s": me.exchangeSeconds, "data_wait_s": me.dataSeconds,
@@ -54,28 +108,46 @@ final class RunReporter {
         if !applied { record["skipped"] = true }
         if replicasChecked { record["replicas_identical"] = true }
         run.appendMetrics(record)
-        if state.globalStep % options.logEvery == 0 || stepInEpoch == stepsInEpoch {
-            let rate = meter.rate.map { String(format: "%.2f steps/s", $0) } ?? "—"
-            let eta = meter.remaining.map(ProgressMeter.duration) ?? "—"
-            let wire = decision.reports.count > 1
-                ? String(format: "  wire %@/step (%.2fx < fp32)", ProgressMeter.bytes(me.bytesSent), mine.wireReduction) : ""
-            log(String(format: "epoch %d/%d step %d/%d  loss %.4f  base acc %.3f  cross acc %.3f  lr %.2e%@  %@  ETA %@",
-                       state.epoch + 1, config.run.epochs, stepInEpoch, stepsInEpoch, loss, baseAccuracy, crossAccuracy,
-                       lr, wire, rate, eta))
-        }
+        let line = ProgressFigures(
+            epoch: state.epoch + 1, epochs: config.run.epochs, stepInEpoch: stepInEpoch, stepsInEpoch: stepsInEpoch,
+            step: state.globalStep, totalSteps: meter.total, loss: loss, baseLoss: baseLoss, crossLoss: crossLoss,
+            baseAccuracy: baseAccuracy, crossAccuracy: crossAccuracy, learningRate: lr,
+            samplesPerSecond: meter.rate.map { $0 * Double(decision.samples) }, remaining: meter.remaining,
+            exchangeShare: me.exchangeSeconds / max(me.computeSeconds + me.exchangeSeconds + me.dataSeconds, 1e-9),
+            wire: decision.reports.count > 1 ? (me.bytesSent, mine.wireReduction) : nil).line
+        let logged = state.globalStep % options.logEvery == 0 || stepInEpoch == stepsInEpoch
+        messages(RunMessage(logged ? .info : .debug, line, kept: logged))
+        samplesPerSecond = meter.rate.map { $0 * Double(decision.samples) }
+        bytesSentTotal += Double(me.bytesSent)
+        publish(state, loss: loss, baseAccuracy: baseAccuracy, crossAccuracy: crossAccuracy, learningRate: lr,
+                wireReduction: decision.reports.count > 1 ? mine.wireReduction : nil, ranks: decision.reports.count)
+        for message in health.record(decision.reports, step: state.globalStep) { messages(message) }
         try status("training", state, loss: loss)
     }
 
-    func epoch(_ state: TrainingState, meanLoss: Double, trainAccuracy: Double, test: ClassificationMetrics?) throws {
+    func epoch(_ state: TrainingState, meanLoss: Double, trainAccuracy: Double, test: ClassificationMetrics?,
+               classNames: [String]) throws {
         var record: [String: Any] = ["kind": "epoch", "epoch": state.epoch + 1, "step": state.globalStep, "loss": meanLoss,
                                      "train_base_accuracy": trainAccuracy]
         if let test {
+            board.set("qcs_test_accuracy", test.accuracy, help: "Test accuracy of the newest evaluation.")
+            board.set("qcs_best_test_accuracy", max(state.bestTestAccuracy ?? 0, test.accuracy),
+                      help: "Best test accuracy of this run.")
             record["test_accuracy"] = test.accuracy
             record["test_mean_class_accuracy"] = test.meanClassAccuracy
             log(String(format: "epoch %d/%d: train loss %.4f, test accuracy %.4f (mean class %.4f)",
                        state.epoch + 1, config.run.epochs, meanLoss, test.accuracy, test.meanClassAccuracy))
         }
         run.appendMetrics(record)
+        if let test {
+            // A picture that cannot be drawn is worth a warning, not the run.
+            do {
+                try TrainingPlots(directory: run.plotsURL)
+                    .refresh(metrics: run.metricsURL, confusion: test.confusion, classNames: classNames)
+            } catch {
+                warn("could not redraw the plots in \(run.plotsURL.path): \(error)")
+            }
+        }
     }
 
     func status(_ state: String, _ t: TrainingState, loss: Double? = nil, message: String? = nil) throws {
@@ -86,6 +158,24 @@ final class RunReporter {
         if let best = t.bestTestAccuracy { status["best_test_accuracy"] = best }
         if t.skippedSteps > 0 { status["skipped_steps"] = t.skippedSteps }
         if let message { status["message"] = message }
+        status["started"] = ISO8601DateFormatter().string(from: started)
+        status["total_steps"] = meter.total
+        if state == "training" {
+            if let rate = meter.rate { status["steps_per_second"] = rate }
+            if let remaining = meter.remaining { status["eta_seconds"] = remaining }
+            if let samplesPerSecond { status["quadruplets_per_second"] = samplesPerSecond }
+        }
+        if let c = lastCheckpoint {
+            status["last_checkpoint"] = ["directory": c.directory, "step": c.step,
+                                         "written": ISO8601DateFormatter().string(from: c.written)]
+        }
+        let ranks = health.means
+        if !ranks.isEmpty {
+            status["ranks"] = ranks.enumerated().map { rank, t in
+                ["rank": rank, "step_s": t.step, "compute_s": t.compute, "exchange_s": t.exchange, "data_s": t.data]
+            }
+        }
+        if let slow = health.slowRank { status["slow_rank"] = slow }
         try run.writeStatus(status)
     }
 

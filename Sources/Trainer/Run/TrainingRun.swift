@@ -3,6 +3,7 @@ import Checkpoint
 import DataPipeline
 import Distributed
 import Foundation
+import Reports
 import Optim
 import QCS
 
@@ -20,12 +21,19 @@ public final class TrainingRun {
         /// Weights to start from (official names), and whether all of them or only `ir_back.*`.
         public var initialWeights: String?
         public var initialScope: OfficialWeights.Scope = .wholeModel
+        /// Train from initial weights that fill less than `partialLoadThreshold` of the tensors
+        /// in scope (another architecture's file is refused without it).
+        public var allowPartialInitialWeights = false
+        public static let partialLoadThreshold = 0.9
         /// Log a progress line every this many steps.
         public var logEvery = 10
         /// End the run after this many optimiser steps (nil: run every epoch).
         public var maxSteps: Int?
         /// Continue from a checkpoint: the newest complete one in the run directory, or this one.
         public var resume: Resume?
+        /// Serve Prometheus metrics from rank 0 on this port (0: any free one), at `metricsHost`.
+        public var metricsPort: Int?
+        public var metricsHost = "127.0.0.1"
         public init(runDirectory: String) { self.runDirectory = runDirectory }
     }
 
@@ -43,22 +51,33 @@ public final class TrainingRun {
     public let config: TrainingConfig
     public let options: Options
     public let communicator: Communicator
-    let log: (String) -> Void
+    let messages: (RunMessage) -> Void
 
-    /// - Parameter log: rank 0's progress lines (other ranks never call it).
+    /// - Parameter sink: rank 0's account of the run, every level (other ranks never call it).
+    public init(config: TrainingConfig, options: Options, communicator: Communicator = LocalCommunicator(),
+                sink: RunMessageSink) {
+        self.config = config
+        self.options = options
+        self.communicator = communicator
+        messages = { sink.show($0) }
+    }
+
+    /// - Parameter log: rank 0's kept lines up to `info` (other ranks never call it).
     public init(config: TrainingConfig, options: Options, communicator: Communicator = LocalCommunicator(),
                 log: @escaping (String) -> Void) {
         self.config = config
         self.options = options
         self.communicator = communicator
-        self.log = log
+        messages = { message in
+            if message.kept && message.level <= .info { log(message.text) }
+        }
     }
 
     /// Trains; throws `RunError.ranksFailed`/`.nonFinite`/`.worldDisagrees` on every rank
     /// alike (`isCollective`), anything else on the rank that met it.
     @discardableResult
     public func run() throws -> Outcome {
-        let s = try TrainingSession(config: config, options: options, communicator: communicator, log: log)
+        let s = try TrainingSession(config: config, options: options, communicator: communicator, messages: messages)
         var state = try s.resumedState(options.resume)
         do {
             return try train(s, &state)
@@ -103,11 +122,13 @@ public final class TrainingRun {
                 if let outcome = try act(on: decision, verdict, local, state, s) { return outcome }
             }
             let test = try evaluateIfDue(state.epoch, s)
+            s.reportSkippedImages()
             if let test {
                 state.bestTestAccuracy = max(state.bestTestAccuracy ?? 0, test.accuracy)
                 state.lastTestAccuracy = test.accuracy
             }
-            try s.reporter?.epoch(state, meanLoss: tally.meanLoss, trainAccuracy: tally.baseAccuracy, test: test)
+            try s.reporter?.epoch(state, meanLoss: tally.meanLoss, trainAccuracy: tally.baseAccuracy, test: test,
+                                  classNames: s.classNames)
             if let line = s.wireZstdGain { s.reporter?.log(line) }
             try s.reporter?.export(s.store, epoch: state.epoch, epochFile: true, reason: nil)
             state.startNextEpoch()
@@ -153,7 +174,7 @@ public final class TrainingRun {
             try reporter?.status("failed", state, message: error.description)
             throw error
         case .skip:
-            reporter?.log(decision.samples == 0
+            reporter?.warn(decision.samples == 0
                           ? "step \(state.globalStep): no quadruplets on any rank (all dropped); skipped"
                           : "step \(state.globalStep): non-finite loss or gradient on rank(s) \(decision.nonFiniteRanks); "
                             + "step skipped on every rank (\(state.skippedSteps) so far)")

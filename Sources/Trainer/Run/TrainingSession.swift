@@ -3,6 +3,7 @@ import Checkpoint
 import DataPipeline
 import Distributed
 import Foundation
+import Reports
 import Optim
 import QCS
 
@@ -13,6 +14,7 @@ final class TrainingSession {
     let communicator: Communicator
     let train: [Sample], test: [Sample]
     let classCount: Int
+    let classNames: [String]
     let compute: ComputePool
     let model: QCSModel
     let store: ParameterStore
@@ -22,6 +24,7 @@ final class TrainingSession {
     let trainRecipe: AugmentationRecipe, testRecipe: AugmentationRecipe
     let loaderOptions: LoaderOptions
     let badImages: BadImageHandler
+    private var skippedReported = 0
     var signals = SignalRequests()
     /// Rank 0's reporting (log, metrics, status, exports); nil on other ranks.
     let reporter: RunReporter?
@@ -30,17 +33,22 @@ final class TrainingSession {
     let bufferAverage: RunningStatisticsAverage
 
     init(config c: TrainingConfig, options: TrainingRun.Options, communicator comm: Communicator,
-         log: @escaping (String) -> Void) throws {
+         messages: @escaping (RunMessage) -> Void) throws {
         config = c
         communicator = comm
-        let say: (String) -> Void = comm.isLeader ? log : { _ in }
+        let say: (String) -> Void = comm.isLeader ? { messages(RunMessage(.info, $0)) } : { _ in }
         let dataset = try DatasetReader(config: c.data).read()
         train = dataset.samples(.train)
         test = dataset.samples(.test)
         classCount = dataset.classNames.count
+        classNames = dataset.classNames
         guard !train.isEmpty else { throw RunError.emptySplit(split: "train", dataset: c.data.root) }
         say("data: \(c.data.kind.rawValue) at \(c.data.root): \(train.count) training, \(test.count) test images, "
             + "\(classCount) classes")
+        if !dataset.skipped.isEmpty {
+            say("data: left out \(dataset.skipped.count) listed images that are not there (on_bad_image: skip), e.g. "
+                + "\(dataset.skipped[0]); qcs data check lists them all")
+        }
 
         if let warning = BLASKernels.warning { say("warning: \(warning)") }
         compute = ComputePool(threads: c.run.threads > 0 ? c.run.threads
@@ -54,6 +62,9 @@ final class TrainingSession {
             // Every rank reads the same file, so every rank starts from the same weights.
             let report = try OfficialWeights.load(path, into: store, scope: options.initialScope, strict: false)
             say("initial weights: \(report.summary(limit: 5))")
+            if report.loadedShare < TrainingRun.Options.partialLoadThreshold && !options.allowPartialInitialWeights {
+                throw RunError.partialInitialWeights(path: path, share: report.loadedShare, report: report.summary(limit: 12))
+            }
         }
         if comm.size > 1 { try c.distributed.check(layout: store.layout) }
         let shards = comm.size > 1 && c.distributed.shardOptimizer
@@ -96,7 +107,7 @@ final class TrainingSession {
                               "has \(weights.count) weights for \(comm.size) ranks: give one per rank, or auto")
         }
 
-        reporter = try Self.leaderReporter(c, options, comm, log)
+        reporter = try Self.leaderReporter(c, options, comm, messages)
         let buckets = (synchronizer as? BucketedGradientExchange)?.plan.buckets.count
         say(Self.banner(c, comm: comm, threads: compute.threads, buckets: buckets))
         if let shards {
@@ -160,7 +171,20 @@ final class TrainingSession {
     /// exactly these weights, when they were just evaluated.
     func saveCheckpoint(_ state: TrainingState, reason: String?, evaluated: Double? = nil) throws {
         let directory = try checkpoint.save(state, evaluated: evaluated, over: communicator)
+        reporter?.checkpointWritten(directory, step: state.globalStep)
         if let reason { reporter?.log("checkpoint (\(reason)): \(directory)") }
+    }
+
+    /// Images this rank's loaders dropped under `on_bad_image: skip` since the last call, said by
+    /// the rank that met them (each rank decodes only its own slices).
+    func reportSkippedImages() {
+        let skipped = badImages.skipped
+        guard skipped.count > skippedReported else { return }
+        let new = skipped[skippedReported...]
+        skippedReported = skipped.count
+        let text = "dropped \(new.count) unreadable image\(new.count == 1 ? "" : "s") (on_bad_image: skip; "
+            + "\(skipped.count) in all), e.g. \(new.first!); qcs data check lists them all"
+        if communicator.isLeader { reporter?.warn(text) } else { TrainingRun.speak(communicator, "warning: " + text) }
     }
 
     /// Unique per step, the same on every rank: with the SAM pass and each sample's plan position
@@ -192,18 +216,15 @@ final class TrainingSession {
 
     /// The base path's confusion matrix over the test split, each rank evaluating its part.
     func evaluate() throws -> ClassificationMetrics {
-        let loader = try EvaluationLoader(samples: test, recipe: testRecipe, batchSize: 32, rank: communicator.rank,
-                                          worldSize: communicator.size, options: loaderOptions, badImages: badImages)
         let graph = Graph(parameters: store, compute: compute, training: false)
         let requiresGrad = store.requiresGrad
         store.requiresGrad = false
         defer { store.requiresGrad = requiresGrad }
-        var confusion = ConfusionMatrix(classes: classCount)
-        while let batch = try loader.next() {
-            guard !batch.labels.isEmpty else { continue }
-            let predicted = model.inferenceLogits(graph.input(batch.images)).value.rowArgmax()
-            for (y, best) in zip(batch.labels, predicted) { _ = confusion.add(truth: y, predicted: best) }
-            graph.reset()
+        let evaluation = SplitEvaluation(samples: test, recipe: testRecipe, classes: classCount, options: loaderOptions,
+                                         badImages: badImages)
+        let confusion = try evaluation.confusion(rank: communicator.rank, worldSize: communicator.size) { images in
+            defer { graph.reset() }
+            return SplitEvaluation.rows(of: model.inferenceLogits(graph.input(images)).value)
         }
         var counts = confusion.flatFloats
         try communicator.allreduce(&counts, .sum)
@@ -213,8 +234,8 @@ final class TrainingSession {
     /// Rank 0's reporter (it opens and locks the run directory). Whether it could is shared with
     /// every rank, so a refused directory ends all of them in order rather than by abort.
     static func leaderReporter(_ c: TrainingConfig, _ options: TrainingRun.Options, _ comm: Communicator,
-                               _ log: @escaping (String) -> Void) throws -> RunReporter? {
-        try Collectively.run(comm) { comm.isLeader ? try RunReporter(config: c, options: options, log: log) : nil }
+                               _ messages: @escaping (RunMessage) -> Void) throws -> RunReporter? {
+        try Collectively.run(comm) { comm.isLeader ? try RunReporter(config: c, options: options, messages: messages) : nil }
     }
 
     static func banner(_ c: TrainingConfig, comm: Communicator, threads: Int, buckets: Int?) -> String {

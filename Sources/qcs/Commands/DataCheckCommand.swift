@@ -36,20 +36,16 @@ extension QCSCommand.DataCommand {
         func run() throws {
             var config = try configOptions.load()
             config.data.onBadImage = .stop
-            let dataset: LabeledDataset
-            do {
-                dataset = try DatasetReader(config: config.data).read()
-            } catch let problems as DatasetProblems {
-                print(problems.report(limit: nil))
-                throw ExitCode.failure
-            }
+            // Listing problems do not stop the check: the images that are there are decoded too, so
+            // one run shows every problem.
+            let (dataset, listing) = try DatasetReader(config: config.data).readAll()
             let splits = split.splits.filter { !dataset.samples($0).isEmpty }
             print("\(config.data.kind.rawValue) data set at \(config.data.root): \(dataset.classNames.count) classes")
             print(Self.countTable(dataset, splits: DatasetSplit.allCases.filter { !dataset.samples($0).isEmpty }))
             for (reason, count) in dataset.dropped.sorted(by: { $0.key < $1.key }) {
                 print("left out by the data set's rules: \(count) rows (\(reason))")
             }
-            if split != .all, splits.isEmpty {
+            if split != .all, splits.isEmpty, listing.isEmpty {
                 print("the data set has no \(split.rawValue) split: nothing to decode")
                 return
             }
@@ -57,9 +53,10 @@ extension QCSCommand.DataCommand {
             let progress = ProgressLine("decoding \(splits.map(\.rawValue).joined(separator: "+"))", total: total)
             let unreadable = dataset.unreadableImages(in: splits) { done, _ in progress.update(to: done) }
             progress.finish()
-            guard unreadable.isEmpty else {
+            let problems = listing + unreadable
+            guard problems.isEmpty else {
                 print(DatasetProblems(dataset: "\(config.data.kind.rawValue) data set at \(config.data.root)",
-                                      problems: unreadable).report(limit: nil))
+                                      problems: problems).report(limit: nil))
                 throw ExitCode.failure
             }
             print("all \(total) images of the \(splits.map(\.rawValue).joined(separator: " and ")) "

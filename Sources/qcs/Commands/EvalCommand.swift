@@ -3,6 +3,7 @@ import Autograd
 import DataPipeline
 import Distributed
 import Foundation
+import Reports
 import Trainer
 
 extension QCSCommand {
@@ -60,24 +61,31 @@ extension QCSCommand {
             let source = "\(config.data.kind.rawValue) data set at \(config.data.root)"
             guard !samples.isEmpty else { throw RunError.emptySplit(split: split.rawValue, dataset: source) }
 
+            // Before the evaluation, not after it: a folder that cannot take the results should not
+            // cost the whole run.
+            if world.isLeader { try Self.checkWritable(out) }
             let compute = ComputePool(threads: threads ?? ComputePool.defaultThreadCount(ranksOnNode: world.communicator.localSize))
             let model = try weightsOptions.model(config, compute: compute)
             let input = try TestTimeInput(dataset: config.data.kind, imageSize: config.model.imageSize)
-            let evaluator = Evaluator(predictor: Predictor(model: model, input: input, batchSize: batch, flipTTA: flipTTA),
-                                      onBadImage: config.data.onBadImage)
-            let mine = Evaluator.slice(count: samples.count, rank: world.rank, size: world.size)
+            let badImages = BadImageHandler(policy: config.data.onBadImage)
+            var evaluation = SplitEvaluation(samples: samples, recipe: input.recipe, classes: config.model.numClasses,
+                                             options: LoaderOptions(threads: compute.threads), badImages: badImages)
+            evaluation.batchSize = batch
+            evaluation.flipTTA = flipTTA
+            let mine = GlobalBatch.rankRange(count: samples.count, rank: world.rank, worldSize: world.size)
             let progress = ProgressLine("eval \(split.rawValue)\(world.size > 1 ? " (rank 0's share)" : "")",
                                         total: mine.count, enabled: world.isLeader)
-            let result = try evaluator.evaluate(Array(samples[mine]), classes: config.model.numClasses) {
+            let local = try evaluation.confusion(rank: world.rank, worldSize: world.size, logits: model.logits) {
                 progress.update(to: $0)
             }
             progress.finish()
-            if !result.skipped.isEmpty {
-                StandardError.print("rank \(world.rank): left out \(result.skipped.count) unreadable images:\n"
-                                    + result.skipped.map { "  \($0)" }.joined(separator: "\n"))
+            let skipped = badImages.skipped
+            if !skipped.isEmpty {
+                StandardError.print("rank \(world.rank): left out \(skipped.count) unreadable images:\n"
+                                    + skipped.map { "  \($0)" }.joined(separator: "\n"))
             }
             let classes = config.model.numClasses
-            let summed = try world.sum(result.confusion.flatFloats + [Float(result.skipped.count)])
+            let summed = try world.sum(local.flatFloats + [Float(skipped.count)])
             guard let confusion = ConfusionMatrix(classes: classes, flat: Array(summed.prefix(classes * classes))) else {
                 throw ValidationError("internal: the summed confusion matrix is not whole counts")
             }
@@ -90,6 +98,25 @@ extension QCSCommand {
                 try write(confusion, names: names)
             }
             try world.finish()
+        }
+
+        /// Creates `out` if needed and makes sure a file can be written in it.
+        static func checkWritable(_ out: String) throws {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory), !isDirectory.boolValue {
+                throw ValidationError("--out \(out) is a file; give a folder for confusion.csv and confusion.png")
+            }
+            do {
+                try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            } catch {
+                throw ValidationError("--out \(out): cannot create the folder (\(error.localizedDescription)); give one you may write")
+            }
+            let probe = (out as NSString).appendingPathComponent(".qcs-eval-\(getpid()).tmp")
+            guard FileManager.default.createFile(atPath: probe, contents: Data()) else {
+                throw ValidationError("--out \(out): cannot write files in it (permissions? a read-only file system?); "
+                                      + "give a folder you may write")
+            }
+            try? FileManager.default.removeItem(atPath: probe)
         }
 
         private func write(_ confusion: ConfusionMatrix, names: [String]) throws {

@@ -48,6 +48,10 @@ extension QCSCommand {
         @Flag(help: "With --init-weights: load only the IR-50 backbone (ir_back.*), e.g. from an AffectNet-8 model.")
         var backboneOnly = false
 
+        @Flag(help: ArgumentHelp("With --init-weights: train even when the file fills under 90 % of the model's tensors "
+                                 + "(the rest keep their fresh initialisation)."))
+        var allowPartial = false
+
         @Option(help: "Override train.epochs of the config.")
         var epochs: Int?
 
@@ -63,15 +67,35 @@ extension QCSCommand {
                                    + "on SIGUSR1, SIGTERM/SIGINT and at --max-steps); sets checkpoint.every."))
         var checkpointEvery: Int?
 
-        @Option(help: "Log a progress line every N steps.")
+        @Option(help: ArgumentHelp("Keep a progress line every N steps (on a terminal a status line also shows "
+                                   + "every step in place)."))
         var logEvery = 10
+
+        @Option(help: ArgumentHelp("How much rank 0 says: error, warning, info (progress, epochs, checkpoints) "
+                                   + "or debug (also a line per step).", valueName: "level"))
+        var logLevel = RunMessage.Level.info
+
+        @Option(help: ArgumentHelp("Also append rank 0's lines, with their times, to this file.", valueName: "file"))
+        var logFile: String?
+
+        @Option(help: ArgumentHelp("Serve Prometheus metrics (step, loss, accuracy, lr, speed, bytes sent, compression, "
+                                   + "checkpoint age) from rank 0 at http://HOST:PORT/metrics.", valueName: "port"))
+        var metricsPort: Int?
+
+        @Option(help: ArgumentHelp("Address the metrics endpoint listens on; 0.0.0.0 opens it to every interface.",
+                                   valueName: "ipv4"))
+        var metricsHost = "127.0.0.1"
 
         func validate() throws {
             if backboneOnly && initWeights == nil { throw ValidationError("--backbone-only needs --init-weights") }
+            if allowPartial && initWeights == nil { throw ValidationError("--allow-partial needs --init-weights") }
             if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1") }
             if let maxSteps, maxSteps < 1 { throw ValidationError("--max-steps must be at least 1") }
             if logEvery < 1 { throw ValidationError("--log-every must be at least 1") }
             if let checkpointEvery, checkpointEvery < 1 { throw ValidationError("--checkpoint-every must be at least 1") }
+            if let metricsPort, !(0...65535).contains(metricsPort) {
+                throw ValidationError("--metrics-port must be a TCP port, 1 to 65535 (0: any free one)")
+            }
         }
 
         func run() throws {
@@ -85,13 +109,15 @@ extension QCSCommand {
                 var options = TrainingRun.Options(runDirectory: runDir)
                 options.initialWeights = initWeights
                 options.initialScope = backboneOnly ? .backbone : .wholeModel
+                options.allowPartialInitialWeights = allowPartial
                 options.logEvery = logEvery
                 options.maxSteps = maxSteps
                 options.resume = resume.map { $0 == "auto" ? .auto : .directory($0) }
-                try TrainingRun(config: cfg, options: options, communicator: comm) { line in
-                    print(line)
-                    fflush(stdout)
-                }.run()
+                options.metricsPort = metricsPort
+                options.metricsHost = metricsHost
+                // Only rank 0 speaks; the other ranks' console stays silent (and opens no log file).
+                let console = try RunConsole(level: logLevel, logFile: comm.isLeader ? logFile : nil)
+                try TrainingRun(config: cfg, options: options, communicator: comm, sink: console).run()
                 try world.finish()
             } catch let error as RunError where error.isCollective {
                 // Every rank stopped at the same point: rank 0 says why, all exit in order.

@@ -14,9 +14,30 @@ struct ConfigOptions: ParsableArguments {
                                valueName: "dir"))
     var dataRoot: String?
 
-    /// The config, with `overrides` (dotted key → value) replacing single keys.
+    @Option(name: .customLong("set"), parsing: .singleValue,
+            help: ArgumentHelp("Replace one config key, as if the file said so (repeatable).",
+                               discussion: "Dotted names, YAML values: --set optim.lr=1e-5 --set model.stage_widths=[8,16,32].",
+                               valueName: "key=value"))
+    var settings: [String] = []
+
+    /// `--set` as dotted key → value text; a malformed one is a usage error naming it.
+    func settingOverrides() throws -> [String: String] {
+        var overrides: [String: String] = [:]
+        for setting in settings {
+            guard let equals = setting.firstIndex(of: "="), equals != setting.startIndex else {
+                throw ValidationError("--set \(setting): write key=value with a dotted key, e.g. --set optim.lr=1e-5")
+            }
+            overrides[String(setting[..<equals])] = String(setting[setting.index(after: equals)...])
+        }
+        return overrides
+    }
+
+    func validate() throws { _ = try settingOverrides() }
+
+    /// The config, with `--set` and then `overrides` (dotted key → value) replacing single keys.
     func load(overrides: [String: String] = [:]) throws -> TrainingConfig {
-        try TrainingConfig.load(path: config, dataRoot: dataRoot, overrides: overrides)
+        let merged = try settingOverrides().merging(overrides) { _, command in command }
+        return try TrainingConfig.load(path: config, dataRoot: dataRoot, overrides: merged)
     }
 
     /// The class names in label order: the data set's fixed names, or the configured ones, or

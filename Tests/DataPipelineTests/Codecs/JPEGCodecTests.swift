@@ -92,4 +92,18 @@ final class JPEGCodecTests: XCTestCase {
         }
         XCTAssertNoThrow(try ImageDecoder(maxPixels: 200).decode(bytes, source: "fits"))
     }
+
+    /// A header claiming far more pixels than the scan holds: libjpeg meets the end-of-image marker
+    /// inside the scan and would pad with grey; a corrupt file, as Pillow says.
+    func testDecode_headerClaimingMoreRowsThanTheData_isCorrupt() throws {
+        var bytes = try JPEGCodec.encode(CodecTestImages.noise(width: 100, height: 100), quality: 90)
+        let sof = try XCTUnwrap((0..<(bytes.count - 1)).first { bytes[$0] == 0xFF && bytes[$0 + 1] == 0xC0 })
+        // SOF0: FF C0, length (2), precision (1), height (2), width (2).
+        bytes[sof + 5] = 0x1F; bytes[sof + 6] = 0x40  // 8000 rows
+        bytes[sof + 7] = 0x1F; bytes[sof + 8] = 0x40  // 8000 columns
+        XCTAssertThrowsError(try decoder.decode(bytes, source: "claims-8000")) { error in
+            guard case ImageCodecError.corrupt("claims-8000", .jpeg, let reason) = error else { return XCTFail("\(error)") }
+            XCTAssertTrue(reason.lowercased().contains("corrupt") || reason.contains("Premature"), reason)
+        }
+    }
 }

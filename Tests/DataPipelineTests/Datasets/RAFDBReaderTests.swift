@@ -73,6 +73,21 @@ final class RAFDBReaderTests: XCTestCase {
         XCTAssertTrue(problems.report().contains("\(labelFile):4: unknown label '8'"), problems.report())
     }
 
+    /// `qcs data check`: a missing image does not hide a corrupt one listed beside it.
+    func testReadAll_keepsTheUsableSamplesBesideTheListingProblems_soTheirDecodingCanBeChecked() throws {
+        let scratch = try ScratchDirectory()
+        try DatasetFixtures.rafdb(scratch, lines: ["train_00001.jpg 1", "train_00002.jpg 2", "train_00003.jpg 4", "test_0001.jpg 3"],
+                                  images: ["train_00001.jpg", "train_00003.jpg", "test_0001.jpg"])
+        try scratch.write("basic/Image/aligned/train_00003_aligned.jpg", text: "not a JPEG")
+        let (data, problems) = try DatasetReader(config: config(scratch)).readAll()
+        XCTAssertEqual(problems.map(\.category), ["missing image"])
+        XCTAssertEqual(data.samples(.train).map(\.label), [0, 3])
+        let unreadable = data.unreadableImages(in: [.train, .test]) { _, _ in }
+        XCTAssertEqual(unreadable.count, 1)
+        XCTAssertTrue("\(unreadable[0])".contains("train_00003_aligned.jpg"), "\(unreadable)")
+        XCTAssertThrowsError(try DatasetReader(config: config(scratch)).read(), "read() still refuses a listing problem")
+    }
+
     func testRAFDB_missingImageUnderSkip_isLeftOutAndListed() throws {
         let scratch = try ScratchDirectory()
         try DatasetFixtures.rafdb(scratch, lines: ["train_00001.jpg 1", "train_00002.jpg 2", "test_0001.jpg 3"],

@@ -1,5 +1,6 @@
 import XCTest
 import Foundation
+import Reports
 @testable import Autograd
 @testable import Checkpoint
 @testable import DataPipeline
@@ -81,7 +82,15 @@ final class InferenceEndToEndTests: XCTestCase {
         XCTAssertEqual(p, p.sorted(by: >))
     }
 
-    func testEval_confusionMatrixCountsEveryTestImage_alsoWithFlipTTAAndSlices() throws {
+    func evaluation(_ samples: [Sample], policy: BadImagePolicy = .stop, flip: Bool = false) throws -> SplitEvaluation {
+        var e = SplitEvaluation(samples: samples, recipe: try TestTimeInput(dataset: .rafdb, imageSize: 64).recipe,
+                                classes: 7, options: LoaderOptions(threads: 1), badImages: BadImageHandler(policy: policy))
+        e.batchSize = 4
+        e.flipTTA = flip
+        return e
+    }
+
+    func testEval_confusionMatrixCountsEveryTestImage_alsoWithFlipTTAAndRanks() throws {
         try writeSyntheticSet()
         let weights = try exportWeights(part: .inference)
         let config = try config()
@@ -89,24 +98,38 @@ final class InferenceEndToEndTests: XCTestCase {
         let samples = dataset.samples(.test)
         XCTAssertEqual(samples.count, 9)
         let model = try InferenceModel(config: config.model, weightsPath: weights.path)
-        let input = try TestTimeInput(dataset: .rafdb, imageSize: config.model.imageSize)
         var done: [Int] = []
-        let plain = try Evaluator(predictor: Predictor(model: model, input: input, batchSize: 4))
-            .evaluate(samples, classes: 7) { done.append($0) }
-        XCTAssertEqual(plain.confusion.total, 9)
-        XCTAssertEqual(plain.confusion.classes, 7)
+        let plain = try evaluation(samples).confusion(rank: 0, worldSize: 1, logits: model.logits) { done.append($0) }
+        XCTAssertEqual(plain.total, 9)
+        XCTAssertEqual(plain.classes, 7)
         XCTAssertEqual(done, [4, 8, 9])
-        XCTAssertEqual(ClassificationMetrics(confusion: plain.confusion).support, dataset.classCounts(.test))
+        XCTAssertEqual(ClassificationMetrics(confusion: plain).support, dataset.classCounts(.test))
 
-        let flip = Evaluator(predictor: Predictor(model: model, input: input, batchSize: 4, flipTTA: true))
-        // Two "ranks" over contiguous slices sum to the whole split.
-        var summed = ConfusionMatrix(classes: 7)
-        for rank in 0..<2 {
-            let slice = Evaluator.slice(count: samples.count, rank: rank, size: 2)
-            summed = summed + (try flip.evaluate(Array(samples[slice]), classes: 7).confusion)
+        // The trainer and qcs eval share the rule: the same predictions as the predictor's,
+        // whose flip TTA averages the softmaxes.
+        for flip in [false, true] {
+            let predictor = Predictor(model: model, input: try TestTimeInput(dataset: .rafdb, imageSize: 64), batchSize: 4,
+                                      flipTTA: flip)
+            var expected = ConfusionMatrix(classes: 7)
+            let images = try samples.map { try $0.source.load() }
+            for (sample, score) in zip(samples, predictor.scores(images)) {
+                expected.add(truth: sample.label,
+                             predicted: Prediction(image: "", logits: score.logits, probabilities: score.probabilities).best)
+            }
+            let whole = try evaluation(samples, flip: flip).confusion(rank: 0, worldSize: 1, logits: model.logits)
+            XCTAssertEqual(whole, expected, "flip \(flip)")
+            // Two ranks' contiguous parts sum to the whole split.
+            let parts = try (0..<2).map { try evaluation(samples, flip: flip).confusion(rank: $0, worldSize: 2, logits: model.logits) }
+            XCTAssertEqual(parts[0] + parts[1], whole)
         }
-        XCTAssertEqual(summed, try flip.evaluate(samples, classes: 7).confusion)
-        XCTAssertEqual(summed.total, 9)
+    }
+
+    func testMeanOfSoftmaxes_canDisagreeWithTheMeanOfLogits() {
+        // Mirror logits chosen so the two averages pick different classes: the documented rule
+        // (mean probabilities 0.484, 0.417, 0.100) picks class 0, mean logits (0, 0.75, 0) class 1.
+        let a: [Float] = [4, 0, 0], b: [Float] = [-4, 1.5, 0]
+        XCTAssertEqual(SplitEvaluation.predicted(a, mirrored: b), 0)
+        XCTAssertEqual(zip(a, b).map { ($0 + $1) / 2 }.enumerated().max { $0.element < $1.element }?.offset, 1)
     }
 
     func testEval_unreadableImage_stopsNamingIt_orIsSkipped() throws {
@@ -116,14 +139,13 @@ final class InferenceEndToEndTests: XCTestCase {
         let weights = try exportWeights()
         let config = try config()
         let samples = try DatasetReader(config: config.data).read().samples(.test)
-        let predictor = Predictor(model: try InferenceModel(config: config.model, weightsPath: weights.path),
-                                  input: try TestTimeInput(dataset: .rafdb, imageSize: 64))
-        XCTAssertThrowsError(try Evaluator(predictor: predictor, onBadImage: .stop).evaluate(samples, classes: 7)) {
+        let model = try InferenceModel(config: config.model, weightsPath: weights.path)
+        XCTAssertThrowsError(try evaluation(samples).confusion(rank: 0, worldSize: 1, logits: model.logits)) {
             XCTAssertTrue("\($0)".contains(broken), "\($0)")
         }
-        let skipped = try Evaluator(predictor: predictor, onBadImage: .skip).evaluate(samples, classes: 7)
-        XCTAssertEqual(skipped.confusion.total, 2)
-        XCTAssertEqual(skipped.skipped.map(\.file), [broken])
+        let skipping = try evaluation(samples, policy: .skip)
+        XCTAssertEqual(try skipping.confusion(rank: 0, worldSize: 1, logits: model.logits).total, 2)
+        XCTAssertEqual(skipping.badImages.skipped.map(\.file), [broken])
     }
 
     func testWeightsWithoutSomeInferenceTensors_areRefusedWithTheirNames() throws {
@@ -167,7 +189,7 @@ final class InferenceEndToEndTests: XCTestCase {
         let weights = try exportWeights(config: other)
         XCTAssertThrowsError(try InferenceModel(config: .tiny, weightsPath: weights.path)) { error in
             guard case InferenceError.configMismatch(_, let differences) = error else { return XCTFail("\(error)") }
-            XCTAssertEqual(differences, ["embedDim 64 vs 32"])
+            XCTAssertEqual(differences, ["model.embed_dim 64 vs 32"])
         }
     }
 

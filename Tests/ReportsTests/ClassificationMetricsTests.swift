@@ -1,5 +1,5 @@
 import XCTest
-@testable import Trainer
+@testable import Reports
 
 final class ClassificationMetricsTests: XCTestCase {
     /// Rows = truth. Class 2 never occurs but is predicted once.
@@ -66,17 +66,6 @@ final class ClassificationMetricsTests: XCTestCase {
     func testCSV_headerRowsAndQuotedNames() {
         let csv = ConfusionMatrix(rows: [[1, 2], [3, 4]])!.csv(classNames: ["a,b", "c"])
         XCTAssertEqual(csv, "true\\predicted,\"a,b\",c\n\"a,b\",1,2\nc,3,4\n")
-    }
-
-    func testSlice_contiguousCoversEverythingOnce() {
-        XCTAssertEqual((0..<3).map { Evaluator.slice(count: 10, rank: $0, size: 3) }, [0..<4, 4..<7, 7..<10])
-        for (count, size) in [(0, 2), (1, 4), (7, 7), (100, 6)] {
-            let slices = (0..<size).map { Evaluator.slice(count: count, rank: $0, size: size) }
-            XCTAssertEqual(slices.first?.lowerBound, 0)
-            XCTAssertEqual(slices.last?.upperBound, count)
-            for (a, b) in zip(slices, slices.dropFirst()) { XCTAssertEqual(a.upperBound, b.lowerBound) }
-            XCTAssertLessThanOrEqual(slices.map(\.count).max()! - slices.map(\.count).min()!, 1)
-        }
     }
 
     func testReport_listsEveryClassAndTheMatrix() {

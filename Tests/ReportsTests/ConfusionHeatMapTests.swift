@@ -1,6 +1,6 @@
 import XCTest
 @testable import DataPipeline
-@testable import Trainer
+@testable import Reports
 
 final class ConfusionHeatMapTests: XCTestCase {
     func pixel(_ image: RGBImage, _ x: Int, _ y: Int) -> [UInt8] {
