@@ -1,3 +1,4 @@
+import Config
 import QCS
 
 /// When a run writes checkpoints and which it keeps (the `checkpoint` section).

@@ -1,3 +1,4 @@
+import Config
 import Autograd
 import Distributed
 import QCS

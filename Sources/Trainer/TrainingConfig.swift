@@ -1,3 +1,4 @@
+import Config
 import DataPipeline
 import Foundation
 import QCS

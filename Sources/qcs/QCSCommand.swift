@@ -6,11 +6,18 @@ struct QCSCommand: ParsableCommand {
         commandName: "qcs",
         abstract: "Distributed trainer for the QCS facial-expression model (Quadruplet Cross Similarity, AAAI 2025).",
         discussion: """
-        A first run with no download: `qcs synth --out data/synthetic` draws a data set of faces, \
-        `qcs train --config Configs/synthetic.yaml --data-root data/synthetic --run-dir runs/demo` trains on it, \
-        then `qcs eval` and `qcs predict` use the weights in runs/demo/weights/. scripts/demo does all of it.
+        Every process holds the whole model; under mpirun (or srun) the processes are the ranks of one \
+        training job, rank 0 speaks and writes the run directory. Without a launcher a command runs as one \
+        process.
 
-        Several ranks: mpirun -np N qcs ... (each rank holds the whole model).
+        First run, no download: scripts/demo (draws faces, trains on 2 ranks, evaluates). By hand:
+          qcs synth --out data/synthetic
+          scripts/mpirun -np 2 qcs train --config Configs/synthetic.yaml --data-root data/synthetic --run-dir runs/demo
+          qcs status runs/demo --watch          (from another shell)
+          qcs eval --config Configs/synthetic.yaml --data-root data/synthetic --checkpoint runs/demo
+          qcs predict --config Configs/synthetic.yaml --checkpoint runs/demo face.jpg
+
+        Configs/README.md lists every config key; --set key=value replaces one on any command that reads a config.
         """,
         version: "0.1.0",
         subcommands: [Synth.self, DataCommand.self, Train.self, Status.self, CheckpointCommand.self, Predict.self, Eval.self, Bench.self,

@@ -1,3 +1,4 @@
+import Config
 import XCTest
 import Foundation
 @testable import QCS

@@ -1,4 +1,4 @@
-import QCS
+import Config
 
 /// Where a data set is and how to read it: the `data:` section of a config file.
 ///

@@ -1,3 +1,5 @@
+import Config
+
 /// Reads the data set a `DatasetConfig` describes: every split's samples and the class names,
 /// or `DatasetProblems` listing every problem found (malformed lines, unknown labels, missing
 /// images under `on_bad_image: stop`, …), each with its file and line.

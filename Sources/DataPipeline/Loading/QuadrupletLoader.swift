@@ -1,5 +1,4 @@
 import Autograd
-import QCS
 
 /// Decodes and augments this rank's share of an epoch's quadruplet plan on background threads,
 /// ahead of training, into a fixed ring of reused batch buffers.
@@ -70,11 +69,10 @@ public final class QuadrupletLoader {
         let first = slice.startIndex
         let imageShape = [3, job.recipe.outputSize, job.recipe.outputSize]
         func branch(_ part: Int) -> Tensor { buffer.tensor(part: part, count: kept.count, imageShape: imageShape) }
-        let batch = QuadrupletBatch(anchor: branch(0), positive: branch(1), negative: branch(2), negative2: branch(3),
-                                    labels: kept.map { slice[first + $0].anchorClass },
-                                    negativeLabels: kept.map { slice[first + $0].negativeClass },
-                                    positions: kept.map { first + $0 })
-        return LoadedQuadruplets(batch: batch, globalIndex: job.batchIndices[done.index],
+        return LoadedQuadruplets(anchor: branch(0), positive: branch(1), negative: branch(2), negative2: branch(3),
+                                 labels: kept.map { slice[first + $0].anchorClass },
+                                 negativeLabels: kept.map { slice[first + $0].negativeClass },
+                                 globalIndex: job.batchIndices[done.index],
                                  positions: kept.map { first + $0 },
                                  droppedPositions: done.dropped.map { first + $0 },
                                  skippedImages: done.droppedTasks)

@@ -20,6 +20,8 @@ final class RunReporter {
     let board = MetricsBoard()
     let metricsServer: MetricsServer?
     private var bytesSentTotal = 0.0
+    /// TensorBoard scalars in RUN/tensorboard/ (nil when the folder cannot be written: warned once).
+    var events: TensorBoardEvents?
 
     init(config: TrainingConfig, options: TrainingRun.Options, messages: @escaping (RunMessage) -> Void) throws {
         self.config = config
@@ -34,6 +36,11 @@ final class RunReporter {
         let board = self.board
         metricsServer = try options.metricsPort.map { try MetricsServer(host: options.metricsHost, port: $0, board: board) }
         if let m = metricsServer { log("metrics: http://\(m.host):\(m.port)/metrics (Prometheus text format)") }
+        do {
+            events = try TensorBoardEvents(directory: run.url.appendingPathComponent("tensorboard").path)
+        } catch {
+            warn("no TensorBoard events: \(error)")
+        }
         // A directory that holds a run is continued (--resume) or left alone, never overwritten.
         if options.resume == nil, let previous = run.previousRunState {
             throw RunError.runDirectoryHoldsARun(path: options.runDirectory, state: previous)
@@ -119,6 +126,13 @@ final class RunReporter {
         messages(RunMessage(logged ? .info : .debug, line, kept: logged))
         samplesPerSecond = meter.rate.map { $0 * Double(decision.samples) }
         bytesSentTotal += Double(me.bytesSent)
+        var scalars: [(tag: String, value: Double)] = [
+            ("train/loss", loss), ("train/base_loss", baseLoss), ("train/cross_loss", crossLoss),
+            ("train/base_accuracy", baseAccuracy), ("train/cross_accuracy", crossAccuracy),
+            ("train/learning_rate", Double(lr)), ("exchange/bytes_sent", Double(me.bytesSent)),
+        ]
+        if let q = samplesPerSecond { scalars.append(("speed/quadruplets_per_second", q)) }
+        events?.add(step: state.globalStep, scalars: scalars)
         publish(state, loss: loss, baseAccuracy: baseAccuracy, crossAccuracy: crossAccuracy, learningRate: lr,
                 wireReduction: decision.reports.count > 1 ? mine.wireReduction : nil, ranks: decision.reports.count)
         for message in health.record(decision.reports, step: state.globalStep) { messages(message) }
@@ -129,6 +143,8 @@ final class RunReporter {
                classNames: [String]) throws {
         var record: [String: Any] = ["kind": "epoch", "epoch": state.epoch + 1, "step": state.globalStep, "loss": meanLoss,
                                      "train_base_accuracy": trainAccuracy]
+        events?.add(step: state.globalStep, scalars: [("train/epoch_loss", meanLoss)]
+                    + (test.map { [("test/accuracy", $0.accuracy), ("test/mean_class_accuracy", $0.meanClassAccuracy)] } ?? []))
         if let test {
             board.set("qcs_test_accuracy", test.accuracy, help: "Test accuracy of the newest evaluation.")
             board.set("qcs_best_test_accuracy", max(state.bestTestAccuracy ?? 0, test.accuracy),

@@ -43,7 +43,10 @@ final class StepFeed {
             do {
                 for _ in 0..<count {
                     guard let loaded = try loader.next() else { break }
-                    input.batches.append(loaded.batch)
+                    input.batches.append(QuadrupletBatch(
+                        anchor: loaded.anchor, positive: loaded.positive, negative: loaded.negative,
+                        negative2: loaded.negative2, labels: loaded.labels, negativeLabels: loaded.negativeLabels,
+                        positions: loaded.positions))
                 }
             } catch {
                 failed = true

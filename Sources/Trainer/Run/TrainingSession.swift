@@ -1,3 +1,4 @@
+import Config
 import Autograd
 import Checkpoint
 import DataPipeline

@@ -31,6 +31,11 @@ extension QCSCommand {
             SIGUSR1/2 at once, but passes SIGTERM on only after --mca odls_base_sigkill_timeout seconds \
             (default 1) and kills the ranks as long after that (docs/CHECKPOINTS.md, Preemption).
 
+            Watching a run: `qcs status RUN` from any shell (state, speed, ETA, last checkpoint, each rank's step \
+            time); --metrics-port for Prometheus; RUN/plots/ (loss, accuracy, confusion matrix) redrawn at each \
+            evaluation; --log-file keeps rank 0's lines. Warnings name a rank that is much slower than the \
+            others or waits for its data.
+
             Exit codes: 0 finished or stopped by a signal; 1 the run failed (a rank's error, a \
             non-finite loss, ranks that disagree); 64 bad usage.
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Distributed
 import Foundation
 import Trainer
 
@@ -17,7 +18,9 @@ extension RunMessage.Level: ExpressibleByArgument {
 final class RunConsole: RunMessageSink {
     private let level: RunMessage.Level
     private let file: FileHandle?
-    private let terminal = isatty(STDOUT_FILENO) != 0
+    /// Under a launcher the rank's output is a pseudo-terminal of the launcher's even when the
+    /// job's output goes to a file, so lines are rewritten in place only without one.
+    private let terminal = isatty(STDOUT_FILENO) != 0 && !ProcessWorld.isLaunched
     private var statusShown = false
     private var lastStatus = -Double.infinity
     private let clock = ISO8601DateFormatter()

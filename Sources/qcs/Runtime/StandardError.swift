@@ -1,3 +1,4 @@
+import Distributed
 import Foundation
 
 /// Messages that are not the command's result (progress, notes) go to standard error, so the
@@ -7,5 +8,6 @@ enum StandardError {
         FileHandle.standardError.write(Data((text + terminator).utf8))
     }
 
-    static var isTerminal: Bool { isatty(STDERR_FILENO) != 0 }
+    /// A terminal someone watches: not the pseudo-terminal a launcher gives each rank.
+    static var isTerminal: Bool { isatty(STDERR_FILENO) != 0 && !ProcessWorld.isLaunched }
 }

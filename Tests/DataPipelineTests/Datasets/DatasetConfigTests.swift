@@ -1,5 +1,5 @@
+import Config
 import XCTest
-import QCS
 @testable import DataPipeline
 
 final class DatasetConfigTests: XCTestCase {

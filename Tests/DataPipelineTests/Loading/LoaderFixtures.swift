@@ -35,7 +35,7 @@ enum LoaderFixtures {
     static func drain(_ loader: QuadrupletLoader) throws -> [Copied] {
         var result: [Copied] = []
         while let loaded = try loader.next() {
-            let b = loaded.batch
+            let b = loaded
             result.append(Copied(index: loaded.globalIndex, branches: b.images.map(\.array), labels: b.labels,
                                  negativeLabels: b.negativeLabels, positions: loaded.positions))
         }

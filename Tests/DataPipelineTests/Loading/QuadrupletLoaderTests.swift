@@ -130,8 +130,8 @@ final class QuadrupletLoaderTests: XCTestCase {
                                           badImages: handler)
         var dropped: [Int] = [], kept: [Int] = [], skippedImages = 0
         while let loaded = try loader.next() {
-            XCTAssertEqual(loaded.batch.anchor.shape[0], loaded.positions.count)
-            XCTAssertEqual(loaded.batch.labels.count, loaded.positions.count)
+            XCTAssertEqual(loaded.anchor.shape[0], loaded.positions.count)
+            XCTAssertEqual(loaded.labels.count, loaded.positions.count)
             dropped += loaded.droppedPositions
             kept += loaded.positions
             skippedImages += loaded.skippedImages
@@ -209,16 +209,16 @@ final class QuadrupletLoaderTests: XCTestCase {
                                           rank: 0, worldSize: 1, seed: 0, epoch: 0, options: .init(threads: 2, prefetch: 2),
                                           badImages: BadImageHandler(policy: .stop))
         let kept = try XCTUnwrap(try loader.next())
-        let keptValues = kept.batch.images.map(\.array)
+        let keptValues = kept.images.map(\.array)
         var pointers: Set<UnsafeMutablePointer<Float>> = []
         var count = 1
         while let loaded = try loader.next() {
-            pointers.insert(loaded.batch.anchor.storage.pointer)
+            pointers.insert(loaded.anchor.storage.pointer)
             count += 1
         }
         XCTAssertEqual(count, 12)
         XCTAssertLessThanOrEqual(pointers.count, 3, "11 batches through prefetch + 1 = 3 buffers")
-        XCTAssertEqual(kept.batch.images.map(\.array), keptValues, "the held batch's slot took fresh memory")
-        XCTAssertFalse(pointers.contains(kept.batch.anchor.storage.pointer))
+        XCTAssertEqual(kept.images.map(\.array), keptValues, "the held batch's slot took fresh memory")
+        XCTAssertFalse(pointers.contains(kept.anchor.storage.pointer))
     }
 }
