@@ -49,7 +49,7 @@ let package = Package(
         .target(name: "Config", dependencies: ["Yams"], swiftSettings: numerics),
         .target(name: "QCS", dependencies: ["NN", "Autograd", "Config"], swiftSettings: numerics),
         .target(name: "DataPipeline", dependencies: ["Autograd", "Config", "CPNG", "CJPEG"], swiftSettings: numerics),
-        .target(name: "Checkpoint", dependencies: ["QCS", "Config", "Safetensors", "Autograd", "Optim", "Distributed", "CZstd", "CCrypto"],
+        .target(name: "Checkpoint", dependencies: ["QCS", "Config", "Safetensors", "Autograd", "Distributed", "CZstd", "CCrypto"],
                 swiftSettings: numerics),
         .target(name: "Reports", dependencies: ["DataPipeline"], swiftSettings: numerics),
         .target(name: "Trainer", dependencies: ["QCS", "Config", "Optim", "Autograd", "DataPipeline", "Checkpoint", "Distributed", "Reports"],
@@ -61,7 +61,7 @@ let package = Package(
         .executableTarget(
             name: "qcs",
             dependencies: [
-                "Autograd", "NN", "QCS", "Optim", "Trainer", "Distributed", "DataPipeline", "Checkpoint", "Reports",
+                "Autograd", "QCS", "Optim", "Trainer", "Distributed", "DataPipeline", "Checkpoint", "Reports",
                 "Safetensors", "CBLAS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

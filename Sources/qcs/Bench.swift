@@ -5,282 +5,352 @@ import Distributed
 import Foundation
 import QCS
 
+/// `qcs bench MODE`: one subcommand per measurement, each with its own options; the work lives in
+/// `BenchSettings` (what every mode reads) and its extensions, one per mode.
 extension QCSCommand {
     struct Bench: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Measure qcs against this machine's limits and, optionally, against PyTorch.",
             discussion: """
-            engine: sgemm GFLOP/s (the ceiling); forward+backward GFLOP/s of the IR-50 3x3 convs \
-            (64x56x56, 128x28x28, 256x14x14) and of one ViT block (148 tokens x 768, 8 heads), each as a \
-            ratio to sgemm; with --torch, the same shapes in PyTorch.
-
-            model: one full training step (SAM around Adam) of the --preset model on a batch of \
-            quadruplets: seconds per step, quadruplets/s, GFLOP/s, peak memory; with --torch, the same \
-            step in PyTorch eager (our reference model).
-
-            data: images/s of decode + augment through the background loader (RAF-DB: 100x100 JPEG \
-            files, FERPlus: 48x48 grey in memory; training recipes at 224) with --threads loader \
-            threads, against the 4 x batch images a training step of --step-seconds consumes.
-
-            dist (under mpirun; scripts/bench dist runs it): the paper model's gradients through the \
-            bucketed exchange against one raw MPI_Allreduce of the same bytes, as bus bandwidth; one SAM \
-            step of the global --batch shared over the ranks, per rank and in exact mode \
-            (sync_batch_statistics), with the share of exchange time hidden behind backward and peak \
-            memory per rank. With --one-rank-seconds (a 1-rank `qcs bench dist` step) it prints the \
-            speed-up over one rank.
-
-            compress (under mpirun; scripts/bench compress runs it between two namespace hosts at 1 and \
-            10 Gbit/s): every gradient_compression on the --preset model's buckets: bytes per pass \
-            against float32, the exchange's wall time and its compression arithmetic, and the exchange \
-            replayed against a recorded backward (buckets released when they became ready) for the part \
-            not hidden. Then a projection to 8 nodes of 64 cores at global batch --batch: compute from \
-            this machine's per-core rate, exchange from the measured wire time scaled by the ring's \
-            bytes per rank at 8 ranks, exposed = what outlasts backward after its first bucket.
-
-            The last line is machine-readable: `summary: key=value ...`. scripts/bench runs each mode \
-            twice: with OPENBLAS_CORETYPE=Haswell and with it unset.
-            """)
-
-        enum Mode: String, ExpressibleByArgument, CaseIterable { case engine, model, data, dist, compress }
-
-        @Argument(help: "What to measure: \(Mode.allCases.map(\.rawValue).joined(separator: ", ")).")
-        var mode: Mode
-
-        @Option(help: "Images (engine) or quadruplets (model) per batch; the paper trains with 24.")
-        var batch = 24
-
-        @Option(help: "Timed repetitions per case (the median is reported, after one warm-up).")
-        var repeats = 3
-
-        @Option(help: "Compute threads (default: QCS_THREADS, OMP_NUM_THREADS, else all cores).")
-        var threads: Int?
-
-        @Option(help: "Model size for `model`: \(QCSConfig.presets.keys.sorted().joined(separator: ", ")).")
-        var preset = "paper"
-
-        @Option(help: "A Python interpreter with PyTorch: also run the same work in PyTorch.")
-        var torch: String?
-
-        @Option(help: "For `data`: seconds of one training step to compare against (from `qcs bench model`; default: batch at \(Int(Bench.assumedQuadrupletsPerSecond)) quadruplet/s, a deliberately fast step).")
-        var stepSeconds: Double?
-
-        @Option(help: "For `dist`: seconds per step of the same global batch on one rank, for the speed-up.")
-        var oneRankSeconds: Double?
-
-        @Option(help: "For `dist`: gradient bucket capacity in MiB.")
-        var bucketMB = 25.0
-
-        @Option(help: ArgumentHelp("For `dist`: where the checkpoint benchmark writes (a scratch folder is made and "
-                                   + "removed there); use the file system your runs write to.", valueName: "dir"))
-        var checkpointDirectory = NSTemporaryDirectory()
-
-        @Flag(help: "For `dist`: measure the exchange only, not the training steps.")
-        var exchangeOnly = false
-
-        @Flag(help: "For `model`: also print where the step's time goes, op by op (forward and backward seconds summed over the timed steps).")
-        var profile = false
-
-        /// The step speed `data` assumes without --step-seconds. PyTorch runs a step without SAM
-        /// at 0.72 quadruplets/s on the development machine (measured 2026-12-01 on a Zen 4 machine), so about
-        /// 0.36 with SAM's two passes; assuming 1 quadruplet/s errs on the demanding side.
-        static let assumedQuadrupletsPerSecond = 1.0
-
-        func validate() throws {
-            guard batch > 0 else { throw ValidationError("--batch must be at least 1") }
-            guard repeats > 0 else { throw ValidationError("--repeats must be at least 1") }
-            if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
-            if let stepSeconds, !(stepSeconds > 0) { throw ValidationError("--step-seconds must be positive") }
-            guard QCSConfig.presets[preset] != nil else {
-                throw ValidationError("unknown --preset \(preset); choose one of \(QCSConfig.presets.keys.sorted())")
-            }
-        }
-
-        func run() throws {
-            if mode == .dist { return try runDistributed() }
-            if mode == .compress { return try runCompression() }
-            let compute = ComputePool(threads: threads)
-            let core = BLASKernels.name
-            if let warning = BLASKernels.warning { print("warning: \(warning)") }
-            print("qcs bench \(mode.rawValue): batch \(batch), \(compute.threads) threads, OpenBLAS kernels \(core), "
-                  + "OPENBLAS_CORETYPE=\(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "(unset)")")
-            switch mode {
-            case .engine: try runEngine(compute)
-            case .model: try runModel(compute)
-            case .data: try runData(threads: compute.threads)
-            case .dist, .compress: break
-            }
-        }
-
-        private func peerArguments(_ threads: Int) -> [String] {
-            ["--batch", "\(batch)", "--repeats", "\(repeats)", "--threads", "\(threads)"]
-        }
-
-        private func runEngine(_ compute: ComputePool) throws {
-            let bench = EngineBenchmark(batch: batch, timer: BenchmarkTimer(repeats: repeats), compute: compute)
-            let ceiling = bench.sgemmCeiling()
-            print(ceiling.name.padding(toLength: 40, withPad: " ", startingAt: 0)
-                  + String(format: "%10.1f GFLOP/s  (the ceiling)", ceiling.gflops))
-            var cases: [(key: String, result: EngineBenchmark.Result)] = []
-            for (c, h) in [(64, 56), (128, 28), (256, 14)] {
-                cases.append(("conv\(c)", bench.conv(channels: c, size: h)))
-            }
-            cases.append(("vit", bench.vitBlock(tokens: 148, width: 768, heads: 8)))
-
-            let torchTimes = try torch.map {
-                try TorchPeer(python: $0, script: "scripts/reference/bench_engine_torch.py").run(peerArguments(compute.threads))
-            }
-            var summary = ["sgemm_gflops=\(fmt(ceiling.gflops))"]
-            var minConv = Double.infinity, minVsTorch = Double.infinity
-            for (key, r) in cases {
-                let ratio = r.gflops / ceiling.gflops
-                var line = r.name.padding(toLength: 40, withPad: " ", startingAt: 0)
-                    + String(format: "%8.1f ms %8.1f GFLOP/s %5.0f%% of sgemm", r.seconds * 1000, r.gflops, ratio * 100)
-                if key.hasPrefix("conv") { minConv = min(minConv, ratio) }
-                summary.append("\(key)_vs_sgemm=\(fmt(ratio))")
-                if let torchTimes, let t = torchTimes[key] {
-                    let speedup = t / r.seconds
-                    minVsTorch = min(minVsTorch, speedup)
-                    line += String(format: "   PyTorch %8.1f ms, qcs/PyTorch %.2fx", t * 1000, speedup)
-                    summary.append("\(key)_vs_torch=\(fmt(speedup))")
-                }
-                print(line)
-            }
-            if let torchTimes, let s = torchTimes["sgemm"] {
-                print(String(format: "PyTorch sgemm 1024³: %.1f GFLOP/s (MKL on this CPU)", 2 * pow(1024.0, 3) / s / 1e9))
-            }
-            let rss = peakResidentMiB()
-            print(String(format: "peak RSS %.0f MiB", rss))
-            summary.insert("min_conv_vs_sgemm=\(fmt(minConv))", at: 0)
-            if torchTimes != nil { summary.insert("min_vs_torch=\(fmt(minVsTorch))", at: 1) }
-            summary.append("peak_rss_mib=\(Int(rss))")
-            print("summary: " + summary.joined(separator: " "))
-        }
-
-        private func runModel(_ compute: ComputePool) throws {
-            let config = QCSConfig.presets[preset]!
-            var layout = ParameterLayout()
-            let model = QCSModel(config: config, layout: &layout)
-            print(String(format: "model %@: %.1fM parameters for inference, %.1fM for training",
-                         preset, Double(model.inferenceParameterCount) / 1e6, Double(layout.parameterCount) / 1e6))
-            let bench = ModelBenchmark(config: config, batch: batch, timer: BenchmarkTimer(repeats: repeats),
-                                       compute: compute)
-            let profiler = profile ? OpProfiler() : nil
-            let seconds = try bench.secondsPerStep(profiler: profiler)
-            if let profiler { print(profiler.formattedReport()) }
-            let rate = Double(batch) / seconds
-            let rss = peakResidentMiB()
-            print(String(format: "qcs:     %8.2f s/step  %7.3f quadruplets/s  %6.1f GFLOP/s  peak RSS %6.0f MiB",
-                         seconds, rate, bench.flopsPerStep / seconds / 1e9, rss))
-            var summary = ["quadruplets_per_s=\(fmt(rate))", "seconds_per_step=\(fmt(seconds))",
-                           "gflops=\(fmt(bench.flopsPerStep / seconds / 1e9))", "peak_rss_mib=\(Int(rss))"]
-            if let torch {
-                let peer = try TorchPeer(python: torch, script: "scripts/reference/bench_model_torch.py")
-                    .run(peerArguments(compute.threads) + ["--preset", preset])
-                if let t = peer["step"], let torchRSS = peer["rss_mib"] {
-                    print(String(format: "PyTorch: %8.2f s/step  %7.3f quadruplets/s  %6.1f GFLOP/s  peak RSS %6.0f MiB",
-                                 t, Double(batch) / t, bench.flopsPerStep / t / 1e9, torchRSS))
-                    print(String(format: "qcs/PyTorch: %.2fx quadruplets/s, %.2fx memory", t / seconds, rss / torchRSS))
-                    summary.insert("vs_torch=\(fmt(t / seconds))", at: 1)
-                    summary.insert("rss_vs_torch=\(fmt(rss / torchRSS))", at: 2)
-                }
-            }
-            print("summary: " + summary.joined(separator: " "))
-        }
-
-        private func runData(threads: Int) throws {
-            let bench = DataBenchmark(imageCount: 300, threads: threads, batch: batch, outputSize: 224)
-            let step = stepSeconds ?? Double(batch) / Self.assumedQuadrupletsPerSecond
-            let demand = 4 * Double(batch) / step
-            print(String(format: "training step: %.2f s for %d quadruplets = %.1f images/s to feed (%@)", step, batch,
-                         demand, stepSeconds == nil ? "assumed; pass --step-seconds from `qcs bench model`" : "--step-seconds"))
-            let cores = min(threads, ProcessInfo.processInfo.activeProcessorCount)
-            var rates: [Double] = [], cpuRates: [Double] = []
-            for result in [try bench.rafdb(), try bench.ferplus()] {
-                rates.append(result.imagesPerSecond)
-                cpuRates.append(result.imagesPerCPUSecond)
-                print(result.name.padding(toLength: 32, withPad: " ", startingAt: 0)
-                      + String(format: "%8.0f images/s  %6.0f images/s per core (%d)  %6.0f images per CPU-second  "
-                               + "%6.1fx the step's demand  (%d images in %.2f s)",
-                               result.imagesPerSecond, result.imagesPerSecond / Double(cores), cores,
-                               result.imagesPerCPUSecond, result.imagesPerSecond / demand, result.images, result.seconds))
-            }
-            let ratio = (rates.min() ?? 0) / demand
-            // What the loader takes from training when both share the cores.
-            print(String(format: "at the step's demand the loader needs %.1f%% of one core for the costlier set "
-                         + "(target: loader >= 5x demand: %@)",
-                         100 * demand / (cpuRates.min() ?? 1), ratio >= 5 ? "met" : "NOT met"))
-            print("summary: rafdb_images_per_s=\(fmt(rates[0])) ferplus_images_per_s=\(fmt(rates[1])) "
-                  + "vs_step_demand=\(fmt(ratio))")
-        }
-
-        private func runDistributed() throws {
-            let world = try ProcessWorld(concurrentThreads: true)
-            let comm = world.communicator
-            let compute = ComputePool(threads: threads ?? ComputePool.defaultThreadCount(ranksOnNode: comm.localSize))
-            let say: (String) -> Void = { if comm.isLeader { print($0); fflush(stdout) } }
-            let core = BLASKernels.name
-            if let warning = BLASKernels.warning { say("warning: \(warning)") }
-            say("qcs bench dist: \(comm.size) rank\(comm.size == 1 ? "" : "s") (\(comm.localSize) on rank 0's node) x "
-                + "\(compute.threads) threads, global batch \(batch), preset \(preset), buckets \(bucketMB) MiB, "
-                + "OpenBLAS kernels \(core), OPENBLAS_CORETYPE=\(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "(unset)")")
-            let bench = DistributedBenchmark(config: QCSConfig.presets[preset]!, globalBatch: batch, repeats: repeats,
-                                             compute: compute, communicator: comm,
-                                             bucketBytes: max(4, Int(bucketMB * 1_048_576)))
-            var summary: [String] = []
-            if comm.size > 1 {
-                let e = try bench.exchange()
-                say(String(format: "exchange of %.0f MiB of gradients: raw MPI_Allreduce %.1f ms = %.2f GB/s bus; "
-                           + "bucketed (%d buckets, communication thread) %.1f ms = %.2f GB/s bus: %.2f of raw",
-                           Double(e.bytes) / 1_048_576, e.rawSeconds * 1000, e.rawBusGBps, e.buckets,
-                           e.bucketedSeconds * 1000, e.bucketedBusGBps, e.bucketedBusGBps / e.rawBusGBps))
-                summary.append("exchange_vs_mpi=\(fmt(e.bucketedBusGBps / e.rawBusGBps))")
-                let latency = try bench.smallAllreduceMicroseconds()
-                say(String(format: "small allreduce (64 doubles, as exact mode sends): %.1f µs", latency))
-                summary.append("small_allreduce_us=\(fmt(latency))")
-            }
-            if exchangeOnly {
-                say("summary: " + summary.joined(separator: " "))
-                return try world.finish()
-            }
-            var saved: DistributedBenchmark.Checkpoint?
-            let local = try bench.step(exact: false) { store, optimizer in
-                saved = try bench.checkpoint(store: store, optimizer: optimizer, directory: checkpointDirectory)
-            }
-            var rss = [peakResidentMiB()]
-            try comm.allreduce(&rss, .max)
-            say(String(format: "step (statistics per rank): %.2f s, %.3f quadruplets/s; exchange %.1f%% hidden behind "
-                       + "backward (%.3f s exposed per step); peak RSS %.0f MiB per rank (largest)",
-                       local.seconds, local.quadrupletsPerSecond, local.hiddenShare * 100, local.exposedSeconds, rss[0]))
-            summary.append("seconds_per_step=\(fmt(local.seconds))")
-            if let c = saved {
-                let mb = Double(c.rawBytes) / 1e6
-                say(String(format: "checkpoint (parameters, statistics, Adam moments) in %@: %.0f MB of values, %.0f MB on disk "
-                           + "(%.2fx); write %.2f s = %.0f MB/s, %.1f%% of a step; read back whole on every rank "
-                           + "(%@ page cache) %.2f s = %.0f MB/s per rank", checkpointDirectory, mb,
-                           Double(c.diskBytes) / 1e6, Double(c.rawBytes) / Double(max(c.diskBytes, 1)), c.writeSeconds,
-                           mb / c.writeSeconds, 100 * c.writeSeconds / local.seconds, c.coldReads ? "cold" : "warm",
-                           c.readSeconds, mb / c.readSeconds))
-                summary.append("checkpoint_mb=\(fmt(mb)) checkpoint_write_s=\(fmt(c.writeSeconds)) "
-                               + "checkpoint_read_s=\(fmt(c.readSeconds)) checkpoint_share_of_step=\(fmt(c.writeSeconds / local.seconds))")
-            }
-            if comm.size > 1 {
-                summary.append("overlap=\(fmt(local.hiddenShare))")
-                let exact = try bench.step(exact: true)
-                say(String(format: "step (exact mode, %d batch-wide allreduces per step): %.2f s, %.3f quadruplets/s, "
-                           + "%.2fx the per-rank-statistics step", exact.reductionsPerStep, exact.seconds,
-                           exact.quadrupletsPerSecond, exact.seconds / local.seconds))
-                summary.append("exact_vs_local=\(fmt(exact.seconds / local.seconds))")
-                if let oneRankSeconds {
-                    say(String(format: "%d ranks x %d threads against 1 rank (%.2f s/step): %.2fx quadruplets/s",
-                               comm.size, compute.threads, oneRankSeconds, oneRankSeconds / local.seconds))
-                    summary.append("ranks\(comm.size)_vs_ranks1=\(fmt(oneRankSeconds / local.seconds))")
-                }
-            }
-            summary.append("peak_rss_mib_per_rank=\(Int(rss[0]))")
-            say("summary: " + summary.joined(separator: " "))
-            try world.finish()
-        }
-
-        func fmt(_ x: Double) -> String { String(format: "%.3f", x) }
+            The last line of each is machine-readable: `summary: key=value ...`. scripts/bench runs each mode \
+            twice (OPENBLAS_CORETYPE=Haswell and unset) and adds `scripts/bench e2e`, qcs train against PyTorch \
+            DDP; docs/BENCHMARKS.md has the figures and the commands that made them.
+            """,
+            subcommands: [Engine.self, Model.self, Data.self, Dist.self, Compress.self])
     }
+}
+
+/// The options every benchmark takes.
+struct BenchCommonOptions: ParsableArguments {
+    @Option(help: "Images (engine) or quadruplets (model, dist, compress) per batch; the paper trains with 24.")
+    var batch = 24
+
+    @Option(help: "Timed repetitions per case (the median is reported, after one warm-up).")
+    var repeats = 3
+
+    @Option(help: "Compute threads (default: QCS_THREADS, OMP_NUM_THREADS, else all cores).")
+    var threads: Int?
+
+    @Option(help: "Model size: \(QCSConfig.presets.keys.sorted().joined(separator: ", ")).")
+    var preset = "paper"
+
+    @Option(help: "A Python interpreter with PyTorch: also run the same work in PyTorch (engine, model).")
+    var torch: String?
+
+    func validate() throws {
+        guard batch > 0 else { throw ValidationError("--batch must be at least 1") }
+        guard repeats > 0 else { throw ValidationError("--repeats must be at least 1") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        guard QCSConfig.presets[preset] != nil else {
+            throw ValidationError("unknown --preset \(preset); choose one of \(QCSConfig.presets.keys.sorted())")
+        }
+    }
+}
+
+extension QCSCommand.Bench {
+    struct Engine: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "sgemm GFLOP/s (the ceiling), and the IR-50 3x3 convs and one ViT block as ratios to it.",
+            discussion: """
+            Forward+backward GFLOP/s of the IR-50 3x3 convs (64x56x56, 128x28x28, 256x14x14) and of one ViT \
+            block (148 tokens x 768, 8 heads), each as a ratio to sgemm; with --torch, the same shapes in PyTorch.
+            """)
+        @OptionGroup var common: BenchCommonOptions
+        func run() throws { try BenchSettings(common, mode: .engine).run() }
+    }
+
+    struct Model: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "One full training step (SAM around Adam) of the --preset model: s/step, quadruplets/s, memory.",
+            discussion: """
+            Seconds per step, quadruplets/s, GFLOP/s and peak memory on a batch of random quadruplets; with \
+            --torch, the same step in PyTorch eager (our reference model).
+            """)
+        @OptionGroup var common: BenchCommonOptions
+        @Flag(help: "Also print where the step's time goes, op by op (forward and backward seconds summed over the timed steps).")
+        var profile = false
+        func run() throws {
+            var settings = BenchSettings(common, mode: .model)
+            settings.profile = profile
+            try settings.run()
+        }
+    }
+
+    struct Data: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Images/s of decode + augment through the background loader, against what a step consumes.",
+            discussion: """
+            RAF-DB: 100x100 JPEG files, FERPlus: 48x48 grey in memory; training recipes at 224, with --threads \
+            loader threads, against the 4 x batch images a training step of --step-seconds consumes.
+            """)
+        @OptionGroup var common: BenchCommonOptions
+        @Option(help: "Seconds of one training step to compare against (from `qcs bench model`; default: batch at \(Int(BenchSettings.assumedQuadrupletsPerSecond)) quadruplet/s, a deliberately fast step).")
+        var stepSeconds: Double?
+        func validate() throws {
+            if let stepSeconds, !(stepSeconds > 0) { throw ValidationError("--step-seconds must be positive") }
+        }
+        func run() throws {
+            var settings = BenchSettings(common, mode: .data)
+            settings.stepSeconds = stepSeconds
+            try settings.run()
+        }
+    }
+
+    struct Dist: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Under mpirun: the bucketed gradient exchange, one SAM step shared over the ranks, checkpoints.",
+            discussion: """
+            The paper model's gradients through the bucketed exchange against one raw MPI_Allreduce of the same \
+            bytes, as bus bandwidth; one SAM step of the global --batch shared over the ranks, per rank and in \
+            exact mode (sync_batch_statistics), with the share of exchange time hidden behind backward and peak \
+            memory per rank. With --one-rank-seconds (a 1-rank `qcs bench dist` step) it prints the speed-up over \
+            one rank. scripts/bench dist runs it.
+            """)
+        @OptionGroup var common: BenchCommonOptions
+        @Option(help: "Seconds per step of the same global batch on one rank, for the speed-up.")
+        var oneRankSeconds: Double?
+        @Option(help: "Gradient bucket capacity in MiB.")
+        var bucketMB = 25.0
+        @Option(help: ArgumentHelp("Where the checkpoint benchmark writes (a scratch folder is made and removed there); "
+                                   + "use the file system your runs write to.", valueName: "dir"))
+        var checkpointDirectory = NSTemporaryDirectory()
+        @Flag(help: "Measure the exchange only, not the training steps.")
+        var exchangeOnly = false
+        func run() throws {
+            var settings = BenchSettings(common, mode: .dist)
+            settings.oneRankSeconds = oneRankSeconds
+            settings.bucketMB = bucketMB
+            settings.checkpointDirectory = checkpointDirectory
+            settings.exchangeOnly = exchangeOnly
+            try settings.run()
+        }
+    }
+
+    struct Compress: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Under mpirun: every gradient compressor on the --preset model's buckets, and a projection.",
+            discussion: """
+            Bytes per pass against float32, the exchange's wall time and its compression arithmetic, and the \
+            exchange replayed against a recorded backward (buckets released when they became ready) for the part \
+            not hidden. Then a projection to 8 nodes of 64 cores at global batch --batch: compute from this \
+            machine's per-core rate, exchange from the measured wire time scaled by the ring's bytes per rank at \
+            8 ranks, exposed = what outlasts backward after its first bucket. scripts/bench compress runs it \
+            between two namespace hosts at 1 and 10 Gbit/s.
+            """)
+        @OptionGroup var common: BenchCommonOptions
+        func run() throws { try BenchSettings(common, mode: .compress).run() }
+    }
+}
+
+/// What a benchmark run reads: the common options and its mode's own.
+struct BenchSettings {
+    enum Mode: String { case engine, model, data, dist, compress }
+
+    var mode: Mode
+    var batch: Int, repeats: Int, threads: Int?, preset: String, torch: String?
+    var stepSeconds: Double?
+    var oneRankSeconds: Double?
+    var bucketMB = 25.0
+    var checkpointDirectory = NSTemporaryDirectory()
+    var exchangeOnly = false
+    var profile = false
+
+    init(_ common: BenchCommonOptions, mode: Mode) {
+        self.mode = mode
+        batch = common.batch; repeats = common.repeats; threads = common.threads; preset = common.preset
+        torch = common.torch
+    }
+
+    /// The step speed `data` assumes without --step-seconds. PyTorch runs a step without SAM
+    /// at 0.72 quadruplets/s on the development machine (measured 2026-12-01 on a Zen 4 machine), so about
+    /// 0.36 with SAM's two passes; assuming 1 quadruplet/s errs on the demanding side.
+    static let assumedQuadrupletsPerSecond = 1.0
+
+    func run() throws {
+        if mode == .dist { return try runDistributed() }
+        if mode == .compress { return try runCompression() }
+        let compute = ComputePool(threads: threads)
+        let core = BLASKernels.name
+        if let warning = BLASKernels.warning { print("warning: \(warning)") }
+        print("qcs bench \(mode.rawValue): batch \(batch), \(compute.threads) threads, OpenBLAS kernels \(core), "
+              + "OPENBLAS_CORETYPE=\(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "(unset)")")
+        switch mode {
+        case .engine: try runEngine(compute)
+        case .model: try runModel(compute)
+        case .data: try runData(threads: compute.threads)
+        case .dist, .compress: break
+        }
+    }
+
+    private func peerArguments(_ threads: Int) -> [String] {
+        ["--batch", "\(batch)", "--repeats", "\(repeats)", "--threads", "\(threads)"]
+    }
+
+    private func runEngine(_ compute: ComputePool) throws {
+        let bench = EngineBenchmark(batch: batch, timer: BenchmarkTimer(repeats: repeats), compute: compute)
+        let ceiling = bench.sgemmCeiling()
+        print(ceiling.name.padding(toLength: 40, withPad: " ", startingAt: 0)
+              + String(format: "%10.1f GFLOP/s  (the ceiling)", ceiling.gflops))
+        var cases: [(key: String, result: EngineBenchmark.Result)] = []
+        for (c, h) in [(64, 56), (128, 28), (256, 14)] {
+            cases.append(("conv\(c)", bench.conv(channels: c, size: h)))
+        }
+        cases.append(("vit", bench.vitBlock(tokens: 148, width: 768, heads: 8)))
+
+        let torchTimes = try torch.map {
+            try TorchPeer(python: $0, script: "scripts/reference/bench_engine_torch.py").run(peerArguments(compute.threads))
+        }
+        var summary = ["sgemm_gflops=\(fmt(ceiling.gflops))"]
+        var minConv = Double.infinity, minVsTorch = Double.infinity
+        for (key, r) in cases {
+            let ratio = r.gflops / ceiling.gflops
+            var line = r.name.padding(toLength: 40, withPad: " ", startingAt: 0)
+                + String(format: "%8.1f ms %8.1f GFLOP/s %5.0f%% of sgemm", r.seconds * 1000, r.gflops, ratio * 100)
+            if key.hasPrefix("conv") { minConv = min(minConv, ratio) }
+            summary.append("\(key)_vs_sgemm=\(fmt(ratio))")
+            if let torchTimes, let t = torchTimes[key] {
+                let speedup = t / r.seconds
+                minVsTorch = min(minVsTorch, speedup)
+                line += String(format: "   PyTorch %8.1f ms, qcs/PyTorch %.2fx", t * 1000, speedup)
+                summary.append("\(key)_vs_torch=\(fmt(speedup))")
+            }
+            print(line)
+        }
+        if let torchTimes, let s = torchTimes["sgemm"] {
+            print(String(format: "PyTorch sgemm 1024³: %.1f GFLOP/s (MKL on this CPU)", 2 * pow(1024.0, 3) / s / 1e9))
+        }
+        let rss = peakResidentMiB()
+        print(String(format: "peak RSS %.0f MiB", rss))
+        summary.insert("min_conv_vs_sgemm=\(fmt(minConv))", at: 0)
+        if torchTimes != nil { summary.insert("min_vs_torch=\(fmt(minVsTorch))", at: 1) }
+        summary.append("peak_rss_mib=\(Int(rss))")
+        print("summary: " + summary.joined(separator: " "))
+    }
+
+    private func runModel(_ compute: ComputePool) throws {
+        let config = QCSConfig.presets[preset]!
+        var layout = ParameterLayout()
+        let model = QCSModel(config: config, layout: &layout)
+        print(String(format: "model %@: %.1fM parameters for inference, %.1fM for training",
+                     preset, Double(model.inferenceParameterCount) / 1e6, Double(layout.parameterCount) / 1e6))
+        let bench = ModelBenchmark(config: config, batch: batch, timer: BenchmarkTimer(repeats: repeats),
+                                   compute: compute)
+        let profiler = profile ? OpProfiler() : nil
+        let seconds = try bench.secondsPerStep(profiler: profiler)
+        if let profiler { print(profiler.formattedReport()) }
+        let rate = Double(batch) / seconds
+        let rss = peakResidentMiB()
+        print(String(format: "qcs:     %8.2f s/step  %7.3f quadruplets/s  %6.1f GFLOP/s  peak RSS %6.0f MiB",
+                     seconds, rate, bench.flopsPerStep / seconds / 1e9, rss))
+        var summary = ["quadruplets_per_s=\(fmt(rate))", "seconds_per_step=\(fmt(seconds))",
+                       "gflops=\(fmt(bench.flopsPerStep / seconds / 1e9))", "peak_rss_mib=\(Int(rss))"]
+        if let torch {
+            let peer = try TorchPeer(python: torch, script: "scripts/reference/bench_model_torch.py")
+                .run(peerArguments(compute.threads) + ["--preset", preset])
+            if let t = peer["step"], let torchRSS = peer["rss_mib"] {
+                print(String(format: "PyTorch: %8.2f s/step  %7.3f quadruplets/s  %6.1f GFLOP/s  peak RSS %6.0f MiB",
+                             t, Double(batch) / t, bench.flopsPerStep / t / 1e9, torchRSS))
+                print(String(format: "qcs/PyTorch: %.2fx quadruplets/s, %.2fx memory", t / seconds, rss / torchRSS))
+                summary.insert("vs_torch=\(fmt(t / seconds))", at: 1)
+                summary.insert("rss_vs_torch=\(fmt(rss / torchRSS))", at: 2)
+            }
+        }
+        print("summary: " + summary.joined(separator: " "))
+    }
+
+    private func runData(threads: Int) throws {
+        let bench = DataBenchmark(imageCount: 300, threads: threads, batch: batch, outputSize: 224)
+        let step = stepSeconds ?? Double(batch) / Self.assumedQuadrupletsPerSecond
+        let demand = 4 * Double(batch) / step
+        print(String(format: "training step: %.2f s for %d quadruplets = %.1f images/s to feed (%@)", step, batch,
+                     demand, stepSeconds == nil ? "assumed; pass --step-seconds from `qcs bench model`" : "--step-seconds"))
+        let cores = min(threads, ProcessInfo.processInfo.activeProcessorCount)
+        var rates: [Double] = [], cpuRates: [Double] = []
+        for result in [try bench.rafdb(), try bench.ferplus()] {
+            rates.append(result.imagesPerSecond)
+            cpuRates.append(result.imagesPerCPUSecond)
+            print(result.name.padding(toLength: 32, withPad: " ", startingAt: 0)
+                  + String(format: "%8.0f images/s  %6.0f images/s per core (%d)  %6.0f images per CPU-second  "
+                           + "%6.1fx the step's demand  (%d images in %.2f s)",
+                           result.imagesPerSecond, result.imagesPerSecond / Double(cores), cores,
+                           result.imagesPerCPUSecond, result.imagesPerSecond / demand, result.images, result.seconds))
+        }
+        let ratio = (rates.min() ?? 0) / demand
+        // What the loader takes from training when both share the cores.
+        print(String(format: "at the step's demand the loader needs %.1f%% of one core for the costlier set "
+                     + "(target: loader >= 5x demand: %@)",
+                     100 * demand / (cpuRates.min() ?? 1), ratio >= 5 ? "met" : "NOT met"))
+        print("summary: rafdb_images_per_s=\(fmt(rates[0])) ferplus_images_per_s=\(fmt(rates[1])) "
+              + "vs_step_demand=\(fmt(ratio))")
+    }
+
+    private func runDistributed() throws {
+        let world = try ProcessWorld(concurrentThreads: true)
+        let comm = world.communicator
+        let compute = ComputePool(threads: threads ?? ComputePool.defaultThreadCount(ranksOnNode: comm.localSize))
+        let say: (String) -> Void = { if comm.isLeader { print($0); fflush(stdout) } }
+        let core = BLASKernels.name
+        if let warning = BLASKernels.warning { say("warning: \(warning)") }
+        say("qcs bench dist: \(comm.size) rank\(comm.size == 1 ? "" : "s") (\(comm.localSize) on rank 0's node) x "
+            + "\(compute.threads) threads, global batch \(batch), preset \(preset), buckets \(bucketMB) MiB, "
+            + "OpenBLAS kernels \(core), OPENBLAS_CORETYPE=\(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "(unset)")")
+        let bench = DistributedBenchmark(config: QCSConfig.presets[preset]!, globalBatch: batch, repeats: repeats,
+                                         compute: compute, communicator: comm,
+                                         bucketBytes: max(4, Int(bucketMB * 1_048_576)))
+        var summary: [String] = []
+        if comm.size > 1 {
+            let e = try bench.exchange()
+            say(String(format: "exchange of %.0f MiB of gradients: raw MPI_Allreduce %.1f ms = %.2f GB/s bus; "
+                       + "bucketed (%d buckets, communication thread) %.1f ms = %.2f GB/s bus: %.2f of raw",
+                       Double(e.bytes) / 1_048_576, e.rawSeconds * 1000, e.rawBusGBps, e.buckets,
+                       e.bucketedSeconds * 1000, e.bucketedBusGBps, e.bucketedBusGBps / e.rawBusGBps))
+            summary.append("exchange_vs_mpi=\(fmt(e.bucketedBusGBps / e.rawBusGBps))")
+            let latency = try bench.smallAllreduceMicroseconds()
+            say(String(format: "small allreduce (64 doubles, as exact mode sends): %.1f µs", latency))
+            summary.append("small_allreduce_us=\(fmt(latency))")
+        }
+        if exchangeOnly {
+            say("summary: " + summary.joined(separator: " "))
+            return try world.finish()
+        }
+        var saved: DistributedBenchmark.Checkpoint?
+        let local = try bench.step(exact: false) { store, optimizer in
+            saved = try bench.checkpoint(store: store, optimizer: optimizer, directory: checkpointDirectory)
+        }
+        var rss = [peakResidentMiB()]
+        try comm.allreduce(&rss, .max)
+        say(String(format: "step (statistics per rank): %.2f s, %.3f quadruplets/s; exchange %.1f%% hidden behind "
+                   + "backward (%.3f s exposed per step); peak RSS %.0f MiB per rank (largest)",
+                   local.seconds, local.quadrupletsPerSecond, local.hiddenShare * 100, local.exposedSeconds, rss[0]))
+        summary.append("seconds_per_step=\(fmt(local.seconds))")
+        if let c = saved {
+            let mb = Double(c.rawBytes) / 1e6
+            say(String(format: "checkpoint (parameters, statistics, Adam moments) in %@: %.0f MB of values, %.0f MB on disk "
+                       + "(%.2fx); write %.2f s = %.0f MB/s, %.1f%% of a step; read back whole on every rank "
+                       + "(%@ page cache) %.2f s = %.0f MB/s per rank", checkpointDirectory, mb,
+                       Double(c.diskBytes) / 1e6, Double(c.rawBytes) / Double(max(c.diskBytes, 1)), c.writeSeconds,
+                       mb / c.writeSeconds, 100 * c.writeSeconds / local.seconds, c.coldReads ? "cold" : "warm",
+                       c.readSeconds, mb / c.readSeconds))
+            summary.append("checkpoint_mb=\(fmt(mb)) checkpoint_write_s=\(fmt(c.writeSeconds)) "
+                           + "checkpoint_read_s=\(fmt(c.readSeconds)) checkpoint_share_of_step=\(fmt(c.writeSeconds / local.seconds))")
+        }
+        if comm.size > 1 {
+            summary.append("overlap=\(fmt(local.hiddenShare))")
+            let exact = try bench.step(exact: true)
+            say(String(format: "step (exact mode, %d batch-wide allreduces per step): %.2f s, %.3f quadruplets/s, "
+                       + "%.2fx the per-rank-statistics step", exact.reductionsPerStep, exact.seconds,
+                       exact.quadrupletsPerSecond, exact.seconds / local.seconds))
+            summary.append("exact_vs_local=\(fmt(exact.seconds / local.seconds))")
+            if let oneRankSeconds {
+                say(String(format: "%d ranks x %d threads against 1 rank (%.2f s/step): %.2fx quadruplets/s",
+                           comm.size, compute.threads, oneRankSeconds, oneRankSeconds / local.seconds))
+                summary.append("ranks\(comm.size)_vs_ranks1=\(fmt(oneRankSeconds / local.seconds))")
+            }
+        }
+        summary.append("peak_rss_mib_per_rank=\(Int(rss[0]))")
+        say("summary: " + summary.joined(separator: " "))
+        try world.finish()
+    }
+
+    func fmt(_ x: Double) -> String { String(format: "%.3f", x) }
 }

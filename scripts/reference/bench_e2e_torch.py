@@ -116,25 +116,9 @@ def worker(rank, args, port, out):
     loader = torch.utils.data.DataLoader(Quadruplets(items, model.cfg["image_size"], plan), batch_size=per_rank,
                                          num_workers=args.loader_workers, drop_last=True)
     batches = iter(loader)
-    rho = 0.05
 
     def step(batch):
-        a, p, n, n2, y, y2 = batch
-        adam.zero_grad(set_to_none=True)
-        net(a, p, n, n2, y, y2).backward()
-        with torch.no_grad():
-            norm = torch.norm(torch.stack([q.grad.norm(2) for q in params if q.grad is not None]), 2)
-            scale = rho / (norm + 1e-12)
-            saved = [q.detach().clone() for q in params]
-            for q in params:
-                if q.grad is not None:
-                    q.add_(q.grad * scale)
-        adam.zero_grad(set_to_none=True)
-        net(a, p, n, n2, y, y2).backward()
-        with torch.no_grad():
-            for q, w in zip(params, saved):
-                q.copy_(w)
-        adam.step()
+        qcs_reference.sam_adam_step(params, adam, lambda: net(*batch))
 
     steps, waits = [], []
     for _ in range(args.steps):

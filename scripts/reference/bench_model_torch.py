@@ -50,26 +50,9 @@ def main():
     images = [torch.randn(b, 3, s, s) for _ in range(4)]
     y = torch.arange(b) % k
     y2 = (y + 1) % k
-    rho = 0.05
 
     def step():
-        adam.zero_grad(set_to_none=True)
-        loss, _ = model.training_loss(*images, y, y2)
-        loss.backward()
-        with torch.no_grad():
-            norm = torch.norm(torch.stack([p.grad.norm(2) for p in params if p.grad is not None]), 2)
-            scale = rho / (norm + 1e-12)
-            saved = [p.detach().clone() for p in params]
-            for p in params:
-                if p.grad is not None:
-                    p.add_(p.grad * scale)
-        adam.zero_grad(set_to_none=True)
-        loss2, _ = model.training_loss(*images, y, y2)
-        loss2.backward()
-        with torch.no_grad():
-            for p, w in zip(params, saved):
-                p.copy_(w)
-        adam.step()
+        qcs_reference.sam_adam_step(params, adam, lambda: model.training_loss(*images, y, y2)[0])
 
     step()
     times = []

@@ -463,6 +463,27 @@ def build(cfg_or_preset="paper", seed=None):
 
 # MARK: - Parameter accounting
 
+def sam_adam_step(params, optimizer, loss, rho=0.05):
+    """One SAM step around `optimizer`, as qcs takes it: gradients at the weights, a step of rho along
+    their global norm, gradients there, the weights restored, the optimiser's update with the second
+    gradients. `loss()` computes the batch's loss (called twice)."""
+    optimizer.zero_grad(set_to_none=True)
+    loss().backward()
+    with torch.no_grad():
+        norm = torch.norm(torch.stack([p.grad.norm(2) for p in params if p.grad is not None]), 2)
+        scale = rho / (norm + 1e-12)
+        saved = [p.detach().clone() for p in params]
+        for p in params:
+            if p.grad is not None:
+                p.add_(p.grad * scale)
+    optimizer.zero_grad(set_to_none=True)
+    loss().backward()
+    with torch.no_grad():
+        for p, w in zip(params, saved):
+            p.copy_(w)
+    optimizer.step()
+
+
 def inference_parameter_names(model):
     prefixes = ("ir_back.", "conv1.", "conv2.", "conv3.", "embed_q.", "embed_k.", "embed_v.", "VIT_base.")
     return [n for n, _ in model.named_parameters() if n.startswith(prefixes)]

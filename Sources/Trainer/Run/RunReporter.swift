@@ -14,7 +14,10 @@ final class RunReporter {
     var meter: ProgressMeter
     var health = RankHealth()
     /// Quadruplets per second over all ranks, recent.
-    var samplesPerSecond: Double?
+    var samplesPerSecond: Double? { sampleMeter.rate }
+    /// Quadruplets done over all ranks since this process started (a short last batch counts what it holds).
+    private var sampleMeter = ProgressMeter(total: 0)
+    private var samplesDone = 0
     var lastCheckpoint: (directory: String, step: Int, written: Date)?
     let started = Date()
     let board = MetricsBoard()
@@ -88,6 +91,7 @@ final class RunReporter {
     func begin(totalSteps: Int, done: Int) {
         meter = ProgressMeter(total: totalSteps)
         meter.record(done: done)
+        sampleMeter.record(done: samplesDone)
     }
 
     /// The figures of one step as every rank decided them (sums over ranks), written as a
@@ -98,6 +102,8 @@ final class RunReporter {
         let loss = s[0] / n, baseLoss = s[1] / n, crossLoss = s[2] / n
         let baseAccuracy = s[3] / (4 * n), crossAccuracy = s[4] / (4 * n)
         meter.record(done: state.globalStep)
+        samplesDone += decision.samples
+        sampleMeter.record(done: samplesDone)
         let me = decision.reports[0]
         var record: [String: Any] = [
             "kind": "step", "epoch": state.epoch + 1, "step": state.globalStep, "time": Date().timeIntervalSince1970,
@@ -119,12 +125,11 @@ final class RunReporter {
             epoch: state.epoch + 1, epochs: config.run.epochs, stepInEpoch: stepInEpoch, stepsInEpoch: stepsInEpoch,
             step: state.globalStep, totalSteps: meter.total, loss: loss, baseLoss: baseLoss, crossLoss: crossLoss,
             baseAccuracy: baseAccuracy, crossAccuracy: crossAccuracy, learningRate: lr,
-            samplesPerSecond: meter.rate.map { $0 * Double(decision.samples) }, remaining: meter.remaining,
+            samplesPerSecond: samplesPerSecond, remaining: meter.remaining,
             exchangeShare: me.exchangeSeconds / max(me.computeSeconds + me.exchangeSeconds + me.dataSeconds, 1e-9),
             wire: decision.reports.count > 1 ? (me.bytesSent, mine.wireReduction) : nil).line
         let logged = state.globalStep % options.logEvery == 0 || stepInEpoch == stepsInEpoch
         messages(RunMessage(logged ? .info : .debug, line, kept: logged))
-        samplesPerSecond = meter.rate.map { $0 * Double(decision.samples) }
         bytesSentTotal += Double(me.bytesSent)
         var scalars: [(tag: String, value: Double)] = [
             ("train/loss", loss), ("train/base_loss", baseLoss), ("train/cross_loss", crossLoss),

@@ -5,7 +5,7 @@ import Foundation
 import QCS
 import Trainer
 
-extension QCSCommand.Bench {
+extension BenchSettings {
     /// The compressors `qcs bench compress` compares, each as the trainer builds it, and with zstd on the wire.
     static let compressors: [(DistributedConfig.GradientCompression, zstd: Bool)] =
         [(.none, false), (.fp16, false), (.bf16, false), (.int8, false), (.onebit, false), (.powersgd, false),
