@@ -52,7 +52,9 @@ let package = Package(
         .target(name: "Checkpoint", dependencies: ["QCS", "Config", "Safetensors", "Autograd", "Distributed", "CZstd", "CCrypto"],
                 swiftSettings: numerics),
         .target(name: "Reports", dependencies: ["DataPipeline"], swiftSettings: numerics),
-        .target(name: "Trainer", dependencies: ["QCS", "Config", "Optim", "Autograd", "DataPipeline", "Checkpoint", "Distributed", "Reports"],
+        .target(name: "Inference", dependencies: ["QCS", "Autograd", "Checkpoint", "DataPipeline", "Reports"],
+                swiftSettings: numerics),
+        .target(name: "Trainer", dependencies: ["QCS", "Config", "Inference", "Optim", "Autograd", "DataPipeline", "Checkpoint", "Distributed", "Reports"],
                 swiftSettings: numerics),
         .target(name: "Safetensors", dependencies: ["Autograd"], swiftSettings: numerics),
         .target(name: "Distributed", dependencies: ["CMPI", "CZstd", "Autograd"], swiftSettings: numerics),
@@ -61,7 +63,7 @@ let package = Package(
         .executableTarget(
             name: "qcs",
             dependencies: [
-                "Autograd", "QCS", "Optim", "Trainer", "Distributed", "DataPipeline", "Checkpoint", "Reports",
+                "Autograd", "QCS", "Optim", "Trainer", "Inference", "Distributed", "DataPipeline", "Checkpoint", "Reports",
                 "Safetensors", "CBLAS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -81,7 +83,7 @@ let package = Package(
                     resources: [.copy("Fixtures")], swiftSettings: numerics),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "QCS", "Safetensors", "Autograd", "Distributed"],
                     swiftSettings: numerics),
-        .testTarget(name: "TrainerTests", dependencies: ["Trainer", "Config", "Reports", "QCS", "Optim", "Autograd", "DataPipeline", "Checkpoint", "Safetensors", "Distributed"],
+        .testTarget(name: "TrainerTests", dependencies: ["Trainer", "Inference", "Config", "Reports", "QCS", "Optim", "Autograd", "DataPipeline", "Checkpoint", "Safetensors", "Distributed"],
                     swiftSettings: numerics),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "DataPipeline"], swiftSettings: numerics),
         .testTarget(name: "DistributedTests", dependencies: ["Distributed", "Autograd"], swiftSettings: numerics),

@@ -2,6 +2,7 @@ import Autograd
 import Checkpoint
 import Foundation
 import XCTest
+@testable import Inference
 @testable import Trainer
 
 /// What a resume checks and keeps: the configuration against the checkpoint's, the manifest's

@@ -4,6 +4,7 @@ import Checkpoint
 import DataPipeline
 import Distributed
 import Foundation
+import Inference
 import Reports
 import Optim
 import QCS

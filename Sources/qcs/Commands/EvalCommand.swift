@@ -3,6 +3,7 @@ import Autograd
 import DataPipeline
 import Distributed
 import Foundation
+import Inference
 import Reports
 import Trainer
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Autograd
 import DataPipeline
+import Inference
 import Trainer
 
 extension QCSCommand {

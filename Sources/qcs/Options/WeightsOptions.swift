@@ -1,5 +1,6 @@
 import ArgumentParser
 import Autograd
+import Inference
 import Trainer
 
 /// Where the model's weights come from: one safetensors file, or the run directory of `qcs train`.

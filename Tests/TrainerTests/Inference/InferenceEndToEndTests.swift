@@ -6,6 +6,7 @@ import Reports
 @testable import DataPipeline
 @testable import QCS
 @testable import Safetensors
+@testable import Inference
 @testable import Trainer
 
 /// Predict and eval through the library, as the CLI runs them: a tiny synthetic set on disk,
