@@ -78,7 +78,7 @@ extension QCSCommand {
 
         @Option(help: ArgumentHelp("How much rank 0 says: error, warning, info (progress, epochs, checkpoints) "
                                    + "or debug (also a line per step).", valueName: "level"))
-        var logLevel = RunMessage.Level.info
+        var logLevel = LogLevel.info
 
         @Option(help: ArgumentHelp("Also append rank 0's lines, with their times, to this file.", valueName: "file"))
         var logFile: String?
@@ -121,7 +121,7 @@ extension QCSCommand {
                 options.metricsPort = metricsPort
                 options.metricsHost = metricsHost
                 // Only rank 0 speaks; the other ranks' console stays silent (and opens no log file).
-                let console = try RunConsole(level: logLevel, logFile: comm.isLeader ? logFile : nil)
+                let console = try RunConsole(level: logLevel.level, logFile: comm.isLeader ? logFile : nil)
                 try TrainingRun(config: cfg, options: options, communicator: comm, sink: console).run()
                 try world.finish()
             } catch let error as RunError where error.isCollective {

@@ -3,13 +3,18 @@ import Distributed
 import Foundation
 import Trainer
 
-extension RunMessage.Level: ExpressibleByArgument {
-    public init?(argument: String) {
-        guard let level = Self.allCases.first(where: { "\($0)" == argument }) else { return nil }
-        self = level
-    }
+/// `--log-level`: how much of rank 0's account a reader wants.
+enum LogLevel: String, CaseIterable, ExpressibleByArgument {
+    case error, warning, info, debug
 
-    public static var allValueStrings: [String] { allCases.map { "\($0)" } }
+    var level: RunMessage.Level {
+        switch self {
+        case .error: .error
+        case .warning: .warning
+        case .info: .info
+        case .debug: .debug
+        }
+    }
 }
 
 /// Where rank 0's account of a training run goes: standard output (on a terminal, status lines
