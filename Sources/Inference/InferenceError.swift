@@ -21,15 +21,11 @@ public enum InferenceError: Error, Equatable, CustomStringConvertible {
             return "\(directory): no exported weights found (looked for \(looked.joined(separator: ", "))). "
                 + "Give the run directory of qcs train, or its weights/ folder, or use --weights FILE."
         case .incompleteInferenceWeights(let path, let missing, let report):
-            let shown = missing.prefix(12).joined(separator: ", ")
-            let more = missing.count > 12 ? ", … and \(missing.count - 12) more" : ""
             return "\(path): \(missing.count) tensors of the inference path are missing or of another shape: "
-                + "\(shown)\(more).\n\(report)\nThe file does not hold weights for this model; check that the config "
+                + "\(Self.listed(missing, limit: 12)).\n\(report)\nThe file does not hold weights for this model; check that the config "
                 + "(model: section) is the one the weights were trained with."
         case .nonFiniteWeights(let path, let tensors):
-            let shown = tensors.prefix(8).joined(separator: ", ")
-            let more = tensors.count > 8 ? ", … and \(tensors.count - 8) more" : ""
-            return "\(path): \(tensors.count) tensors hold NaN or infinite values (\(shown)\(more)); predictions from "
+            return "\(path): \(tensors.count) tensors hold NaN or infinite values (\(Self.listed(tensors, limit: 8))); predictions from "
                 + "them would be NaN. These weights come from a run that diverged: use an earlier checkpoint or export "
                 + "(qcs checkpoint export RUN --safetensors FILE), or retrain with a lower learning rate."
         case .configMismatch(let path, let differences):
@@ -37,5 +33,10 @@ public enum InferenceError: Error, Equatable, CustomStringConvertible {
                 + "\(differences.joined(separator: "; "))). Use the config the weights were trained with (its model: "
                 + "section is in the file's metadata: qcs checkpoint inspect, or --set the keys named here)."
         }
+    }
+
+    /// The first `limit` names, and how many more there are.
+    static func listed(_ names: [String], limit: Int) -> String {
+        names.prefix(limit).joined(separator: ", ") + (names.count > limit ? ", … and \(names.count - limit) more" : "")
     }
 }

@@ -13,7 +13,7 @@ public final class RunDirectory {
 
     public var weightsURL: URL { url.appendingPathComponent("weights") }
     public var latestWeights: URL { weightsURL.appendingPathComponent("latest.safetensors") }
-    public var metricsURL: URL { url.appendingPathComponent("metrics.jsonl") }
+    public var metricsURL: URL { Self.metricsFile(in: url) }
     public var plotsURL: URL { url.appendingPathComponent("plots") }
 
     public init(path: String) throws {
@@ -39,7 +39,7 @@ public final class RunDirectory {
             throw RunError.cannotCreate(path: path, reason: error.localizedDescription)
         }
         lock = try RunLock(directory: url)
-        let metricsURL = url.appendingPathComponent("metrics.jsonl")
+        let metricsURL = Self.metricsFile(in: url)
         if !fm.fileExists(atPath: metricsURL.path) { _ = fm.createFile(atPath: metricsURL.path, contents: nil) }
         guard let handle = try? FileHandle(forWritingTo: metricsURL) else {
             throw RunError.cannotCreate(path: metricsURL.path, reason: "cannot open for appending")
@@ -58,6 +58,8 @@ public final class RunDirectory {
     }
 
     /// Appends one record to metrics.jsonl (non-finite numbers become null: JSON has no NaN).
+    static func metricsFile(in directory: URL) -> URL { directory.appendingPathComponent("metrics.jsonl") }
+
     public func appendMetrics(_ record: [String: Any]) {
         guard let data = try? JSONSerialization.data(withJSONObject: Self.jsonSafe(record), options: [.sortedKeys]) else { return }
         metrics.write(data)

@@ -20,6 +20,8 @@ final class RunReporter {
     private var samplesDone = 0
     var lastCheckpoint: (directory: String, step: Int, written: Date)?
     let started = Date()
+    /// One formatter for every timestamp of status.json (rewritten after each step).
+    private let clock = ISO8601DateFormatter()
     let board = MetricsBoard()
     let metricsServer: MetricsServer?
     private var bytesSentTotal = 0.0
@@ -32,6 +34,11 @@ final class RunReporter {
         self.messages = messages
         run = try RunDirectory(path: options.runDirectory)
         meter = ProgressMeter(total: 1)
+        // A directory that holds a run is continued (--resume) or left alone, never overwritten: refused
+        // before a port is bound or an event file is made in it.
+        if options.resume == nil, let previous = run.previousRunState {
+            throw RunError.runDirectoryHoldsARun(path: options.runDirectory, state: previous)
+        }
         board.age("qcs_checkpoint_age_seconds", help: "Seconds since the newest checkpoint was written.",
                   of: "qcs_last_checkpoint_timestamp_seconds")
         board.age("qcs_seconds_since_last_step", help: "Seconds since the last step ended (a hang grows it).",
@@ -43,10 +50,6 @@ final class RunReporter {
             events = try TensorBoardEvents(directory: run.url.appendingPathComponent("tensorboard").path)
         } catch {
             warn("no TensorBoard events: \(error)")
-        }
-        // A directory that holds a run is continued (--resume) or left alone, never overwritten.
-        if options.resume == nil, let previous = run.previousRunState {
-            throw RunError.runDirectoryHoldsARun(path: options.runDirectory, state: previous)
         }
     }
 
@@ -174,12 +177,12 @@ final class RunReporter {
     func status(_ state: String, _ t: TrainingState, loss: Double? = nil, message: String? = nil) throws {
         var status: [String: Any] = ["state": state, "epoch": min(t.epoch, config.run.epochs - 1) + 1, "epochs": config.run.epochs,
                                      "step": t.globalStep, "config": config.source,
-                                     "updated": ISO8601DateFormatter().string(from: Date())]
+                                     "updated": clock.string(from: Date())]
         if let loss { status["loss"] = loss }
         if let best = t.bestTestAccuracy { status["best_test_accuracy"] = best }
         if t.skippedSteps > 0 { status["skipped_steps"] = t.skippedSteps }
         if let message { status["message"] = message }
-        status["started"] = ISO8601DateFormatter().string(from: started)
+        status["started"] = clock.string(from: started)
         status["total_steps"] = meter.total
         if state == "training" {
             if let rate = meter.rate { status["steps_per_second"] = rate }
@@ -188,7 +191,7 @@ final class RunReporter {
         }
         if let c = lastCheckpoint {
             status["last_checkpoint"] = ["directory": c.directory, "step": c.step,
-                                         "written": ISO8601DateFormatter().string(from: c.written)]
+                                         "written": clock.string(from: c.written)]
         }
         let ranks = health.means
         if !ranks.isEmpty {
