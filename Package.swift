@@ -43,7 +43,10 @@ let package = Package(
         .systemLibrary(name: "CJPEG", path: "Sources/CJPEG", providers: [.apt(["libjpeg62-turbo-dev"])]),
 
         // MARK: - Engine
-        .target(name: "Autograd", dependencies: ["CBLAS"], swiftSettings: numerics),
+        // bfloat16 GEMM kernels (C: the AVX512_BF16 tile needs intrinsics); SIMDe (libsimde-dev,
+        // headers only) supplies portable versions of them for the kernel's tests.
+        .target(name: "BFloat16Kernels"),
+        .target(name: "Autograd", dependencies: ["CBLAS", "BFloat16Kernels"], swiftSettings: numerics),
         .target(name: "NN", dependencies: ["Autograd"], swiftSettings: numerics),
         .target(name: "Optim", dependencies: ["Autograd"], swiftSettings: numerics),
         .target(name: "Config", dependencies: ["Yams"], swiftSettings: numerics),

@@ -56,30 +56,31 @@ public enum GEMMThreading {
 public func splitSgemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
-    let parts = GEMMThreading.blocks
     let ta = transposeA ? CblasTrans : CblasNoTrans, tb = transposeB ? CblasTrans : CblasNoTrans
-    if parts <= 1 || Double(m) * Double(n) * Double(k) < 4e6 {
-        cblas_sgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb),
-                    beta, c, Int32(ldc))
-        return
+    GEMMThreading.forEachBlock(m: m, n: n, k: k) { rows, cols in
+        cblas_sgemm(CblasRowMajor, ta, tb, Int32(rows.count), Int32(cols.count), Int32(k), alpha,
+                    a + (transposeA ? rows.lowerBound : rows.lowerBound * lda), Int32(lda),
+                    b + (transposeB ? cols.lowerBound * ldb : cols.lowerBound), Int32(ldb),
+                    beta, c + rows.lowerBound * ldc + cols.lowerBound, Int32(ldc))
     }
-    if n >= m {
-        let per = ((n + parts - 1) / parts + 15) / 16 * 16
-        DispatchQueue.concurrentPerform(iterations: parts) { p in
-            let start = p * per, end = min(n, start + per)
-            guard start < end else { return }
-            let bp = transposeB ? b + start * ldb : b + start
-            cblas_sgemm(CblasRowMajor, ta, tb, Int32(m), Int32(end - start), Int32(k), alpha, a, Int32(lda),
-                        bp, Int32(ldb), beta, c + start, Int32(ldc))
+}
+
+extension GEMMThreading {
+    /// Runs `body(rows, columns)` over blocks of C[M, N]: `blocks` column blocks (row blocks
+    /// when C is tall) of whole 16-wide groups, concurrently; products under 4 MFLOP run whole.
+    static func forEachBlock(m: Int, n: Int, k: Int, _ body: (Range<Int>, Range<Int>) -> Void) {
+        let parts = blocks
+        if parts <= 1 || Double(m) * Double(n) * Double(k) < 4e6 {
+            body(0..<m, 0..<n)
+            return
         }
-    } else {
-        let per = ((m + parts - 1) / parts + 15) / 16 * 16
+        let wide = n >= m
+        let length = wide ? n : m
+        let per = ((length + parts - 1) / parts + 15) / 16 * 16
         DispatchQueue.concurrentPerform(iterations: parts) { p in
-            let start = p * per, end = min(m, start + per)
+            let start = p * per, end = min(length, start + per)
             guard start < end else { return }
-            let ap = transposeA ? a + start : a + start * lda
-            cblas_sgemm(CblasRowMajor, ta, tb, Int32(end - start), Int32(n), Int32(k), alpha, ap, Int32(lda),
-                        b, Int32(ldb), beta, c + start * ldc, Int32(ldc))
+            if wide { body(0..<m, start..<end) } else { body(start..<end, 0..<n) }
         }
     }
 }

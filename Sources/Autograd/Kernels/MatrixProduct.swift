@@ -1,0 +1,39 @@
+import BFloat16Kernels
+import CBLAS
+
+/// Row-major C[M, N] = alpha · op(A) · op(B) + beta · C in the given precision, with leading
+/// dimensions as stored and the rank's threads (`GEMMThreading`): float32 through OpenBLAS,
+/// bfloat16 through the `BFloat16Kernels` C target, whose packing rounds the float32 operands.
+func matrixProduct(_ precision: MatrixPrecision, transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+                   alpha: Float = 1, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                   beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+    guard case .bfloat16(let kernel) = precision else {
+        return splitSgemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                          a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+    }
+    GEMMThreading.forEachBlock(m: m, n: n, k: k) { rows, cols in
+        singleThreadedProduct(.bfloat16(kernel), transposeA: transposeA, transposeB: transposeB,
+                              m: rows.count, n: cols.count, k: k, alpha: alpha,
+                              a: a + (transposeA ? rows.lowerBound : rows.lowerBound * lda), lda: lda,
+                              b: b + (transposeB ? cols.lowerBound * ldb : cols.lowerBound), ldb: ldb,
+                              beta: beta, c: c + rows.lowerBound * ldc + cols.lowerBound, ldc: ldc)
+    }
+}
+
+/// `matrixProduct` on the calling thread only, for kernels that already run one product per
+/// worker (attention's (image, head) pairs). OpenBLAS must be single-threaded meanwhile
+/// (`GEMMThreading.withSingleThreadedBLAS`).
+func singleThreadedProduct(_ precision: MatrixPrecision, transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+                           alpha: Float = 1, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                           beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+    switch precision {
+    case .float32:
+        cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    case .bfloat16(let kernel):
+        let status = qcs_bf16_gemm(kernel.cValue, transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, alpha,
+                                   a, lda, b, ldb, beta, c, ldc)
+        // Only the per-thread packing buffers (a few hundred KiB) are allocated: out of memory.
+        precondition(status == 0, "bfloat16 GEMM: out of memory for its packing buffers")
+    }
+}

@@ -1,0 +1,35 @@
+#ifndef QCS_BF16_PANEL_LAYOUT_H
+#define QCS_BF16_PANEL_LAYOUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+// The packed operands every kernel reads. K is taken in pairs (2p, 2p+1); one uint32 holds a
+// pair's two bfloat16 values, the even one in the low half, as `vdpbf16ps` reads its lanes.
+//   A panel: MR rows of one K block, pair-major: a[p * MR + r].
+//   B panel: NR columns of one K block, pair-major: b[p * NR + j].
+// Rows, columns and the second half of an odd last pair beyond the matrix are zero.
+enum {
+    QCS_BF16_MR = 8,      // rows of the register tile
+    QCS_BF16_NR = 32,     // columns of the register tile: two 16-lane vectors
+    QCS_BF16_KC = 256,    // K per block (even): a B panel of 128 pairs x 32 columns is 16 KiB
+    QCS_BF16_MC = 64,     // rows of A packed together
+    QCS_BF16_NC = 512,    // columns of B packed together: 256 KiB per block, held in L2
+};
+
+/// Computes the MR x NR tile (row-major, written, not accumulated) of one K block.
+typedef void (*qcs_bf16_tile_kernel)(size_t pairs, const uint32_t *a, const uint32_t *b, float *tile);
+
+void qcs_bf16_tile_scalar(size_t pairs, const uint32_t *a, const uint32_t *b, float *tile);
+void qcs_bf16_tile_avx2(size_t pairs, const uint32_t *a, const uint32_t *b, float *tile);
+void qcs_bf16_tile_avx512bf16(size_t pairs, const uint32_t *a, const uint32_t *b, float *tile);
+void qcs_bf16_tile_avx512_portable(size_t pairs, const uint32_t *a, const uint32_t *b, float *tile);
+
+/// Packs rows [row0, row0 + MR) x k [k0, k0 + kc) of op(A) into one A panel.
+void qcs_bf16_pack_a(int transpose, const float *a, size_t lda, size_t m, size_t row0,
+                     size_t k0, size_t kc, uint32_t *panel);
+/// Packs k [k0, k0 + kc) x columns [col0, col0 + NR) of op(B) into one B panel.
+void qcs_bf16_pack_b(int transpose, const float *b, size_t ldb, size_t n, size_t col0,
+                     size_t k0, size_t kc, uint32_t *panel);
+
+#endif
