@@ -81,6 +81,12 @@ public final class InferenceModel {
         graph = Graph(parameters: store, compute: compute, training: false)
     }
 
+    /// How the forward pass multiplies (float32 unless set).
+    public var precision: MatrixPrecision {
+        get { graph.matrixPrecision }
+        set { graph.matrixPrecision = newValue }
+    }
+
     /// Logits for a batch `[B, 3, S, S]` (S = `config.imageSize`, normalised): B rows of
     /// `config.numClasses`.
     public func logits(_ images: Tensor) -> [[Float]] {

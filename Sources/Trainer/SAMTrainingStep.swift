@@ -54,7 +54,7 @@ public final class SAMTrainingStep {
 
     public init(model: QCSModel, store: ParameterStore, optimizer: Optimizer, rho: Float? = 0.05,
                 compute: ComputePool? = nil, synchronizer: GradientSynchronizer? = nil, shards: ParameterShards? = nil,
-                normParts: Int = 1) {
+                normParts: Int = 1, precision: MatrixPrecision = .float32) {
         precondition(shards.map { optimizer.count == $0.owned.count } ?? (optimizer.count == store.values.count),
                      "the optimizer's state must cover the rank's piece (ZeRO-1) or the whole model")
         self.model = model
@@ -63,7 +63,7 @@ public final class SAMTrainingStep {
         self.shards = shards
         self.normParts = shards.map { $0.ranges.count } ?? max(1, normParts)
         sam = rho.map { SAM(count: store.values.count, rho: $0) }
-        graph = Graph(parameters: store, compute: compute, training: true)
+        graph = Graph(parameters: store, compute: compute, training: true, matrixPrecision: precision)
         self.synchronizer = synchronizer ?? LocalGradientAveraging(store: store)
         graph.gradientObserver = self.synchronizer
         savedBuffers = Tensor(zeros: [store.bufferValues.count])

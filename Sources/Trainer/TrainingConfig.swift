@@ -1,3 +1,4 @@
+import Autograd
 import Config
 import DataPipeline
 import Foundation
@@ -45,6 +46,8 @@ public struct RunConfig: Sendable, Equatable {
     public var maxStepsPerEpoch = 0
     /// What a non-finite loss or gradient norm does.
     public var onNonFinite = NonFinitePolicy.stop
+    /// How the matrix products multiply (docs/ENGINE.md, "Mixed precision").
+    public var precision = ArithmeticPrecision.fp32
 
     public enum NonFinitePolicy: String, Sendable, CaseIterable {
         /// End the run at that step (status `failed`), keeping the last good weights.
@@ -173,6 +176,12 @@ extension RunConfig {
                               "unknown policy '\(policy)'; choose one of \(NonFinitePolicy.allCases.map(\.rawValue))")
         }
         onNonFinite = p
+        let precisionName = try s.string("precision", default: precision.rawValue)
+        guard let chosen = ArithmeticPrecision(rawValue: precisionName) else {
+            throw ConfigError(key: "train.precision",
+                              "unknown precision '\(precisionName)'; choose one of \(ArithmeticPrecision.allCases.map(\.rawValue))")
+        }
+        precision = chosen
         try s.finish()
         func require(_ ok: Bool, _ key: String, _ message: String) throws {
             if !ok { throw ConfigError(key: "train.\(key)", message) }

@@ -3,7 +3,7 @@ import XCTest
 
 final class Conv2dTests: XCTestCase {
     /// (input, weight, stride, padding) covering the shapes the model uses and the odd ones.
-    private let cases: [(String, [Int], [Int], Int, Int)] = [
+    static let cases: [(String, [Int], [Int], Int, Int)] = [
         ("3x3 s1 p1", [2, 3, 6, 5], [4, 3, 3, 3], 1, 1),
         ("3x3 s2 p1 odd size", [3, 2, 7, 9], [5, 2, 3, 3], 2, 1),
         ("3x3 s2 p0 odd size", [2, 3, 7, 7], [2, 3, 3, 3], 2, 0),
@@ -18,7 +18,7 @@ final class Conv2dTests: XCTestCase {
     // MARK: - Fast kernel against the reference
 
     func testGEMMKernel_matchesReference_forAllTilings() {
-        for (k, (name, xs, ws, s, p)) in cases.enumerated() {
+        for (k, (name, xs, ws, s, p)) in Self.cases.enumerated() {
             let geo = ConvGeometry(input: xs, weight: ws, stride: s, padding: p)
             let x = randomTensor(xs, seed: UInt64(10 + k)), w = randomTensor(ws, seed: UInt64(20 + k))
             let b = randomTensor([ws[0]], seed: UInt64(30 + k)), dy = randomTensor(geo.outputShape, seed: UInt64(40 + k))
@@ -86,7 +86,7 @@ final class Conv2dTests: XCTestCase {
     // MARK: - The op on the tape
 
     func testConv2d_gradientsMatchFiniteDifferences() {
-        for (k, (name, xs, ws, s, p)) in cases.enumerated() {
+        for (k, (name, xs, ws, s, p)) in Self.cases.enumerated() {
             let x = randomTensor(xs, seed: UInt64(50 + k)), w = randomTensor(ws, seed: UInt64(60 + k))
             let b = randomTensor([ws[0]], seed: UInt64(70 + k))
             let report = GradientCheck.run(inputs: [x, w, b]) { _, v in

@@ -70,6 +70,20 @@ final class TrainingConfigTests: XCTestCase {
         }
     }
 
+    func testPrecision_defaultsToFloat32_readsBF16_andAnUnknownOneListsTheChoices() throws {
+        let yaml = "model: {preset: tiny}\ndata: {kind: rafdb, root: x}\n"
+        XCTAssertEqual(try TrainingConfig.parse(yaml: yaml, source: "t.yaml").run.precision, .fp32)
+        let bf16 = try TrainingConfig.parse(yaml: yaml + "train: {precision: bf16}\n", source: "t.yaml")
+        XCTAssertEqual(bf16.run.precision, .bf16)
+        XCTAssertEqual(bf16.resolved["train.precision"], "bf16")
+        XCTAssertThrowsError(try TrainingConfig.parse(yaml: yaml + "train: {precision: fp16}\n", source: "t.yaml")) {
+            let error = $0 as? ConfigError
+            XCTAssertEqual(error?.key, "train.precision")
+            XCTAssertTrue("\($0)".contains("fp16") && "\($0)".contains("bf16") && "\($0)".contains("fp32"), "\($0)")
+        }
+        XCTAssertTrue(ResumeCompatibility.mayChange("train.precision"), "precision is how fast, not what is trained")
+    }
+
     func testErrors_nameKeyAndFile() {
         let cases: [(String, String)] = [
             ("model: {preset: tiny}\ndata: {kind: rafdb, root: x}\noptim: {lr: -1}\n", "optim.lr"),

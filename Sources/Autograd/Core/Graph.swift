@@ -14,6 +14,8 @@ public final class Graph {
     /// The other replicas of the batch (exact global-batch mode): when set, batch-norm statistics
     /// in training and batch-wide minima/maxima are reduced over them (`BatchReduction`).
     public var batchReduction: BatchReduction?
+    /// How convolutions, linear layers and attention multiply (`MatrixPrecision`).
+    public var matrixPrecision: MatrixPrecision
     /// Times every op when set (see `OpProfiler`).
     public var profiler: OpProfiler? {
         didSet { profiler?.mark() }
@@ -44,8 +46,9 @@ public final class Graph {
     private var usedOffsets: Set<Int> = []
 
     public init(parameters: ParameterStore? = nil, compute: ComputePool? = nil,
-                pool: BufferPool = BufferPool(), training: Bool = true) {
+                pool: BufferPool = BufferPool(), training: Bool = true, matrixPrecision: MatrixPrecision = .float32) {
         self.parameters = parameters
+        self.matrixPrecision = matrixPrecision
         self.compute = compute ?? ComputePool()
         self.pool = pool
         self.isTraining = training

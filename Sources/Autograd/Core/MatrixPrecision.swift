@@ -1,5 +1,22 @@
 import BFloat16Kernels
 
+/// The precision a run, an evaluation or a benchmark asks for (`train.precision`, `--precision`).
+public enum ArithmeticPrecision: String, Sendable, CaseIterable {
+    /// float32 everywhere: the default, and what the PyTorch parity tests pin down.
+    case fp32
+    /// bfloat16 matrix products with float32 accumulation; weights, gradients, optimiser state,
+    /// the exchange and every other op stay float32, as under PyTorch's bfloat16 autocast.
+    case bf16
+
+    /// The products on this CPU: bfloat16 runs on the fastest kernel it has.
+    public var matrixPrecision: MatrixPrecision {
+        self == .fp32 ? .float32 : .bfloat16(BFloat16Kernel.best)
+    }
+
+    /// A sentence when this precision runs slower than asked on this CPU (see `BFloat16Kernel.fallbackNotice`).
+    public var notice: String? { self == .bf16 ? BFloat16Kernel.fallbackNotice() : nil }
+}
+
 /// How the matrix products of a pass (convolutions, linear layers, attention) multiply.
 /// Everything else (normalisation statistics, softmax, GELU, distances, the loss) and every
 /// stored tensor stay float32 whatever this says; docs/ENGINE.md lists the split and why.
@@ -57,9 +74,9 @@ public enum BFloat16Kernel: Sendable, Equatable, CaseIterable, CustomStringConve
     public static func fallbackNotice(_ kernel: BFloat16Kernel = best, cpuFlags: Set<String> = BLASKernels.cpuFlags()) -> String? {
         guard !kernel.isNative else { return nil }
         let unit = cpuFlags.contains("amx_bf16") ? "AMX-BF16 without AVX512_BF16" : "no AVX512_BF16 (or AMX-BF16)"
-        return "this CPU has \(unit): precision bf16 falls back to \(kernel), which rounds the same operands to "
-            + "bfloat16 and sums the same products in float32, so results match a bf16 CPU's, but runs slower than "
-            + "fp32 here. Use --precision fp32 for speed on this machine."
+        return "this CPU has \(unit): precision bf16 falls back to \(kernel), which rounds operands to bfloat16 "
+            + "and sums in float32 as a bf16 CPU does, but runs slower than fp32 here. "
+            + "Use --precision fp32 for speed on this machine."
     }
 
     var cValue: QCSBF16Kernel {

@@ -11,7 +11,8 @@ import CBLAS
 /// Each (image, head) pair is three small matrix products (T×T×E) and a softmax, reading q, k,
 /// v and writing out in place through leading dimensions, so no head is ever copied out.
 /// One such product is too small to feed several OpenBLAS threads well, so the fast kernels
-/// hand whole pairs to the compute pool instead, each worker calling single-threaded sgemm.
+/// hand whole pairs to the compute pool instead, each worker calling a single-threaded GEMM
+/// (float32 or bfloat16 operands; the softmax is float32 either way).
 enum AttentionKernel {
     struct Sizes {
         let batch: Int, tokens: Int, heads: Int, headWidth: Int
@@ -23,20 +24,21 @@ enum AttentionKernel {
     // MARK: - Fast (parallel over (image, head) pairs, sgemm per pair)
 
     static func forward(out: UnsafeMutablePointer<Float>, probs: UnsafeMutablePointer<Float>,
-                        qkv: UnsafePointer<Float>, sizes s: Sizes, compute: ComputePool) {
+                        qkv: UnsafePointer<Float>, sizes s: Sizes, precision: MatrixPrecision = .float32,
+                        compute: ComputePool) {
         let (t, e, d) = (s.tokens, s.headWidth, s.width)
-        let ld = Int32(3 * d)
+        let ld = 3 * d
         forEachPair(s, compute: compute) { pair, _ in
             let (b, h) = pair.quotientAndRemainder(dividingBy: s.heads)
             let q = qkv + b * t * 3 * d + h * e, k = q + d, v = q + 2 * d
             let p = probs + pair * t * t
             // Scores S = scale·q·kᵀ, then the softmax in place: P.
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(t), Int32(t), Int32(e),
-                        s.scale, q, ld, k, ld, 0, p, Int32(t))
+            singleThreadedProduct(precision, transposeA: false, transposeB: true, m: t, n: t, k: e,
+                                  alpha: s.scale, a: q, lda: ld, b: k, ldb: ld, beta: 0, c: p, ldc: t)
             for row in 0..<t { RowSoftmax.forward(p + row * t, count: t) }
             // Out_h = P·v, straight into this head's columns of out.
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(t), Int32(e), Int32(t),
-                        1, p, Int32(t), v, ld, 0, out + b * t * d + h * e, Int32(d))
+            singleThreadedProduct(precision, transposeA: false, transposeB: false, m: t, n: e, k: t,
+                                  a: p, lda: t, b: v, ldb: ld, beta: 0, c: out + b * t * d + h * e, ldc: d)
         }
     }
 
@@ -48,9 +50,10 @@ enum AttentionKernel {
     /// Each worker keeps its dP/dS in its own T×T slice of `workspace`.
     static func backward(dqkv: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
                          probs: UnsafePointer<Float>, qkv: UnsafePointer<Float>, sizes s: Sizes,
-                         workspace: UnsafeMutablePointer<Float>, compute: ComputePool) {
+                         workspace: UnsafeMutablePointer<Float>, precision: MatrixPrecision = .float32,
+                         compute: ComputePool) {
         let (t, e, d) = (s.tokens, s.headWidth, s.width)
-        let (ld, tt) = (Int32(3 * d), Int32(t))
+        let ld = 3 * d
         forEachPair(s, compute: compute) { pair, worker in
             let (b, h) = pair.quotientAndRemainder(dividingBy: s.heads)
             let offset = b * t * 3 * d + h * e
@@ -59,15 +62,15 @@ enum AttentionKernel {
             let p = probs + pair * t * t
             let go = dout + b * t * d + h * e
             let ds = workspace + worker * t * t
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, tt, tt, Int32(e),
-                        1, go, Int32(d), v, ld, 0, ds, tt)
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, tt, Int32(e), tt,
-                        1, p, tt, go, Int32(d), 1, dv, ld)
+            singleThreadedProduct(precision, transposeA: false, transposeB: true, m: t, n: t, k: e,
+                                  a: go, lda: d, b: v, ldb: ld, beta: 0, c: ds, ldc: t)
+            singleThreadedProduct(precision, transposeA: true, transposeB: false, m: t, n: e, k: t,
+                                  a: p, lda: t, b: go, ldb: d, beta: 1, c: dv, ldc: ld)
             for row in 0..<t { RowSoftmax.backward(ds + row * t, probs: p + row * t, count: t) }
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, tt, Int32(e), tt,
-                        s.scale, ds, tt, k, ld, 1, dq, ld)
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, tt, Int32(e), tt,
-                        s.scale, ds, tt, q, ld, 1, dk, ld)
+            singleThreadedProduct(precision, transposeA: false, transposeB: false, m: t, n: e, k: t,
+                                  alpha: s.scale, a: ds, lda: t, b: k, ldb: ld, beta: 1, c: dq, ldc: ld)
+            singleThreadedProduct(precision, transposeA: true, transposeB: false, m: t, n: e, k: t,
+                                  alpha: s.scale, a: ds, lda: t, b: q, ldb: ld, beta: 1, c: dk, ldc: ld)
         }
     }
 

@@ -1,6 +1,6 @@
 import CBLAS
 
-/// Convolution as im2col + sgemm, with output channels on the GEMM's M side:
+/// Convolution as im2col + GEMM (float32 or bfloat16, `Plan.precision`), with output channels on the GEMM's M side:
 /// out[n] = W[O, K] · col[K, Ho·Wo]. Images are processed in tiles of T: one unfold fills the
 /// columns of T images side by side, so a single GEMM is T·Ho·Wo wide (the late, small maps
 /// would otherwise give narrow, slow GEMMs), while the workspace stays bounded whatever the
@@ -18,14 +18,17 @@ enum ConvGEMM {
         static let targetWidth = 1024
 
         let geometry: ConvGeometry
+        /// How the GEMMs multiply.
+        let precision: MatrixPrecision
         /// T: as many images as it takes to reach the target width, as few as the limit allows.
         let imagesPerTile: Int
         /// Floats of workspace either pass needs, rounded up to a power of two so that convs of
         /// similar size share pooled buffers.
         let workspaceCount: Int
 
-        init(_ geo: ConvGeometry, targetWidth: Int = Plan.targetWidth) {
+        init(_ geo: ConvGeometry, precision: MatrixPrecision = .float32, targetWidth: Int = Plan.targetWidth) {
             geometry = geo
+            self.precision = precision
             let perImage = (geo.patchSize + geo.outChannels) * geo.outPlane
             let wide = (targetWidth + geo.outPlane - 1) / geo.outPlane
             let t = max(1, min(geo.batch, wide, ConvKernel.workspaceLimit / max(1, perImage)))
@@ -56,11 +59,11 @@ enum ConvGEMM {
                 // One image: the GEMM writes straight into its output planes, on top of the bias.
                 let y = out + n0 * O * P
                 if let bias { fillRows(y, bias, rows: O, width: P, compute: compute) }
-                gemm(.none, .none, O, P, K, weight, K, col, P, bias == nil ? 0 : 1, y, P)
+                gemm(plan.precision, .none, .none, O, P, K, weight, K, col, P, bias == nil ? 0 : 1, y, P)
             } else {
                 // Several images: GEMM into [O, T·P], then scatter to NCHW adding the bias.
                 let product = workspace + K * t * P
-                gemm(.none, .none, O, t * P, K, weight, K, col, t * P, 0, product, t * P)
+                gemm(plan.precision, .none, .none, O, t * P, K, weight, K, col, t * P, 0, product, t * P)
                 compute.parallelFor(t * O, grain: planeGrain(P)) { planes in
                     for q in planes {
                         let (j, o) = q.quotientAndRemainder(dividingBy: O)
@@ -106,15 +109,15 @@ enum ConvGEMM {
             let xTile = x + n0 * geo.inChannels * geo.inPlane
             if let dWeight {
                 let col = columns(geo, xTile, images: t, workspace: workspace, compute: compute)
-                gemm(.none, .transpose, O, K, width, dY, width, col, width, 1, dWeight, K)
+                gemm(plan.precision, .none, .transpose, O, K, width, dY, width, col, width, 1, dWeight, K)
             }
             if let dx {
                 let dxTile = dx + n0 * geo.inChannels * geo.inPlane
                 if geo.isPlainMatrixProduct && t == 1 {
-                    gemm(.transpose, .none, K, P, O, weight, K, dY, P, 1, dxTile, P)
+                    gemm(plan.precision, .transpose, .none, K, P, O, weight, K, dY, P, 1, dxTile, P)
                 } else {
                     // The columns are no longer needed: their buffer receives dcol = Wᵀ·dY.
-                    gemm(.transpose, .none, K, width, O, weight, K, dY, width, 0, workspace, width)
+                    gemm(plan.precision, .transpose, .none, K, width, O, weight, K, dY, width, 0, workspace, width)
                     Im2col.foldAdding(geo, col: workspace, images: t, dx: dxTile, compute: compute)
                 }
             }
@@ -145,10 +148,10 @@ enum ConvGEMM {
     private enum Op { case none, transpose }
 
     /// Row-major C[M, N] = A·B (op applied) + beta·C, with leading dimensions as stored.
-    private static func gemm(_ opA: Op, _ opB: Op, _ m: Int, _ n: Int, _ k: Int,
+    private static func gemm(_ precision: MatrixPrecision, _ opA: Op, _ opB: Op, _ m: Int, _ n: Int, _ k: Int,
                              _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
                              _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
-        splitSgemm(transposeA: opA != .none, transposeB: opB != .none, m: m, n: n, k: k, alpha: 1,
-                   a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        matrixProduct(precision, transposeA: opA != .none, transposeB: opB != .none, m: m, n: n, k: k,
+                      a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
     }
 }

@@ -9,7 +9,8 @@ import Foundation
 /// transforms outweigh the multiplies saved. F(4x4, 3x3), with its transforms on eight tiles per
 /// vector, is 1.18–1.46x faster again than F(2x2) on those shapes (best of interleaved runs);
 /// `QCS_WINOGRAD_TILE=2` selects F(2x2), whose fp32 error is ~1e-7 relative instead of a few
-/// 1e-6. Everything else is im2col + sgemm.
+/// 1e-6. Everything else is im2col + GEMM, in bfloat16 when the pass asks for it
+/// (`keepsWinograd` says which convs move from Winograd to bfloat16 GEMMs).
 ///
 /// Buffers as in `ConvGEMM` and `Winograd`.
 enum ConvKernel {
@@ -23,13 +24,27 @@ enum ConvKernel {
     static let winogradTile: Winograd.Tile =
         getenv("QCS_WINOGRAD_TILE").map { String(cString: $0) == "2" ? .f2x2 : .f4x4 } ?? .f4x4
 
-    init(_ geo: ConvGeometry) {
-        if Winograd.supports(geo) && geo.inChannels >= ConvKernel.winogradMinChannels {
+    init(_ geo: ConvGeometry, precision: MatrixPrecision = .float32) {
+        if Winograd.supports(geo) && geo.inChannels >= ConvKernel.winogradMinChannels
+            && ConvKernel.keepsWinograd(precision) {
             self = .winograd(Winograd.Plan(geo, tile: ConvKernel.winogradTile))
         } else {
-            self = .gemm(ConvGEMM.Plan(geo))
+            self = .gemm(ConvGEMM.Plan(geo, precision: precision))
         }
     }
+
+    /// Whether the convs Winograd suits stay float32 Winograd in this precision. Emulated
+    /// bfloat16 multiplies at float32's rate, so Winograd's 4x fewer multiplies win there. On
+    /// AVX512_BF16, bfloat16 im2col GEMMs run at about twice float32's rate, which is about what
+    /// F(4x4, 3x3) gains over a float32 GEMM, so they default to bfloat16 (as oneDNN and PyTorch
+    /// do); `QCS_BF16_CONV=winograd` keeps Winograd for them (`qcs bench engine --precision bf16`
+    /// times both per shape).
+    static func keepsWinograd(_ precision: MatrixPrecision) -> Bool {
+        guard case .bfloat16(let kernel) = precision else { return true }
+        return !kernel.isNative || bf16ConvChoice == "winograd"
+    }
+
+    static let bf16ConvChoice = getenv("QCS_BF16_CONV").map { String(cString: $0) } ?? "gemm"
 
     var workspaceCount: Int {
         switch self {

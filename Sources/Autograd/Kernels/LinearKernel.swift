@@ -4,7 +4,7 @@ import CBLAS
 ///
 /// Shapes (letter legend: M rows = product of the leading dims, I in-features, O out-features):
 /// x [M, I], w [O, I], b [O] (optional), y [M, O]; gradients have their tensor's shape.
-/// The fast path is one sgemm per product; the `reference` functions are plain loops kept as
+/// The fast path is one GEMM per product (float32 or bfloat16, `MatrixPrecision`); the `reference` functions are plain loops kept as
 /// the test oracle.
 enum LinearKernel {
     // MARK: - Fast (sgemm)
@@ -13,7 +13,7 @@ enum LinearKernel {
     /// (beta = 1), so the bias costs one write pass and no extra read of y.
     static func forward(y: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, w: UnsafePointer<Float>,
                         b: UnsafePointer<Float>?, rows m: Int, inFeatures i: Int, outFeatures o: Int,
-                        compute: ComputePool) {
+                        precision: MatrixPrecision = .float32, compute: ComputePool) {
         guard m > 0, o > 0 else { return }
         var beta: Float = 0
         if let b {
@@ -26,8 +26,8 @@ enum LinearKernel {
             if b == nil { y.update(repeating: 0, count: m * o) }
             return
         }
-        splitSgemm(transposeA: false, transposeB: true, m: m, n: o, k: i, alpha: 1,
-                   a: x, lda: i, b: w, ldb: i, beta: beta, c: y, ldc: o)
+        matrixProduct(precision, transposeA: false, transposeB: true, m: m, n: o, k: i,
+                      a: x, lda: i, b: w, ldb: i, beta: beta, c: y, ldc: o)
     }
 
     /// Adds the gradients of `forward`: dx += dy·w, dw += dyᵀ·x, db += column sums of dy.
@@ -35,15 +35,16 @@ enum LinearKernel {
     static func backward(dx: UnsafeMutablePointer<Float>?, dw: UnsafeMutablePointer<Float>?,
                          db: UnsafeMutablePointer<Float>?, dy: UnsafePointer<Float>,
                          x: UnsafePointer<Float>, w: UnsafePointer<Float>,
-                         rows m: Int, inFeatures i: Int, outFeatures o: Int, compute: ComputePool) {
+                         rows m: Int, inFeatures i: Int, outFeatures o: Int,
+                         precision: MatrixPrecision = .float32, compute: ComputePool) {
         guard m > 0, o > 0 else { return }
         if let dx, i > 0 {
-            splitSgemm(transposeA: false, transposeB: false, m: m, n: i, k: o, alpha: 1,
-                       a: dy, lda: o, b: w, ldb: i, beta: 1, c: dx, ldc: i)
+            matrixProduct(precision, transposeA: false, transposeB: false, m: m, n: i, k: o,
+                          a: dy, lda: o, b: w, ldb: i, beta: 1, c: dx, ldc: i)
         }
         if let dw, i > 0 {
-            splitSgemm(transposeA: true, transposeB: false, m: o, n: i, k: m, alpha: 1,
-                       a: dy, lda: o, b: x, ldb: i, beta: 1, c: dw, ldc: i)
+            matrixProduct(precision, transposeA: true, transposeB: false, m: o, n: i, k: m,
+                          a: dy, lda: o, b: x, ldb: i, beta: 1, c: dw, ldc: i)
         }
         if let db {
             // Split over columns so each thread owns its slice of db; rows are read in order,

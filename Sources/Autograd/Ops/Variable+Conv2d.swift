@@ -12,7 +12,7 @@ extension Variable {
         if let bias {
             precondition(bias.shape == [geo.outChannels], "conv2d bias \(bias.shape) for \(geo.outChannels) output channels")
         }
-        let kernel = ConvKernel(geo)
+        let kernel = ConvKernel(geo, precision: g.matrixPrecision)
         let out = g.allocate(geo.outputShape)
         g.withScratch(kernel.workspaceCount) { workspace in
             kernel.forward(x: data, weight: weight.data, bias: bias?.data, out: out.data,
@@ -21,7 +21,7 @@ extension Variable {
         let inputs = bias.map { [self, weight, $0] } ?? [self, weight]
         let op: StaticString = switch kernel {
         case .winograd: "conv2d (Winograd)"
-        case .gemm: "conv2d (im2col + sgemm)"
+        case .gemm(let plan): plan.precision == .float32 ? "conv2d (im2col + sgemm)" : "conv2d (im2col + bf16 GEMM)"
         }
         return g.record(out, inputs: inputs, op: op) { g, dy in
             // The image itself needs no gradient: skip the whole dx computation then.

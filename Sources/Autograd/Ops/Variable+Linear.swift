@@ -14,13 +14,14 @@ extension Variable {
         let g = graph
         let out = g.allocate(Array(shape.dropLast()) + [o])
         LinearKernel.forward(y: out.data, x: data, w: weight.data, b: bias?.data,
-                             rows: m, inFeatures: i, outFeatures: o, compute: g.compute)
+                             rows: m, inFeatures: i, outFeatures: o, precision: g.matrixPrecision, compute: g.compute)
         let x = self
         return g.record(out, inputs: [x, weight] + (bias.map { [$0] } ?? [])) { g, dy in
             LinearKernel.backward(dx: g.gradient(for: x)?.data, dw: g.gradient(for: weight)?.data,
                                   db: bias.flatMap { g.gradient(for: $0)?.data }, dy: dy.data,
                                   x: x.data, w: weight.data,
-                                  rows: m, inFeatures: i, outFeatures: o, compute: g.compute)
+                                  rows: m, inFeatures: i, outFeatures: o, precision: g.matrixPrecision,
+                                  compute: g.compute)
         }
     }
 }

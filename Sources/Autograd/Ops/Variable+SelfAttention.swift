@@ -13,14 +13,16 @@ extension Variable {
         let g = graph
         let out = g.allocate([sizes.batch, sizes.tokens, d])
         let probs = g.allocate([sizes.batch, heads, sizes.tokens, sizes.tokens])
-        AttentionKernel.forward(out: out.data, probs: probs.data, qkv: data, sizes: sizes, compute: g.compute)
+        AttentionKernel.forward(out: out.data, probs: probs.data, qkv: data, sizes: sizes,
+                                precision: g.matrixPrecision, compute: g.compute)
         let qkv = self
         return g.record(out, inputs: [qkv]) { g, dy in
             guard let dqkv = g.gradient(for: qkv) else { return }
             let workers = AttentionKernel.workers(sizes, threads: g.compute.threads)
             g.withScratch(workers * sizes.tokens * sizes.tokens) { workspace in
                 AttentionKernel.backward(dqkv: dqkv.data, dout: dy.data, probs: probs.data, qkv: qkv.data,
-                                         sizes: sizes, workspace: workspace, compute: g.compute)
+                                         sizes: sizes, workspace: workspace, precision: g.matrixPrecision,
+                                         compute: g.compute)
             }
         }
     }

@@ -53,6 +53,7 @@ final class TrainingSession {
         }
 
         if let warning = BLASKernels.warning { say("warning: \(warning)") }
+        if let notice = c.run.precision.notice { say("warning: \(notice)") }
         compute = ComputePool(threads: c.run.threads > 0 ? c.run.threads
                                   : ComputePool.defaultThreadCount(ranksOnNode: comm.localSize))
         (model, store) = QCSModel.build(c.model, seed: c.run.seed)
@@ -68,6 +69,9 @@ final class TrainingSession {
                 throw RunError.partialInitialWeights(path: path, share: report.loadedShare, report: report.summary(limit: 12))
             }
         }
+        if c.run.precision == .bf16 {
+            say("precision: bf16 matrix products on \(BFloat16Kernel.best), float32 weights, gradients and other ops")
+        }
         if comm.size > 1 { try c.distributed.check(layout: store.layout) }
         let shards = comm.size > 1 && c.distributed.shardOptimizer
             ? ParameterShards(count: store.values.count, communicator: comm) : nil
@@ -78,7 +82,8 @@ final class TrainingSession {
             : LocalGradientAveraging(store: store)
         let optimizer = TrainingRun.makeOptimizer(c.optim, count: shards?.owned.count ?? store.values.count)
         step = SAMTrainingStep(model: model, store: store, optimizer: optimizer, rho: c.optim.samRho > 0 ? c.optim.samRho : nil,
-                               compute: compute, synchronizer: synchronizer, shards: shards, normParts: comm.size)
+                               compute: compute, synchronizer: synchronizer, shards: shards, normParts: comm.size,
+                               precision: c.run.precision.matrixPrecision)
         step.clipGradientNorm = c.optim.clipGradNorm > 0 ? c.optim.clipGradNorm : nil
         if c.distributed.syncBatchStatistics && comm.size > 1 {
             step.graph.batchReduction = CommunicatorBatchReduction(communicator: comm)
@@ -218,7 +223,8 @@ final class TrainingSession {
 
     /// The base path's confusion matrix over the test split, each rank evaluating its part.
     func evaluate() throws -> ClassificationMetrics {
-        let graph = Graph(parameters: store, compute: compute, training: false)
+        let graph = Graph(parameters: store, compute: compute, training: false,
+                          matrixPrecision: config.run.precision.matrixPrecision)
         let requiresGrad = store.requiresGrad
         store.requiresGrad = false
         defer { store.requiresGrad = requiresGrad }

@@ -33,6 +33,7 @@ extension QCSCommand {
 
         @OptionGroup var configOptions: ConfigOptions
         @OptionGroup var weightsOptions: WeightsOptions
+        @OptionGroup var precisionOption: PrecisionOption
 
         @Option(help: "The split to evaluate.")
         var split = SplitChoice.test
@@ -66,7 +67,9 @@ extension QCSCommand {
             // cost the whole run.
             if world.isLeader { try Self.checkWritable(out) }
             let compute = ComputePool(threads: threads ?? ComputePool.defaultThreadCount(ranksOnNode: world.communicator.localSize))
-            let model = try weightsOptions.model(config, compute: compute)
+            let precision = precisionOption.resolved(config)
+            if world.isLeader { PrecisionOption.announce(precision) }
+            let model = try weightsOptions.model(config, compute: compute, precision: precision)
             let input = try TestTimeInput(dataset: config.data.kind, imageSize: config.model.imageSize)
             let badImages = BadImageHandler(policy: config.data.onBadImage)
             var evaluation = SplitEvaluation(samples: samples, recipe: input.recipe, classes: config.model.numClasses,
@@ -94,7 +97,7 @@ extension QCSCommand {
                 let names = ConfigOptions.classNames(config)
                 print("eval: \(split.rawValue) split of the \(source), \(confusion.total) images"
                       + "\(summed.last.map { $0 > 0 ? " (\(Int($0)) unreadable left out)" : "" } ?? ""), "
-                      + "flip TTA \(flipTTA ? "on" : "off"), \(world.size) rank\(world.size == 1 ? "" : "s")")
+                      + "flip TTA \(flipTTA ? "on" : "off"), \(precision.rawValue), \(world.size) rank\(world.size == 1 ? "" : "s")")
                 print(EvaluationReport(metrics: ClassificationMetrics(confusion: confusion), classNames: names).text)
                 try write(confusion, names: names)
             }

@@ -28,6 +28,7 @@ extension QCSCommand {
 
         @OptionGroup var configOptions: ConfigOptions
         @OptionGroup var weightsOptions: WeightsOptions
+        @OptionGroup var precisionOption: PrecisionOption
 
         @Argument(help: ArgumentHelp("JPEG or PNG images to classify.", valueName: "image"))
         var images: [String]
@@ -56,7 +57,9 @@ extension QCSCommand {
 
         func run() throws {
             let config = try configOptions.load()
-            let model = try weightsOptions.model(config, compute: ComputePool(threads: threads))
+            let precision = precisionOption.resolved(config)
+            PrecisionOption.announce(precision)
+            let model = try weightsOptions.model(config, compute: ComputePool(threads: threads), precision: precision)
             let input = try TestTimeInput(dataset: config.data.kind, imageSize: config.model.imageSize)
             let names = ConfigOptions.classNames(config)
             let predictor = Predictor(model: model, input: input, batchSize: batch, flipTTA: flipTTA)

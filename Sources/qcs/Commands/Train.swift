@@ -43,6 +43,7 @@ extension QCSCommand {
             """)
 
         @OptionGroup var configOptions: ConfigOptions
+        @OptionGroup var precisionOption: PrecisionOption
 
         @Option(help: ArgumentHelp("Directory for status, metrics and weights (created if missing).", valueName: "dir"))
         var runDir: String
@@ -110,6 +111,7 @@ extension QCSCommand {
                 var overrides: [String: String] = [:]
                 overrides["train.epochs"] = epochs.map(String.init)
                 overrides["checkpoint.every"] = checkpointEvery.map(String.init)
+                overrides["train.precision"] = precisionOption.precision?.rawValue
                 let cfg = try configOptions.load(overrides: overrides)
                 var options = TrainingRun.Options(runDirectory: runDir)
                 options.initialWeights = initWeights

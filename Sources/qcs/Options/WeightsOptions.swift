@@ -25,11 +25,12 @@ struct WeightsOptions: ParsableArguments {
         }
     }
 
-    /// Builds the model of `config` with these weights; with `--verbose`, prints the load report
-    /// to standard error.
-    func model(_ config: TrainingConfig, compute: ComputePool) throws -> InferenceModel {
+    /// Builds the model of `config` with these weights, multiplying in `precision`; with
+    /// `--verbose`, prints the load report to standard error.
+    func model(_ config: TrainingConfig, compute: ComputePool, precision: ArithmeticPrecision) throws -> InferenceModel {
         let source = try WeightsLocation.source(weights: weights, checkpoint: checkpoint)
         let model = try InferenceModel(config: config.model, source: source, compute: compute)
+        model.precision = precision.matrixPrecision
         if verbose { StandardError.print(model.loadReport.summary(limit: 8)) }
         return model
     }
