@@ -37,6 +37,12 @@ struct BenchCommonOptions: ParsableArguments {
     @Option(help: "A Python interpreter with PyTorch: also run the same work in PyTorch (engine, model).")
     var torch: String?
 
+    @Option(help: ArgumentHelp("bf16: also time the bfloat16 arithmetic of `--precision bf16` (engine: its GEMM "
+                               + "ceiling, each 3x3 conv as bfloat16 GEMMs against float32 Winograd, the ViT block; "
+                               + "model: the bf16 step beside the fp32 one, and PyTorch's bf16 autocast with --torch).",
+                               valueName: "fp32|bf16"))
+    var precision = ArithmeticPrecision.fp32
+
     func validate() throws {
         guard batch > 0 else { throw ValidationError("--batch must be at least 1") }
         guard repeats > 0 else { throw ValidationError("--repeats must be at least 1") }
@@ -148,6 +154,7 @@ struct BenchSettings {
 
     var mode: Mode
     var batch: Int, repeats: Int, threads: Int?, preset: String, torch: String?
+    var precision: ArithmeticPrecision
     var stepSeconds: Double?
     var oneRankSeconds: Double?
     var bucketMB = 25.0
@@ -159,6 +166,7 @@ struct BenchSettings {
         self.mode = mode
         batch = common.batch; repeats = common.repeats; threads = common.threads; preset = common.preset
         torch = common.torch
+        precision = common.precision
     }
 
     /// The step speed `data` assumes without --step-seconds. PyTorch runs a step without SAM
@@ -173,7 +181,9 @@ struct BenchSettings {
         let core = BLASKernels.name
         if let warning = BLASKernels.warning { print("warning: \(warning)") }
         print("qcs bench \(mode.rawValue): batch \(batch), \(compute.threads) threads, OpenBLAS kernels \(core), "
-              + "OPENBLAS_CORETYPE=\(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "(unset)")")
+              + "OPENBLAS_CORETYPE=\(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "(unset)"), "
+              + "precision \(precision.rawValue)\(precision == .bf16 ? " (\(BFloat16Kernel.best))" : "")")
+        if let notice = precision.notice { print("warning: \(notice)") }
         switch mode {
         case .engine: try runEngine(compute)
         case .model: try runModel(compute)
@@ -182,80 +192,8 @@ struct BenchSettings {
         }
     }
 
-    private func peerArguments(_ threads: Int) -> [String] {
+    func peerArguments(_ threads: Int) -> [String] {
         ["--batch", "\(batch)", "--repeats", "\(repeats)", "--threads", "\(threads)"]
-    }
-
-    private func runEngine(_ compute: ComputePool) throws {
-        let bench = EngineBenchmark(batch: batch, timer: BenchmarkTimer(repeats: repeats), compute: compute)
-        let ceiling = bench.sgemmCeiling()
-        print(ceiling.name.padding(toLength: 40, withPad: " ", startingAt: 0)
-              + String(format: "%10.1f GFLOP/s  (the ceiling)", ceiling.gflops))
-        var cases: [(key: String, result: EngineBenchmark.Result)] = []
-        for (c, h) in [(64, 56), (128, 28), (256, 14)] {
-            cases.append(("conv\(c)", bench.conv(channels: c, size: h)))
-        }
-        cases.append(("vit", bench.vitBlock(tokens: 148, width: 768, heads: 8)))
-
-        let torchTimes = try torch.map {
-            try TorchPeer(python: $0, script: "scripts/reference/bench_engine_torch.py").run(peerArguments(compute.threads))
-        }
-        var summary = ["sgemm_gflops=\(fmt(ceiling.gflops))"]
-        var minConv = Double.infinity, minVsTorch = Double.infinity
-        for (key, r) in cases {
-            let ratio = r.gflops / ceiling.gflops
-            var line = r.name.padding(toLength: 40, withPad: " ", startingAt: 0)
-                + String(format: "%8.1f ms %8.1f GFLOP/s %5.0f%% of sgemm", r.seconds * 1000, r.gflops, ratio * 100)
-            if key.hasPrefix("conv") { minConv = min(minConv, ratio) }
-            summary.append("\(key)_vs_sgemm=\(fmt(ratio))")
-            if let torchTimes, let t = torchTimes[key] {
-                let speedup = t / r.seconds
-                minVsTorch = min(minVsTorch, speedup)
-                line += String(format: "   PyTorch %8.1f ms, qcs/PyTorch %.2fx", t * 1000, speedup)
-                summary.append("\(key)_vs_torch=\(fmt(speedup))")
-            }
-            print(line)
-        }
-        if let torchTimes, let s = torchTimes["sgemm"] {
-            print(String(format: "PyTorch sgemm 1024³: %.1f GFLOP/s (MKL on this CPU)", 2 * pow(1024.0, 3) / s / 1e9))
-        }
-        let rss = peakResidentMiB()
-        print(String(format: "peak RSS %.0f MiB", rss))
-        summary.insert("min_conv_vs_sgemm=\(fmt(minConv))", at: 0)
-        if torchTimes != nil { summary.insert("min_vs_torch=\(fmt(minVsTorch))", at: 1) }
-        summary.append("peak_rss_mib=\(Int(rss))")
-        print("summary: " + summary.joined(separator: " "))
-    }
-
-    private func runModel(_ compute: ComputePool) throws {
-        let config = QCSConfig.presets[preset]!
-        var layout = ParameterLayout()
-        let model = QCSModel(config: config, layout: &layout)
-        print(String(format: "model %@: %.1fM parameters for inference, %.1fM for training",
-                     preset, Double(model.inferenceParameterCount) / 1e6, Double(layout.parameterCount) / 1e6))
-        let bench = ModelBenchmark(config: config, batch: batch, timer: BenchmarkTimer(repeats: repeats),
-                                   compute: compute)
-        let profiler = profile ? OpProfiler() : nil
-        let seconds = try bench.secondsPerStep(profiler: profiler)
-        if let profiler { print(profiler.formattedReport()) }
-        let rate = Double(batch) / seconds
-        let rss = peakResidentMiB()
-        print(String(format: "qcs:     %8.2f s/step  %7.3f quadruplets/s  %6.1f GFLOP/s  peak RSS %6.0f MiB",
-                     seconds, rate, bench.flopsPerStep / seconds / 1e9, rss))
-        var summary = ["quadruplets_per_s=\(fmt(rate))", "seconds_per_step=\(fmt(seconds))",
-                       "gflops=\(fmt(bench.flopsPerStep / seconds / 1e9))", "peak_rss_mib=\(Int(rss))"]
-        if let torch {
-            let peer = try TorchPeer(python: torch, script: "scripts/reference/bench_model_torch.py")
-                .run(peerArguments(compute.threads) + ["--preset", preset])
-            if let t = peer["step"], let torchRSS = peer["rss_mib"] {
-                print(String(format: "PyTorch: %8.2f s/step  %7.3f quadruplets/s  %6.1f GFLOP/s  peak RSS %6.0f MiB",
-                             t, Double(batch) / t, bench.flopsPerStep / t / 1e9, torchRSS))
-                print(String(format: "qcs/PyTorch: %.2fx quadruplets/s, %.2fx memory", t / seconds, rss / torchRSS))
-                summary.insert("vs_torch=\(fmt(t / seconds))", at: 1)
-                summary.insert("rss_vs_torch=\(fmt(rss / torchRSS))", at: 2)
-            }
-        }
-        print("summary: " + summary.joined(separator: " "))
     }
 
     private func runData(threads: Int) throws {

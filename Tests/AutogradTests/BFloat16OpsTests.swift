@@ -49,22 +49,43 @@ final class BFloat16OpsTests: XCTestCase {
         }
     }
 
-    func testConv2dOp_inBFloat16_keepsWinogradOnlyWhereEmulated() {
+    func testConvKernelChoice_inBFloat16_winogradOnlyWhereEmulated_unlessChosen() {
         let geo = ConvGeometry(input: [2, 16, 8, 8], weight: [16, 16, 3, 3], stride: 1, padding: 1)
-        if case .winograd = ConvKernel(geo, precision: .bfloat16(.avx2)) {} else {
-            XCTFail("emulated bfloat16 should keep float32 Winograd, which is faster at float32's multiply rate")
+        func path(_ precision: MatrixPrecision, _ choice: BFloat16ConvChoice) -> String {
+            switch ConvKernel(geo, precision: precision, bf16Choice: choice) {
+            case .winograd: "winograd"
+            case .gemm(let plan): plan.precision == precision ? "gemm" : "gemm in \(plan.precision)"
+            }
         }
-        if case .gemm(let plan) = ConvKernel(geo, precision: .bfloat16(.avx512bf16)), ConvKernel.bf16ConvChoice == "gemm" {
-            XCTAssertEqual(plan.precision, .bfloat16(.avx512bf16))
-        } else if ConvKernel.bf16ConvChoice == "gemm" {
-            XCTFail("AVX512_BF16 runs 3x3 convs as bfloat16 GEMMs by default")
-        }
+        XCTAssertEqual(path(.float32, .gemm), "winograd", "float32 keeps Winograd whatever bf16's choice")
+        XCTAssertEqual(path(.bfloat16(.avx2), .automatic), "winograd", "emulated bfloat16 multiplies at float32's rate")
+        XCTAssertEqual(path(.bfloat16(.avx512bf16), .automatic), "gemm", "AVX512_BF16: bfloat16 GEMMs")
+        XCTAssertEqual(path(.bfloat16(.avx512bf16), .winograd), "winograd")
+        XCTAssertEqual(path(.bfloat16(.avx2), .gemm), "gemm")
         let strided = ConvGeometry(input: [2, 16, 8, 8], weight: [32, 16, 3, 3], stride: 2, padding: 1)
-        if case .gemm(let plan) = ConvKernel(strided, precision: .bfloat16(.avx2)) {
+        if case .gemm(let plan) = ConvKernel(strided, precision: .bfloat16(.avx2), bf16Choice: .winograd) {
             XCTAssertEqual(plan.precision, .bfloat16(.avx2))
         } else {
             XCTFail("a strided conv is an im2col GEMM, in bfloat16")
         }
+    }
+
+    func testConv2dOp_inBFloat16GEMM_matchesFloat32Op() {
+        let x = randomTensor([3, 16, 9, 9], seed: 1), w = randomTensor([16, 16, 3, 3], seed: 2, scale: 0.2)
+        let dy = randomTensor([3, 16, 9, 9], seed: 3)
+        func run(_ precision: MatrixPrecision) -> (Tensor, Tensor, Tensor) {
+            let g = Graph(compute: ComputePool(threads: 2), matrixPrecision: precision)
+            g.bf16ConvChoice = .gemm
+            let vx = g.input(x, requiresGrad: true), vw = g.input(w, requiresGrad: true)
+            let y = vx.conv2d(weight: vw, bias: nil, stride: 1, padding: 1)
+            g.backward(y, seedGradient: dy)
+            return (y.value.copy(), g.grad(of: vx)!.copy(), g.grad(of: vw)!.copy())
+        }
+        let (y32, dx32, dw32) = run(.float32)
+        let (y16, dx16, dw16) = run(.bfloat16(.avx2))
+        assertBFloat16Close(y16, y32, "y")
+        assertBFloat16Close(dx16, dx32, "dx")
+        assertBFloat16Close(dw16, dw32, "dw")
     }
 
     func testLinear_inBFloat16_matchesReference() {

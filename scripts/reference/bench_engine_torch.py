@@ -2,7 +2,8 @@
 """PyTorch side of `qcs bench engine`: the same shapes, forward + backward, median seconds.
 
 Prints one JSON object {case: seconds} as its last line (keys match qcs: conv64, conv128,
-conv256, vit, sgemm). Optional tool: qcs never needs PyTorch to build or test.
+conv256, vit, sgemm). --autocast runs the forwards under torch.autocast("cpu", torch.bfloat16) and
+times a bfloat16 1024³ matmul for "sgemm". Optional tool: qcs never needs PyTorch to build or test.
 """
 import argparse
 import json
@@ -53,13 +54,16 @@ def main():
     parser.add_argument("--batch", type=int, default=24)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--autocast", action="store_true", help="bfloat16 autocast around the forwards")
     args = parser.parse_args()
+    autocast = lambda: torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.autocast)
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     result = {}
 
-    a = torch.randn(1024, 1024)
-    b = torch.randn(1024, 1024)
+    dtype = torch.bfloat16 if args.autocast else torch.float32
+    a = torch.randn(1024, 1024).to(dtype)
+    b = torch.randn(1024, 1024).to(dtype)
     result["sgemm"] = median_time(lambda: a @ b, args.repeats)
 
     for c, size in [(64, 56), (128, 28), (256, 14)]:
@@ -69,8 +73,9 @@ def main():
         dy = torch.randn(args.batch, c, size, size)
 
         def step():
-            y = F.conv2d(x, w, bias, stride=1, padding=1)
-            y.backward(dy)
+            with autocast():
+                y = F.conv2d(x, w, bias, stride=1, padding=1)
+            y.backward(dy.to(y.dtype))
             x.grad = w.grad = bias.grad = None
 
         result[f"conv{c}"] = median_time(step, args.repeats)
@@ -80,7 +85,9 @@ def main():
     dy = torch.randn(args.batch, 148, 768)
 
     def vit_step():
-        block(x).backward(dy)
+        with autocast():
+            y = block(x)
+        y.backward(dy.to(y.dtype))
         block.zero_grad(set_to_none=True)
         x.grad = None
 

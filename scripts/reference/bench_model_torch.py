@@ -3,7 +3,9 @@
 model (scripts/reference/qcs_reference.py) in eager mode, on random quadruplets.
 
 Distances use torch.cdist here (as an optimised PyTorch implementation would), not the
-reference's difference form, so the peer is as fast as plain PyTorch gets.
+reference's difference form, so the peer is as fast as plain PyTorch gets. --autocast runs the
+forward passes under torch.autocast("cpu", dtype=torch.bfloat16), as a user after speed on a CPU
+with bfloat16 units would (the backward follows the forward's dtypes).
 Prints one JSON object as its last line: {"step": median seconds, "rss_mib": peak RSS}.
 """
 import argparse
@@ -38,6 +40,7 @@ def main():
     parser.add_argument("--batch", type=int, default=24)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--autocast", action="store_true", help="bfloat16 autocast around the forward passes")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     qcs_reference.pairwise_distance = cdist_distance
@@ -51,8 +54,12 @@ def main():
     y = torch.arange(b) % k
     y2 = (y + 1) % k
 
+    def loss():
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.autocast):
+            return model.training_loss(*images, y, y2)[0]
+
     def step():
-        qcs_reference.sam_adam_step(params, adam, lambda: model.training_loss(*images, y, y2)[0])
+        qcs_reference.sam_adam_step(params, adam, loss)
 
     step()
     times = []

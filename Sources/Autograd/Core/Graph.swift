@@ -16,6 +16,8 @@ public final class Graph {
     public var batchReduction: BatchReduction?
     /// How convolutions, linear layers and attention multiply (`MatrixPrecision`).
     public var matrixPrecision: MatrixPrecision
+    /// In bfloat16, Winograd or bfloat16 GEMMs for the 3x3 convs (`QCS_BF16_CONV`, else per kernel).
+    public var bf16ConvChoice = BFloat16ConvChoice.environment
     /// Times every op when set (see `OpProfiler`).
     public var profiler: OpProfiler? {
         didSet { profiler?.mark() }

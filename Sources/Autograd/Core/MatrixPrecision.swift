@@ -1,4 +1,5 @@
 import BFloat16Kernels
+import Foundation
 
 /// The precision a run, an evaluation or a benchmark asks for (`train.precision`, `--precision`).
 public enum ArithmeticPrecision: String, Sendable, CaseIterable {
@@ -31,6 +32,27 @@ public enum MatrixPrecision: Sendable, Equatable, CustomStringConvertible {
         case .bfloat16(let kernel): "bfloat16 (\(kernel))"
         }
     }
+}
+
+/// In bfloat16, which kernel the 3x3 stride-1 convs that Winograd suits take (`ConvKernel`).
+public enum BFloat16ConvChoice: String, Sendable, CaseIterable {
+    /// bfloat16 GEMMs where the kernel is native, float32 Winograd where it is emulated.
+    case automatic
+    case gemm
+    case winograd
+
+    /// Whether the convs Winograd suits stay float32 Winograd with bfloat16 on `kernel`.
+    public func keepsWinograd(on kernel: BFloat16Kernel) -> Bool {
+        switch self {
+        case .automatic: !kernel.isNative
+        case .gemm: false
+        case .winograd: true
+        }
+    }
+
+    /// `QCS_BF16_CONV` (gemm or winograd), else automatic.
+    public static let environment: BFloat16ConvChoice =
+        getenv("QCS_BF16_CONV").flatMap { BFloat16ConvChoice(rawValue: String(cString: $0)) } ?? .automatic
 }
 
 /// The code that multiplies bfloat16 operands. All four give the same sums in the same order

@@ -24,9 +24,9 @@ enum ConvKernel {
     static let winogradTile: Winograd.Tile =
         getenv("QCS_WINOGRAD_TILE").map { String(cString: $0) == "2" ? .f2x2 : .f4x4 } ?? .f4x4
 
-    init(_ geo: ConvGeometry, precision: MatrixPrecision = .float32) {
+    init(_ geo: ConvGeometry, precision: MatrixPrecision = .float32, bf16Choice: BFloat16ConvChoice = .automatic) {
         if Winograd.supports(geo) && geo.inChannels >= ConvKernel.winogradMinChannels
-            && ConvKernel.keepsWinograd(precision) {
+            && ConvKernel.keepsWinograd(precision, choice: bf16Choice) {
             self = .winograd(Winograd.Plan(geo, tile: ConvKernel.winogradTile))
         } else {
             self = .gemm(ConvGEMM.Plan(geo, precision: precision))
@@ -37,14 +37,12 @@ enum ConvKernel {
     /// bfloat16 multiplies at float32's rate, so Winograd's 4x fewer multiplies win there. On
     /// AVX512_BF16, bfloat16 im2col GEMMs run at about twice float32's rate, which is about what
     /// F(4x4, 3x3) gains over a float32 GEMM, so they default to bfloat16 (as oneDNN and PyTorch
-    /// do); `QCS_BF16_CONV=winograd` keeps Winograd for them (`qcs bench engine --precision bf16`
-    /// times both per shape).
-    static func keepsWinograd(_ precision: MatrixPrecision) -> Bool {
+    /// do). `choice` (`Graph.bf16ConvChoice`, `QCS_BF16_CONV`) overrides that rule;
+    /// `qcs bench engine --precision bf16` times both per shape.
+    static func keepsWinograd(_ precision: MatrixPrecision, choice: BFloat16ConvChoice) -> Bool {
         guard case .bfloat16(let kernel) = precision else { return true }
-        return !kernel.isNative || bf16ConvChoice == "winograd"
+        return choice.keepsWinograd(on: kernel)
     }
-
-    static let bf16ConvChoice = getenv("QCS_BF16_CONV").map { String(cString: $0) } ?? "gemm"
 
     var workspaceCount: Int {
         switch self {

@@ -37,3 +37,12 @@ func singleThreadedProduct(_ precision: MatrixPrecision, transposeA: Bool, trans
         precondition(status == 0, "bfloat16 GEMM: out of memory for its packing buffers")
     }
 }
+
+/// `matrixProduct` on contiguous matrices (leading dimensions from the shapes), as `sgemm` is.
+public func matrixProduct(_ precision: MatrixPrecision, transposeA: Bool = false, transposeB: Bool = false,
+                          m: Int, n: Int, k: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+                          beta: Float = 0, c: UnsafeMutablePointer<Float>) {
+    guard m > 0, n > 0 else { return }
+    matrixProduct(precision, transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                  a: a, lda: max(1, transposeA ? m : k), b: b, ldb: max(1, transposeB ? k : n), beta: beta, c: c, ldc: n)
+}

@@ -1,6 +1,7 @@
 import Autograd
 import CBLAS
 import Foundation
+import QCS
 
 /// The engine's hot shapes from the paper configuration, timed forward + backward and compared
 /// with the machine's sgemm ceiling (and, optionally, PyTorch on the same shapes).
@@ -16,22 +17,28 @@ struct EngineBenchmark {
     let timer: BenchmarkTimer
     let compute: ComputePool
 
-    /// Square sgemm at n = 1024 and 2048; the better figure is the ceiling.
-    func sgemmCeiling() -> Result {
+    /// Square GEMMs at n = 1024 and 2048 in `precision`; the better figure is that precision's ceiling.
+    func gemmCeiling(_ precision: MatrixPrecision = .float32) -> Result {
         var best: Result?
         for n in [1024, 2048] {
             let a = Tensor(zeros: [n, n]), b = Tensor(zeros: [n, n]), c = Tensor(zeros: [n, n])
             for i in 0..<(n * n) { a.data[i] = Float(i % 7) * 0.1; b.data[i] = Float(i % 5) * 0.1 }
-            let t = timer.median { sgemm(m: n, n: n, k: n, a: a.data, b: b.data, c: c.data) }
-            let r = Result(name: "sgemm \(n)³", flops: 2 * pow(Double(n), 3), seconds: t)
+            let t = timer.median {
+                matrixProduct(precision, m: n, n: n, k: n, a: a.data, b: b.data, c: c.data)
+            }
+            let name = precision == .float32 ? "sgemm \(n)³" : "bf16 GEMM \(n)³ (\(BFloat16Kernel.best))"
+            let r = Result(name: name, flops: 2 * pow(Double(n), 3), seconds: t)
             if best == nil || r.gflops > best!.gflops { best = r }
         }
         return best!
     }
 
-    /// A 3x3 stride-1 padding-1 convolution C→C at H×W: forward, then backward for input and weight.
-    func conv(channels c: Int, size h: Int) -> Result {
-        let graph = Graph(compute: compute)
+    /// A 3x3 stride-1 padding-1 convolution C→C at H×W: forward, then backward for input and weight,
+    /// in `precision` (in bfloat16, through the kernel `choice` names).
+    func conv(channels c: Int, size h: Int, precision: MatrixPrecision = .float32,
+              choice: BFloat16ConvChoice = .automatic) -> Result {
+        let graph = Graph(compute: compute, matrixPrecision: precision)
+        graph.bf16ConvChoice = choice
         var rng = SeededRNG(seed: 1)
         let x = Tensor(shape: [batch, c, h, h]) { rng.uniform(-1, 1) }
         let w = Tensor(shape: [c, c, 3, 3]) { rng.uniform(-0.05, 0.05) }
@@ -45,12 +52,29 @@ struct EngineBenchmark {
             graph.reset()
         }
         let forward = 2 * Double(batch * c * h * h * c * 9)
-        return Result(name: "conv3x3 \(c)→\(c) @\(h)x\(h)", flops: 3 * forward, seconds: t)
+        let how = precision == .float32 ? "" : choice == .winograd ? ", fp32 Winograd" : ", bf16 GEMM"
+        return Result(name: "conv3x3 \(c)→\(c) @\(h)x\(h)\(how)", flops: 3 * forward, seconds: t)
+    }
+
+    /// Paper-size inference (the base path, eval mode) on `batch` random images: seconds per batch.
+    func inference(config: QCSConfig, precision: MatrixPrecision) -> Result {
+        let (model, store) = QCSModel.build(config, seed: 0)
+        store.requiresGrad = false
+        let graph = Graph(parameters: store, compute: compute, training: false, matrixPrecision: precision)
+        var rng = SeededRNG(seed: 3)
+        let s = config.imageSize
+        let images = Tensor(shape: [batch, 3, s, s]) { rng.uniform(-2, 2) }
+        let t = timer.median {
+            _ = model.inferenceLogits(graph.input(images))
+            graph.reset()
+        }
+        let flops = 2 * ModelCost(config: config).inferenceMultiplyAdds * Double(batch)
+        return Result(name: "inference \(precision == .float32 ? "fp32" : "bf16") (\(batch) images)", flops: flops, seconds: t)
     }
 
     /// One pre-norm ViT block (LN → MHSA → residual → LN → MLP(GELU) → residual), tokens × width.
-    func vitBlock(tokens t: Int, width d: Int, heads: Int, mlpRatio: Int = 4) -> Result {
-        let graph = Graph(compute: compute)
+    func vitBlock(tokens t: Int, width d: Int, heads: Int, mlpRatio: Int = 4, precision: MatrixPrecision = .float32) -> Result {
+        let graph = Graph(compute: compute, matrixPrecision: precision)
         var rng = SeededRNG(seed: 2)
         func tensor(_ shape: [Int], _ scale: Float) -> Tensor { Tensor(shape: shape) { rng.uniform(-scale, scale) } }
         let x = tensor([batch, t, d], 1)

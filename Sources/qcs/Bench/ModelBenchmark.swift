@@ -11,6 +11,7 @@ struct ModelBenchmark {
     let batch: Int
     let timer: BenchmarkTimer
     let compute: ComputePool
+    var precision = MatrixPrecision.float32
 
     /// FLOPs of one SAM step: two forward+backward passes, backward ≈ twice the forward.
     var flopsPerStep: Double {
@@ -21,7 +22,7 @@ struct ModelBenchmark {
     func secondsPerStep(profiler: OpProfiler? = nil) throws -> Double {
         let (model, store) = QCSModel.build(config, seed: 0)
         let step = SAMTrainingStep(model: model, store: store, optimizer: Adam(count: store.values.count),
-                                   compute: compute)
+                                   compute: compute, precision: precision)
         var rng = SeededRNG(seed: 1)
         let s = config.imageSize
         func images() -> Tensor { Tensor(shape: [batch, 3, s, s]) { rng.uniform(-2, 2) } }

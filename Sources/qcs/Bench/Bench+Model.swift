@@ -1,0 +1,90 @@
+import ArgumentParser
+import Autograd
+import Foundation
+import QCS
+
+/// `qcs bench model`: one full SAM(Adam) step of the --preset model; in bf16, beside the fp32 step
+/// (run in a child process, so each peak memory is its own), and with --torch against PyTorch eager
+/// in float32 and under bf16 autocast.
+extension BenchSettings {
+    func runModel(_ compute: ComputePool) throws {
+        let config = QCSConfig.presets[preset]!
+        var layout = ParameterLayout()
+        let model = QCSModel(config: config, layout: &layout)
+        print(String(format: "model %@: %.1fM parameters for inference, %.1fM for training",
+                     preset, Double(model.inferenceParameterCount) / 1e6, Double(layout.parameterCount) / 1e6))
+        let bench = ModelBenchmark(config: config, batch: batch, timer: BenchmarkTimer(repeats: repeats),
+                                   compute: compute, precision: precision.matrixPrecision)
+        let profiler = profile ? OpProfiler() : nil
+        let seconds = try bench.secondsPerStep(profiler: profiler)
+        if let profiler { print(profiler.formattedReport()) }
+        let rate = Double(batch) / seconds, gflops = bench.flopsPerStep / seconds / 1e9
+        let rss = peakResidentMiB()
+        let label = precision == .bf16 ? "qcs bf16:" : "qcs:"
+        print(line(label, seconds: seconds, gflops: gflops, rss: rss))
+        var summary = ["quadruplets_per_s=\(fmt(rate))", "seconds_per_step=\(fmt(seconds))", "gflops=\(fmt(gflops))",
+                       "peak_rss_mib=\(Int(rss))"]
+        var fp32: (seconds: Double, rss: Double)?
+        if precision == .bf16 {
+            let ceiling = EngineBenchmark(batch: batch, timer: BenchmarkTimer(repeats: 1), compute: compute)
+                .gemmCeiling(precision.matrixPrecision)
+            print(String(format: "bf16 ceiling (%@): %.1f GFLOP/s; the step reaches %.0f%% of it",
+                         ceiling.name, ceiling.gflops, 100 * gflops / ceiling.gflops))
+            summary.append("bf16_ceiling_share=\(fmt(gflops / ceiling.gflops))")
+            let child = try float32Step(threads: compute.threads)
+            fp32 = child
+            print(line("qcs fp32:", seconds: child.seconds, gflops: bench.flopsPerStep / child.seconds / 1e9, rss: child.rss))
+            print(String(format: "qcs bf16/fp32: %.2fx quadruplets/s, %.2fx memory", child.seconds / seconds, rss / child.rss))
+            summary.insert("bf16_vs_fp32=\(fmt(child.seconds / seconds))", at: 0)
+        }
+        if let torch {
+            let script = "scripts/reference/bench_model_torch.py"
+            let arguments = peerArguments(compute.threads) + ["--preset", preset]
+            let peer = try TorchPeer(python: torch, script: script).run(arguments)
+            if let t = peer["step"], let torchRSS = peer["rss_mib"] {
+                print(line("PyTorch:", seconds: t, gflops: bench.flopsPerStep / t / 1e9, rss: torchRSS))
+                let (ours, ourRSS) = fp32 ?? (seconds, rss)
+                print(String(format: "qcs/PyTorch (fp32): %.2fx quadruplets/s, %.2fx memory", t / ours, ourRSS / torchRSS))
+                summary.insert(precision == .bf16 ? "fp32_vs_torch=\(fmt(t / ours))" : "vs_torch=\(fmt(t / ours))", at: 0)
+                summary.insert("\(precision == .bf16 ? "fp32_" : "")rss_vs_torch=\(fmt(ourRSS / torchRSS))", at: 1)
+            }
+            if precision == .bf16 {
+                let autocast = try TorchPeer(python: torch, script: script).run(arguments + ["--autocast"])
+                if let t = autocast["step"], let torchRSS = autocast["rss_mib"] {
+                    print(line("PyTorch bf16 autocast:", seconds: t, gflops: bench.flopsPerStep / t / 1e9, rss: torchRSS))
+                    print(String(format: "qcs bf16/PyTorch bf16: %.2fx quadruplets/s, %.2fx memory", t / seconds, rss / torchRSS))
+                    summary.insert("bf16_vs_torch_bf16=\(fmt(t / seconds))", at: 0)
+                    summary.insert("rss_vs_torch_bf16=\(fmt(rss / torchRSS))", at: 1)
+                }
+            }
+        }
+        print("summary: " + summary.joined(separator: " "))
+    }
+
+    private func line(_ label: String, seconds: Double, gflops: Double, rss: Double) -> String {
+        label.padding(toLength: 23, withPad: " ", startingAt: 0)
+            + String(format: "%8.2f s/step  %7.3f quadruplets/s  %6.1f GFLOP/s  peak RSS %6.0f MiB",
+                     seconds, Double(batch) / seconds, gflops, rss)
+    }
+
+    /// The same step in float32, in a child `qcs bench model` (its own peak memory): seconds and MiB.
+    private func float32Step(threads: Int) throws -> (seconds: Double, rss: Double) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/proc/self/exe")
+        process.arguments = ["bench", "model", "--precision", "fp32", "--preset", preset] + peerArguments(threads)
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        let fields = output.split(separator: "\n").last { $0.hasPrefix("summary: ") }?
+            .split(separator: " ").dropFirst().reduce(into: [String: Double]()) { table, pair in
+                let parts = pair.split(separator: "=")
+                if parts.count == 2, let value = Double(parts[1]) { table[String(parts[0])] = value }
+            } ?? [:]
+        guard process.terminationStatus == 0, let s = fields["seconds_per_step"], let rss = fields["peak_rss_mib"] else {
+            throw ValidationError("the float32 reference step (qcs bench model --precision fp32) failed:\n\(output)")
+        }
+        return (s, rss)
+    }
+}
