@@ -55,8 +55,8 @@ public enum BFloat16ConvChoice: String, Sendable, CaseIterable {
         getenv("QCS_BF16_CONV").flatMap { BFloat16ConvChoice(rawValue: String(cString: $0)) } ?? .automatic
 }
 
-/// The code that multiplies bfloat16 operands. All four give the same sums in the same order
-/// (bit for bit, but for the AVX512_BF16 unit's flushing of subnormals); they differ in speed.
+/// The code that multiplies bfloat16 operands. All four take the same sums in the same order
+/// (scalar and AVX2 agree bit for bit, the others to float32 rounding); they differ in speed.
 public enum BFloat16Kernel: Sendable, Equatable, CaseIterable, CustomStringConvertible {
     /// `vdpbf16ps`: twice the multiply-adds of a float32 FMA per instruction.
     case avx512bf16

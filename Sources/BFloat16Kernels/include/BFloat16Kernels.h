@@ -9,8 +9,9 @@
 /// The operands are rounded to bfloat16 (to nearest, ties to even) while they are packed into
 /// the kernels' panels; products of two bfloat16 values are exact in float32, so the result is
 /// the float32 sum of exact products, taken in one fixed order: for each k-pair (2p, 2p+1) the
-/// odd product is added first, as `vdpbf16ps` does. Every kernel below follows that order, so
-/// they agree bit for bit (the AVX512_BF16 unit also flushes subnormals, which the others keep).
+/// odd product is added first, as `vdpbf16ps` is documented to do. The scalar and AVX2 kernels
+/// agree bit for bit; the AVX512_BF16 unit also flushes subnormals, and a CPU that fuses the two
+/// additions differs in the last bits.
 
 /// Which micro-kernel runs the products.
 typedef enum {
