@@ -80,8 +80,11 @@ public enum BFloat16Kernel: Sendable, Equatable, CaseIterable, CustomStringConve
     /// Whether this kernel is faster than float32 arithmetic.
     public var isNative: Bool { self == .avx512bf16 }
 
+    /// This CPU's flags, read once.
+    public static let cpuFlags = BLASKernels.cpuFlags()
+
     /// The fastest kernel this CPU runs.
-    public static let best: BFloat16Kernel = best(cpuFlags: BLASKernels.cpuFlags())
+    public static let best: BFloat16Kernel = best(cpuFlags: cpuFlags)
 
     static func best(cpuFlags flags: Set<String>) -> BFloat16Kernel {
         #if arch(x86_64)
@@ -93,7 +96,7 @@ public enum BFloat16Kernel: Sendable, Equatable, CaseIterable, CustomStringConve
 
     /// What bf16 mode does on a CPU whose best kernel is `kernel`, for the operator; nil when
     /// it runs at full speed.
-    public static func fallbackNotice(_ kernel: BFloat16Kernel = best, cpuFlags: Set<String> = BLASKernels.cpuFlags()) -> String? {
+    public static func fallbackNotice(_ kernel: BFloat16Kernel = best, cpuFlags: Set<String> = cpuFlags) -> String? {
         guard !kernel.isNative else { return nil }
         let unit = cpuFlags.contains("amx_bf16") ? "AMX-BF16 without AVX512_BF16" : "no AVX512_BF16 (or AMX-BF16)"
         return "this CPU has \(unit): precision bf16 falls back to \(kernel), which rounds operands to bfloat16 "

@@ -56,13 +56,8 @@ public enum GEMMThreading {
 public func splitSgemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
-    let ta = transposeA ? CblasTrans : CblasNoTrans, tb = transposeB ? CblasTrans : CblasNoTrans
-    GEMMThreading.forEachBlock(m: m, n: n, k: k) { rows, cols in
-        cblas_sgemm(CblasRowMajor, ta, tb, Int32(rows.count), Int32(cols.count), Int32(k), alpha,
-                    a + (transposeA ? rows.lowerBound : rows.lowerBound * lda), Int32(lda),
-                    b + (transposeB ? cols.lowerBound * ldb : cols.lowerBound), Int32(ldb),
-                    beta, c + rows.lowerBound * ldc + cols.lowerBound, Int32(ldc))
-    }
+    matrixProduct(.float32, transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                  a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
 }
 
 extension GEMMThreading {

@@ -7,12 +7,8 @@ import CBLAS
 func matrixProduct(_ precision: MatrixPrecision, transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
                    alpha: Float = 1, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
-    guard case .bfloat16(let kernel) = precision else {
-        return splitSgemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
-                          a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
-    }
     GEMMThreading.forEachBlock(m: m, n: n, k: k) { rows, cols in
-        singleThreadedProduct(.bfloat16(kernel), transposeA: transposeA, transposeB: transposeB,
+        singleThreadedProduct(precision, transposeA: transposeA, transposeB: transposeB,
                               m: rows.count, n: cols.count, k: k, alpha: alpha,
                               a: a + (transposeA ? rows.lowerBound : rows.lowerBound * lda), lda: lda,
                               b: b + (transposeB ? cols.lowerBound * ldb : cols.lowerBound), ldb: ldb,

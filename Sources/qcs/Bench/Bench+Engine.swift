@@ -19,8 +19,7 @@ extension BenchSettings {
             summary.append("bf16_gemm_gflops=\(fmt(bf16Ceiling.gflops)) bf16_vs_sgemm=\(fmt(bf16Ceiling.gflops / ceiling.gflops))")
         }
 
-        let shapes = [(64, 56), (128, 28), (256, 14)]
-        var cases: [(key: String, result: EngineBenchmark.Result)] = shapes.map { ("conv\($0.0)", bench.conv(channels: $0.0, size: $0.1)) }
+        var cases: [(key: String, result: EngineBenchmark.Result)] = Self.convShapes.map { ("conv\($0.0)", bench.conv(channels: $0.0, size: $0.1)) }
         cases.append(("vit", bench.vitBlock(tokens: 148, width: 768, heads: 8)))
         let torchTimes = try torch.map {
             try TorchPeer(python: $0, script: "scripts/reference/bench_engine_torch.py").run(peerArguments(compute.threads))
@@ -69,7 +68,7 @@ extension BenchSettings {
                 .run(peerArguments(threads) + ["--autocast"])
         }
         var summary: [String] = []
-        for (c, h) in [(64, 56), (128, 28), (256, 14)] {
+        for (c, h) in Self.convShapes {
             let key = "conv\(c)", winograd = fp32[key]!
             let gemm = bench.conv(channels: c, size: h, precision: bf16, choice: .gemm)
             let faster = gemm.seconds < winograd.seconds ? "bf16 GEMM" : "fp32 Winograd"
@@ -101,6 +100,9 @@ extension BenchSettings {
         }
         return summary
     }
+
+    /// The IR-50 3x3 convs timed: (channels, map size).
+    static let convShapes = [(64, 56), (128, 28), (256, 14)]
 
     func row(_ name: String) -> String { name.padding(toLength: 48, withPad: " ", startingAt: 0) }
 }

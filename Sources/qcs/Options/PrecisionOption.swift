@@ -18,8 +18,7 @@ struct PrecisionOption: ParsableArguments {
     func resolved(_ config: TrainingConfig) -> ArithmeticPrecision { precision ?? config.run.precision }
 
     /// Prints on standard error what bf16 falls back to on this CPU, when it does.
-    static func announce(_ precision: ArithmeticPrecision, rank: Int = 0) {
-        guard let notice = precision.notice else { return }
-        StandardError.print(rank == 0 ? "warning: \(notice)" : "rank \(rank): warning: \(notice)")
+    static func announce(_ precision: ArithmeticPrecision) {
+        if let notice = precision.notice { StandardError.print("warning: \(notice)") }
     }
 }
