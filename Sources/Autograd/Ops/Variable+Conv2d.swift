@@ -23,15 +23,28 @@ extension Variable {
         case .winograd: "conv2d (Winograd)"
         case .gemm(let plan): plan.precision == .float32 ? "conv2d (im2col + sgemm)" : "conv2d (im2col + bf16 GEMM)"
         }
+        // Backward reads x for dWeight only, through the GEMM when there is one.
+        let compact: BFloat16Tensor? = if g.requiresGrad(weight), g.savesBFloat16, case .gemm = kernel {
+            BFloat16Tensor(rounding: value, pool: g.pool, compute: g.compute)
+        } else { nil }
+        let saved: Tensor? = compact == nil ? value : nil
+        let input = handle
         return g.record(out, inputs: inputs, op: op) { g, dy in
             // The image itself needs no gradient: skip the whole dx computation then.
-            let dx = g.gradient(for: self)
+            let dx = g.gradient(for: input)
             let dWeight = g.gradient(for: weight)
             let dBias = bias.flatMap { g.gradient(for: $0) }
-            g.withScratch(kernel.workspaceCount) { workspace in
-                kernel.backward(x: data, weight: weight.data, dOut: dy.data, dx: dx?.data,
-                                dWeight: dWeight?.data, dBias: dBias?.data,
-                                workspace: workspace, compute: g.compute)
+            func run(_ x: UnsafePointer<Float>) {
+                g.withScratch(kernel.workspaceCount) { workspace in
+                    kernel.backward(x: x, weight: weight.data, dOut: dy.data, dx: dx?.data,
+                                    dWeight: dWeight?.data, dBias: dBias?.data,
+                                    workspace: workspace, compute: g.compute)
+                }
+            }
+            if let compact {
+                compact.withWidened(g) { run($0) }
+            } else if let saved {
+                withExtendedLifetime(saved) { run(saved.data) }
             }
         }
     }

@@ -15,13 +15,24 @@ extension Variable {
         let out = g.allocate(Array(shape.dropLast()) + [o])
         LinearKernel.forward(y: out.data, x: data, w: weight.data, b: bias?.data,
                              rows: m, inFeatures: i, outFeatures: o, precision: g.matrixPrecision, compute: g.compute)
-        let x = self
-        return g.record(out, inputs: [x, weight] + (bias.map { [$0] } ?? [])) { g, dy in
-            LinearKernel.backward(dx: g.gradient(for: x)?.data, dw: g.gradient(for: weight)?.data,
-                                  db: bias.flatMap { g.gradient(for: $0)?.data }, dy: dy.data,
-                                  x: x.data, w: weight.data,
-                                  rows: m, inFeatures: i, outFeatures: o, precision: g.matrixPrecision,
-                                  compute: g.compute)
+        // Backward reads x for dw only, through a bfloat16 GEMM in bfloat16 mode.
+        let compact = g.savesBFloat16 && g.requiresGrad(weight)
+            ? BFloat16Tensor(rounding: value, pool: g.pool, compute: g.compute) : nil
+        let saved: Tensor? = compact == nil ? value : nil
+        let input = handle
+        return g.record(out, inputs: [self, weight] + (bias.map { [$0] } ?? [])) { g, dy in
+            func run(_ x: UnsafePointer<Float>) {
+                LinearKernel.backward(dx: g.gradient(for: input)?.data, dw: g.gradient(for: weight)?.data,
+                                      db: bias.flatMap { g.gradient(for: $0)?.data }, dy: dy.data,
+                                      x: x, w: weight.data,
+                                      rows: m, inFeatures: i, outFeatures: o, precision: g.matrixPrecision,
+                                      compute: g.compute)
+            }
+            if let compact {
+                compact.withWidened(g) { run($0) }
+            } else if let saved {
+                withExtendedLifetime(saved) { run(saved.data) }
+            }
         }
     }
 }

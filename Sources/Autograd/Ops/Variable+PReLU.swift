@@ -18,26 +18,45 @@ extension Variable {
                 for i in 0..<S { ys[i] = xs[i] > 0 ? xs[i] : slope * xs[i] }
             }
         }
+        // In bfloat16 mode x is kept rounded: its sign, all dx reads, survives rounding (but for
+        // float32 subnormals below 2⁻¹³³, which round to zero), and the slope gradients' sums of
+        // dy·x change by at most 2⁻⁹ relative per term, within what the products around them lose.
+        let compact = g.savesBFloat16 ? BFloat16Tensor(rounding: value, pool: g.pool, compute: g.compute) : nil
+        let saved: Tensor? = compact == nil ? value : nil
+        let input = handle
         return g.record(out, inputs: [self, slopes]) { g, dy in
-            let dx = g.gradient(for: self)?.data, da = g.gradient(for: slopes)
-            let gy = dy.data
-            // Per-channel slope gradients first (one writer each), then added to the slopes.
-            g.withScratch(C) { s in
-                g.compute.parallelFor(C, grain: max(1, 16_384 / max(1, N * S))) { channels in
-                    for c in channels {
-                        let slope = a[shared ? 0 : c]
-                        var sum: Float = 0
-                        for n in 0..<N {
-                            let q = (n * C + c) * S
-                            sum += preluBackward(x: x + q, dy: gy + q, dx: dx.map { $0 + q }, count: S, slope: slope)
-                        }
-                        s[c] = sum
-                    }
+            if let compact {
+                compact.withWidened(g) { x in
+                    preluBackward(g, input, slopes, x: x, dy: dy, N: N, C: C, S: S)
                 }
-                guard let da else { return }
-                for c in 0..<C { da.data[shared ? 0 : c] += s[c] }
+            } else if let saved {
+                withExtendedLifetime(saved) { preluBackward(g, input, slopes, x: saved.data, dy: dy, N: N, C: C, S: S) }
             }
         }
+    }
+}
+
+/// PReLU's backward from x and dy [N, C, S] into the gradients of x and the slopes.
+private func preluBackward(_ g: Graph, _ input: NodeHandle, _ slopes: Variable, x: UnsafePointer<Float>, dy: Tensor,
+                           N: Int, C: Int, S: Int) {
+    let shared = slopes.count == 1, a = slopes.data
+    let dx = g.gradient(for: input)?.data, da = g.gradient(for: slopes)
+    let gy = dy.data
+    // Per-channel slope gradients first (one writer each), then added to the slopes.
+    g.withScratch(C) { s in
+        g.compute.parallelFor(C, grain: max(1, 16_384 / max(1, N * S))) { channels in
+            for c in channels {
+                let slope = a[shared ? 0 : c]
+                var sum: Float = 0
+                for n in 0..<N {
+                    let q = (n * C + c) * S
+                    sum += preluBackward(x: x + q, dy: gy + q, dx: dx.map { $0 + q }, count: S, slope: slope)
+                }
+                s[c] = sum
+            }
+        }
+        guard let da else { return }
+        for c in 0..<C { da.data[shared ? 0 : c] += s[c] }
     }
 }
 

@@ -40,4 +40,10 @@ uint16_t qcs_bf16_from_float(float x);
 /// `count` floats rounded to bfloat16 and widened back, in place of `out` (which may be `x`).
 void qcs_bf16_round_floats(const float *x, float *out, size_t count);
 
+/// `count` floats stored as their bfloat16 bits (rounded as `qcs_bf16_from_float`).
+void qcs_bf16_pack(const float *x, uint16_t *out, size_t count);
+
+/// `count` bfloat16 values widened to float32 (exact).
+void qcs_bf16_widen(const uint16_t *x, float *out, size_t count);
+
 #endif
