@@ -24,6 +24,10 @@ void qcs_bf16_pack(const float *x, uint16_t *out, size_t count) {
     for (size_t i = 0; i < count; i++) out[i] = qcs_bf16_from_float(x[i]);
 }
 
+void qcs_bf16_pack_shifted(const float *x, float shift, uint16_t *out, size_t count) {
+    for (size_t i = 0; i < count; i++) out[i] = qcs_bf16_from_float(x[i] - shift);
+}
+
 void qcs_bf16_widen(const uint16_t *x, float *out, size_t count) {
     for (size_t i = 0; i < count; i++) {
         uint32_t bits = (uint32_t)x[i] << 16;

@@ -90,4 +90,31 @@ final class BFloat16ActivationTests: XCTestCase {
             XCTAssertNotEqual(a, b, "slope \(c): the rounded input changed nothing: was it rounded?")
         }
     }
+
+    /// BatchNorm keeps x − μ, not x: with |μ| = 1000 σ, where bfloat16 steps of x are 4σ apart,
+    /// the gradients still agree with float32-kept ones to bfloat16 rounding.
+    func testBatchNorm_keepsCenteredInput_accurateEvenFarFromZero() {
+        var rng = SeededRNG(seed: 21)
+        let x = Tensor(shape: [4, 3, 5, 5]) { 1000 + rng.uniform(-1, 1) }
+        let dy = randomTensor([4, 3, 5, 5], seed: 22)
+        let weight = Tensor(shape: [3], values: [1, 0.5, 2]), bias = Tensor(shape: [3], values: [0, 0.1, -0.2])
+        func gradients(compact: Bool) -> [[Float]] {
+            let g = Graph(compute: ComputePool(threads: 2), matrixPrecision: .bfloat16(.avx2))
+            g.storesBFloat16Activations = compact
+            let vx = g.input(x, requiresGrad: true), vw = g.input(weight, requiresGrad: true)
+            let vb = g.input(bias, requiresGrad: true)
+            let y = vx.batchNorm2d(weight: vw, bias: vb, runningMean: Tensor(zeros: [3]), runningVar: Tensor(zeros: [3]))
+            g.backward(y, seedGradient: dy)
+            return [vx, vw, vb].map { g.grad(of: $0)!.array }
+        }
+        let kept = gradients(compact: false), compacted = gradients(compact: true)
+        for (name, (a, b)) in zip(["dx", "dweight", "dbias"], zip(kept, compacted)) {
+            var diff = 0.0, norm = 0.0
+            for (u, v) in zip(a, b) { diff += Double(u - v) * Double(u - v); norm += Double(u) * Double(u) }
+            let relative = (diff / norm).squareRoot()
+            XCTAssertTrue(relative < 1e-2, "\(name): relative difference \(relative)")
+        }
+        XCTAssertEqual(kept[2], compacted[2], "dbias reads dy only")
+        XCTAssertNotEqual(kept[1], compacted[1], "dweight reads the kept input: was it rounded?")
+    }
 }

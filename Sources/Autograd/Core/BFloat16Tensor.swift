@@ -27,6 +27,23 @@ public struct BFloat16Tensor {
         }
     }
 
+    /// x − μ_c of NCHW images `tensor` (μ: `channelMeans`, one per channel), rounded to bfloat16.
+    public init(centering tensor: Tensor, channelMeans: UnsafePointer<Float>, pool: BufferPool, compute: ComputePool) {
+        precondition(tensor.rank == 4, "centering needs NCHW images, got \(tensor.shape)")
+        shape = tensor.shape
+        let (C, plane) = (shape[1], shape[2] * shape[3])
+        storage = Storage(count: (tensor.count + 1) / 2, pool: pool)
+        let bits = UnsafeMutableRawPointer(storage.pointer).assumingMemoryBound(to: UInt16.self)
+        withExtendedLifetime(tensor) {
+            let source = tensor.data
+            compute.parallelFor(shape[0] * C, grain: max(1, BFloat16Tensor.grain / max(plane, 1))) { planes in
+                for q in planes {
+                    qcs_bf16_pack_shifted(source + q * plane, channelMeans[q % C], bits + q * plane, plane)
+                }
+            }
+        }
+    }
+
     /// Writes the values, widened to float32, to `out` (`count` floats).
     public func widen(into out: UnsafeMutablePointer<Float>, compute: ComputePool) {
         let bits = UnsafeRawPointer(storage.pointer).assumingMemoryBound(to: UInt16.self)

@@ -58,72 +58,87 @@ extension Variable {
                 }
             }
         }
+        // Backward reads x only as x − μ. In bfloat16 mode that difference is kept rounded: each
+        // x̂ then moves by at most 2⁻⁹ of itself, with no cancellation whatever μ is (rounding x
+        // itself would lose x − μ when |μ| ≫ σ), and the float32 x can go back to the pool.
+        let centered: BFloat16Tensor? = g.savesBFloat16
+            ? BFloat16Tensor(centering: value, channelMeans: mean, pool: g.pool, compute: g.compute) : nil
+        let kept: Tensor? = centered == nil ? value : nil
+        let input = handle
         return g.record(out, inputs: [self, weight, bias]) { g, dy in
-            // Reading through `saved` keeps its pooled storage alive until backward.
-            let mean = saved.data, invStd = saved.data + C
-            let dx = g.gradient(for: self)?.data
-            let dw = g.gradient(for: weight)?.data, db = g.gradient(for: bias)?.data
-            let gy = dy.data
-            let localSums = reduction?.contributes ?? true
-            /// Σdy and Σdy·x̂ of channel c over this replica's batch.
-            func sums(_ c: Int) -> (Double, Double) {
-                let mu = mean[c], s = Double(invStd[c])
-                var sumDy = 0.0, sumDyXhat = 0.0
-                for n in 0..<N {
-                    let (a, d) = PlaneReductions.sumAndCenteredDot(gy + (n * C + c) * plane, x + (n * C + c) * plane,
-                                                                    plane, mean: mu)
-                    sumDy += Double(a)
-                    sumDyXhat += Double(d) * s
+            /// `x` is x [N, C, H, W], or x − μ when `isCentered`.
+            func run(_ x: UnsafePointer<Float>, isCentered: Bool) {
+                // Reading through `saved` keeps its pooled storage alive until backward.
+                let mean = saved.data, invStd = saved.data + C
+                let dx = g.gradient(for: input)?.data
+                let dw = g.gradient(for: weight)?.data, db = g.gradient(for: bias)?.data
+                let gy = dy.data
+                let localSums = reduction?.contributes ?? true
+                /// Σdy and Σdy·x̂ of channel c over this replica's batch.
+                func sums(_ c: Int) -> (Double, Double) {
+                    let mu = isCentered ? 0 : mean[c], s = Double(invStd[c])
+                    var sumDy = 0.0, sumDyXhat = 0.0
+                    for n in 0..<N {
+                        let (a, d) = PlaneReductions.sumAndCenteredDot(gy + (n * C + c) * plane, x + (n * C + c) * plane,
+                                                                        plane, mean: mu)
+                        sumDy += Double(a)
+                        sumDyXhat += Double(d) * s
+                    }
+                    return localSums ? (sumDy, sumDyXhat) : (0, 0)
                 }
-                return localSums ? (sumDy, sumDyXhat) : (0, 0)
-            }
-            /// Training: dx = w/σ·(dy − mean(dy) − x̂·mean(dy·x̂)); evaluation: dx = w/σ·dy.
-            func addInputGradient(_ dx: UnsafeMutablePointer<Float>, _ c: Int, meanDy: Float, meanDyXhat: Float) {
-                let mu = mean[c], s = invStd[c], k = w[c] * s
-                for n in 0..<N {
-                    let xs = x + (n * C + c) * plane, gs = gy + (n * C + c) * plane
-                    let dxs = dx + (n * C + c) * plane
-                    for p in 0..<plane {
-                        let xhat = (xs[p] - mu) * s
-                        dxs[p] += k * (gs[p] - meanDy - xhat * meanDyXhat)
+                /// Training: dx = w/σ·(dy − mean(dy) − x̂·mean(dy·x̂)); evaluation: dx = w/σ·dy.
+                func addInputGradient(_ dx: UnsafeMutablePointer<Float>, _ c: Int, meanDy: Float, meanDyXhat: Float) {
+                    let mu = isCentered ? 0 : mean[c], s = invStd[c], k = w[c] * s
+                    for n in 0..<N {
+                        let xs = x + (n * C + c) * plane, gs = gy + (n * C + c) * plane
+                        let dxs = dx + (n * C + c) * plane
+                        for p in 0..<plane {
+                            let xhat = (xs[p] - mu) * s
+                            dxs[p] += k * (gs[p] - meanDy - xhat * meanDyXhat)
+                        }
                     }
                 }
-            }
-            guard let reduction, let globalM else {
+                guard let reduction, let globalM else {
+                    g.compute.parallelFor(C, grain: channelGrain(M)) { channels in
+                        for c in channels {
+                            let (sumDy, sumDyXhat) = sums(c)
+                            dw?[c] += Float(sumDyXhat)
+                            db?[c] += Float(sumDy)
+                            guard let dx else { continue }
+                            addInputGradient(dx, c, meanDy: training ? Float(sumDy / Double(M)) : 0,
+                                             meanDyXhat: training ? Float(sumDyXhat / Double(M)) : 0)
+                        }
+                    }
+                    return
+                }
+                // Exact mode: the parameters take this replica's sums (the gradient exchange adds
+                // the replicas up); dx needs the sums over every replica (SyncBatchNorm's backward).
+                let all = UnsafeMutableBufferPointer<Double>.allocate(capacity: 2 * C)
+                defer { all.deallocate() }
                 g.compute.parallelFor(C, grain: channelGrain(M)) { channels in
                     for c in channels {
                         let (sumDy, sumDyXhat) = sums(c)
                         dw?[c] += Float(sumDyXhat)
                         db?[c] += Float(sumDy)
-                        guard let dx else { continue }
-                        addInputGradient(dx, c, meanDy: training ? Float(sumDy / Double(M)) : 0,
-                                         meanDyXhat: training ? Float(sumDyXhat / Double(M)) : 0)
+                        all[c] = sumDy
+                        all[C + c] = sumDyXhat
                     }
                 }
-                return
-            }
-            // Exact mode: the parameters take this replica's sums (the gradient exchange adds
-            // the replicas up); dx needs the sums over every replica (SyncBatchNorm's backward).
-            let all = UnsafeMutableBufferPointer<Double>.allocate(capacity: 2 * C)
-            defer { all.deallocate() }
-            g.compute.parallelFor(C, grain: channelGrain(M)) { channels in
-                for c in channels {
-                    let (sumDy, sumDyXhat) = sums(c)
-                    dw?[c] += Float(sumDyXhat)
-                    db?[c] += Float(sumDy)
-                    all[c] = sumDy
-                    all[C + c] = sumDyXhat
+                guard let dx else { return }
+                reduction.sum(all)
+                // A stand-in batch is not part of the batch: nothing flows back through it (its dy is
+                // 0, but the batch-wide terms below are not).
+                guard reduction.contributes else { return }
+                g.compute.parallelFor(C, grain: channelGrain(M)) { channels in
+                    for c in channels {
+                        addInputGradient(dx, c, meanDy: Float(all[c] / globalM), meanDyXhat: Float(all[C + c] / globalM))
+                    }
                 }
             }
-            guard let dx else { return }
-            reduction.sum(all)
-            // A stand-in batch is not part of the batch: nothing flows back through it (its dy is
-            // 0, but the batch-wide terms below are not).
-            guard reduction.contributes else { return }
-            g.compute.parallelFor(C, grain: channelGrain(M)) { channels in
-                for c in channels {
-                    addInputGradient(dx, c, meanDy: Float(all[c] / globalM), meanDyXhat: Float(all[C + c] / globalM))
-                }
+            if let centered {
+                centered.withWidened(g) { run($0, isCentered: true) }
+            } else if let kept {
+                withExtendedLifetime(kept) { run(kept.data, isCentered: false) }
             }
         }
     }

@@ -43,6 +43,9 @@ void qcs_bf16_round_floats(const float *x, float *out, size_t count);
 /// `count` floats stored as their bfloat16 bits (rounded as `qcs_bf16_from_float`).
 void qcs_bf16_pack(const float *x, uint16_t *out, size_t count);
 
+/// `count` values x − shift stored as bfloat16 bits (the difference taken in float32, then rounded).
+void qcs_bf16_pack_shifted(const float *x, float shift, uint16_t *out, size_t count);
+
 /// `count` bfloat16 values widened to float32 (exact).
 void qcs_bf16_widen(const uint16_t *x, float *out, size_t count);
 
