@@ -5,7 +5,7 @@
 // The tile is done as four 4x16 quarters, each in 8 accumulators, which with the widened
 // B vectors and the broadcast A values fit AVX2's 16 registers.
 __attribute__((target("avx2,fma")))
-void qcs_bf16_tile_avx2(size_t pairs, const uint32_t *a, const uint32_t *b, float *tile) {
+void qcs_bf16_tile_avx2(size_t pairs, const uint32_t *a, const uint32_t *b, float *c, size_t ldc, int accumulate) {
     const __m256i high = _mm256_set1_epi32((int)0xFFFF0000u);
     for (size_t half = 0; half < 2; half++) {
         for (size_t group = 0; group < 2; group++) {
@@ -31,7 +31,11 @@ void qcs_bf16_tile_avx2(size_t pairs, const uint32_t *a, const uint32_t *b, floa
                 }
             }
             for (int r = 0; r < 4; r++) {
-                float *row = tile + (group * 4 + r) * QCS_BF16_NR + half * 16;
+                float *row = c + (group * 4 + r) * ldc + half * 16;
+                if (accumulate) {
+                    acc[r][0] = _mm256_add_ps(_mm256_loadu_ps(row), acc[r][0]);
+                    acc[r][1] = _mm256_add_ps(_mm256_loadu_ps(row + 8), acc[r][1]);
+                }
                 _mm256_storeu_ps(row, acc[r][0]);
                 _mm256_storeu_ps(row + 8, acc[r][1]);
             }

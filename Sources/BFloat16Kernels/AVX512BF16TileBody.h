@@ -2,12 +2,19 @@
 // AVX512PortableTile.c (SIMDe's portable versions of the same intrinsics), so the logic that
 // runs on CPUs with the instructions is also tested on CPUs without them.
 // Expects QCS_TILE_NAME, QCS_TILE_ATTRIBUTES and the vector names below to be defined:
-// F32x16, BF16x32, I32x16, ZERO_F32, SET1_I32, DOT_BF16, STORE_F32.
+// F32x16, BF16x32, I32x16, ZERO_F32, SET1_I32, DOT_BF16, LOAD_F32, ADD_F32, STORE_F32.
 #include <string.h>
 
 QCS_TILE_ATTRIBUTES
-void QCS_TILE_NAME(size_t pairs, const uint32_t *a, const uint32_t *b, float *tile) {
+void QCS_TILE_NAME(size_t pairs, const uint32_t *a, const uint32_t *b, float *c, size_t ldc, int accumulate) {
     F32x16 acc[QCS_BF16_MR][2];
+    // C's rows are far apart in memory: their loads at the end would each miss the cache.
+    if (accumulate) {
+        for (int r = 0; r < QCS_BF16_MR; r++) {
+            __builtin_prefetch(c + r * ldc);
+            __builtin_prefetch(c + r * ldc + 16);
+        }
+    }
     for (int r = 0; r < QCS_BF16_MR; r++) { acc[r][0] = ZERO_F32(); acc[r][1] = ZERO_F32(); }
     for (size_t p = 0; p < pairs; p++) {
         BF16x32 b0, b1;
@@ -22,7 +29,12 @@ void QCS_TILE_NAME(size_t pairs, const uint32_t *a, const uint32_t *b, float *ti
         }
     }
     for (int r = 0; r < QCS_BF16_MR; r++) {
-        STORE_F32(tile + r * QCS_BF16_NR, acc[r][0]);
-        STORE_F32(tile + r * QCS_BF16_NR + 16, acc[r][1]);
+        float *row = c + r * ldc;
+        if (accumulate) {
+            acc[r][0] = ADD_F32(LOAD_F32(row), acc[r][0]);
+            acc[r][1] = ADD_F32(LOAD_F32(row + 16), acc[r][1]);
+        }
+        STORE_F32(row, acc[r][0]);
+        STORE_F32(row + 16, acc[r][1]);
     }
 }

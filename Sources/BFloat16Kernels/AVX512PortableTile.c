@@ -12,5 +12,7 @@
 #define ZERO_F32 simde_mm512_setzero_ps
 #define SET1_I32 simde_mm512_set1_epi32
 #define DOT_BF16 simde_mm512_dpbf16_ps
+#define LOAD_F32 simde_mm512_loadu_ps
+#define ADD_F32 simde_mm512_add_ps
 #define STORE_F32 simde_mm512_storeu_ps
 #include "AVX512BF16TileBody.h"

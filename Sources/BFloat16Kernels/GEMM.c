@@ -21,6 +21,9 @@ static uint32_t *reserve(PackBuffer *buffer, size_t count) {
     return buffer->data;
 }
 
+typedef void (*panel_packer)(int transpose, const float *x, size_t ld, size_t extent, size_t start,
+                             size_t k0, size_t kc, uint32_t *panel);
+
 static qcs_bf16_tile_kernel tile_kernel(QCSBF16Kernel kernel) {
     switch (kernel) {
     case QCSBF16KernelAVX2: return qcs_bf16_tile_avx2;
@@ -31,7 +34,8 @@ static qcs_bf16_tile_kernel tile_kernel(QCSBF16Kernel kernel) {
     }
 }
 
-/// C = alpha·tile + beta·C on the first K block (C not read when beta is 0), C += alpha·tile after.
+/// C = alpha·tile + beta·C on the first K block (C not read when beta is 0), C += alpha·tile after:
+/// the edge tiles and alpha ≠ 1, through a scratch tile.
 static void update(float *c, size_t ldc, const float *tile, size_t rows, size_t cols,
                    float alpha, float beta, int first) {
     for (size_t r = 0; r < rows; r++) {
@@ -58,32 +62,68 @@ int qcs_bf16_gemm(QCSBF16Kernel kernel, int transpose_a, int transpose_b, size_t
         return 0;
     }
     qcs_bf16_tile_kernel run = tile_kernel(kernel);
+    // The AVX2 and AVX512_BF16 kernels imply AVX2; the scalar and portable ones run anywhere.
+    int avx2 = kernel == QCSBF16KernelAVX2 || kernel == QCSBF16KernelAVX512BF16;
+    panel_packer pack_a = avx2 ? qcs_bf16_pack_a_avx2 : qcs_bf16_pack_a;
+    panel_packer pack_b = avx2 ? qcs_bf16_pack_b_avx2 : qcs_bf16_pack_b;
     size_t max_pairs = ((k < QCS_BF16_KC ? k : QCS_BF16_KC) + 1) / 2;
-    uint32_t *pa = reserve(&packed_a, QCS_BF16_MC * max_pairs);
+    size_t chunk_rows = m < QCS_BF16_MB ? m : QCS_BF16_MB;
+    size_t chunk_panels = (chunk_rows + QCS_BF16_MR - 1) / QCS_BF16_MR;
+    uint32_t *pa = reserve(&packed_a, chunk_panels * QCS_BF16_MR * max_pairs);
     uint32_t *pb = reserve(&packed_b, QCS_BF16_NC * max_pairs);
     if (!pa || !pb) return -1;
     float tile[QCS_BF16_MR * QCS_BF16_NR] __attribute__((aligned(64)));
 
-    for (size_t jc = 0; jc < n; jc += QCS_BF16_NC) {
-        size_t nc = n - jc < QCS_BF16_NC ? n - jc : QCS_BF16_NC;
+    // Full tiles go straight into C with alpha 1: written on the first K block when beta is 0,
+    // added otherwise, so any other beta scales C once up front.
+    int direct = alpha == 1;
+    if (direct && beta != 0 && beta != 1) {
+        for (size_t r = 0; r < m; r++) {
+            for (size_t j = 0; j < n; j++) c[r * ldc + j] *= beta;
+        }
+        beta = 1;
+    }
+
+    // A chunk of rows of A is packed once per K block and kept while every column block of B
+    // passes by, so A is rounded once per K block however wide B is.
+    for (size_t i0 = 0; i0 < m; i0 += QCS_BF16_MB) {
+        size_t mb = m - i0 < QCS_BF16_MB ? m - i0 : QCS_BF16_MB;
         for (size_t pc = 0; pc < k; pc += QCS_BF16_KC) {
             size_t kc = k - pc < QCS_BF16_KC ? k - pc : QCS_BF16_KC;
             size_t pairs = (kc + 1) / 2;
-            for (size_t jr = 0; jr < nc; jr += QCS_BF16_NR) {
-                qcs_bf16_pack_b(transpose_b, b, ldb, n, jc + jr, pc, kc, pb + (jr / QCS_BF16_NR) * pairs * QCS_BF16_NR);
-            }
-            for (size_t ic = 0; ic < m; ic += QCS_BF16_MC) {
-                size_t mc = m - ic < QCS_BF16_MC ? m - ic : QCS_BF16_MC;
-                for (size_t ir = 0; ir < mc; ir += QCS_BF16_MR) {
-                    qcs_bf16_pack_a(transpose_a, a, lda, m, ic + ir, pc, kc, pa + (ir / QCS_BF16_MR) * pairs * QCS_BF16_MR);
+            int first = pc == 0;
+            if (transpose_a) {
+                qcs_bf16_pack_a_columns(a, lda, i0, mb, pc, kc, pa);
+            } else {
+                for (size_t ir = 0; ir < mb; ir += QCS_BF16_MR) {
+                    pack_a(0, a, lda, m, i0 + ir, pc, kc, pa + (ir / QCS_BF16_MR) * pairs * QCS_BF16_MR);
                 }
-                for (size_t jr = 0; jr < nc; jr += QCS_BF16_NR) {
-                    size_t cols = nc - jr < QCS_BF16_NR ? nc - jr : QCS_BF16_NR;
-                    const uint32_t *panel_b = pb + (jr / QCS_BF16_NR) * pairs * QCS_BF16_NR;
-                    for (size_t ir = 0; ir < mc; ir += QCS_BF16_MR) {
-                        size_t rows = mc - ir < QCS_BF16_MR ? mc - ir : QCS_BF16_MR;
-                        run(pairs, pa + (ir / QCS_BF16_MR) * pairs * QCS_BF16_MR, panel_b, tile);
-                        update(c + (ic + ir) * ldc + jc + jr, ldc, tile, rows, cols, alpha, beta, pc == 0);
+            }
+            for (size_t jc = 0; jc < n; jc += QCS_BF16_NC) {
+                size_t nc = n - jc < QCS_BF16_NC ? n - jc : QCS_BF16_NC;
+                if (transpose_b) {
+                    for (size_t jr = 0; jr < nc; jr += QCS_BF16_NR) {
+                        pack_b(1, b, ldb, n, jc + jr, pc, kc, pb + (jr / QCS_BF16_NR) * pairs * QCS_BF16_NR);
+                    }
+                } else {
+                    qcs_bf16_pack_b_rows(b, ldb, jc, nc, pc, kc, pb);
+                }
+                for (size_t ic = 0; ic < mb; ic += QCS_BF16_MC) {
+                    size_t mc = mb - ic < QCS_BF16_MC ? mb - ic : QCS_BF16_MC;
+                    for (size_t jr = 0; jr < nc; jr += QCS_BF16_NR) {
+                        size_t cols = nc - jr < QCS_BF16_NR ? nc - jr : QCS_BF16_NR;
+                        const uint32_t *panel_b = pb + (jr / QCS_BF16_NR) * pairs * QCS_BF16_NR;
+                        for (size_t ir = ic; ir < ic + mc; ir += QCS_BF16_MR) {
+                            size_t rows = mb - ir < QCS_BF16_MR ? mb - ir : QCS_BF16_MR;
+                            const uint32_t *panel_a = pa + (ir / QCS_BF16_MR) * pairs * QCS_BF16_MR;
+                            float *dst = c + (i0 + ir) * ldc + jc + jr;
+                            if (direct && rows == QCS_BF16_MR && cols == QCS_BF16_NR) {
+                                run(pairs, panel_a, panel_b, dst, ldc, !(first && beta == 0));
+                            } else {
+                                run(pairs, panel_a, panel_b, tile, QCS_BF16_NR, 0);
+                                update(dst, ldc, tile, rows, cols, alpha, beta, first);
+                            }
+                        }
                     }
                 }
             }

@@ -15,15 +15,21 @@ enum {
     QCS_BF16_KC = 256,    // K per block (even): a B panel of 128 pairs x 32 columns is 16 KiB
     QCS_BF16_MC = 64,     // rows of A packed together
     QCS_BF16_NC = 512,    // columns of B packed together: 256 KiB per block, held in L2
+    QCS_BF16_MB = 1024,   // rows of A packed per K block and kept across B's column blocks (512 KiB)
 };
 
-/// Computes the MR x NR tile (row-major, written, not accumulated) of one K block.
-typedef void (*qcs_bf16_tile_kernel)(size_t pairs, const uint32_t *a, const uint32_t *b, float *tile);
+/// Computes the MR x NR tile of one K block into the row-major `c` (leading dimension `ldc`):
+/// written when `accumulate` is 0, added to what `c` holds otherwise. Writing into C itself
+/// saves a pass over a scratch tile per K block, which cost a fifth of a product's time.
+typedef void (*qcs_bf16_tile_kernel)(size_t pairs, const uint32_t *a, const uint32_t *b,
+                                     float *c, size_t ldc, int accumulate);
 
-void qcs_bf16_tile_scalar(size_t pairs, const uint32_t *a, const uint32_t *b, float *tile);
-void qcs_bf16_tile_avx2(size_t pairs, const uint32_t *a, const uint32_t *b, float *tile);
-void qcs_bf16_tile_avx512bf16(size_t pairs, const uint32_t *a, const uint32_t *b, float *tile);
-void qcs_bf16_tile_avx512_portable(size_t pairs, const uint32_t *a, const uint32_t *b, float *tile);
+void qcs_bf16_tile_scalar(size_t pairs, const uint32_t *a, const uint32_t *b, float *c, size_t ldc, int accumulate);
+void qcs_bf16_tile_avx2(size_t pairs, const uint32_t *a, const uint32_t *b, float *c, size_t ldc, int accumulate);
+void qcs_bf16_tile_avx512bf16(size_t pairs, const uint32_t *a, const uint32_t *b, float *c, size_t ldc,
+                              int accumulate);
+void qcs_bf16_tile_avx512_portable(size_t pairs, const uint32_t *a, const uint32_t *b, float *c, size_t ldc,
+                                   int accumulate);
 
 /// Packs rows [row0, row0 + MR) x k [k0, k0 + kc) of op(A) into one A panel.
 void qcs_bf16_pack_a(int transpose, const float *a, size_t lda, size_t m, size_t row0,
@@ -31,5 +37,19 @@ void qcs_bf16_pack_a(int transpose, const float *a, size_t lda, size_t m, size_t
 /// Packs k [k0, k0 + kc) x columns [col0, col0 + NR) of op(B) into one B panel.
 void qcs_bf16_pack_b(int transpose, const float *b, size_t ldb, size_t n, size_t col0,
                      size_t k0, size_t kc, uint32_t *panel);
+
+/// All the B panels of columns [col0, col0 + nc) of a plain (not transposed) B, one after the
+/// other, swept row by row: one panel at a time would touch 2·kc rows far apart per 32 columns,
+/// a page each when B's rows are 4 KiB or longer, and ran 4-7x slower for it.
+void qcs_bf16_pack_b_rows(const float *b, size_t ldb, size_t col0, size_t nc, size_t k0, size_t kc, uint32_t *block);
+/// All the A panels of rows [row0, row0 + mb) of a transposed A (stored [K, M]), swept likewise.
+void qcs_bf16_pack_a_columns(const float *a, size_t lda, size_t row0, size_t mb, size_t k0, size_t kc, uint32_t *block);
+
+/// The same panels, with the plain-A and transposed-B layouts transposed in AVX2 registers
+/// (identical words; for CPUs with AVX2).
+void qcs_bf16_pack_a_avx2(int transpose, const float *a, size_t lda, size_t m, size_t row0,
+                          size_t k0, size_t kc, uint32_t *panel);
+void qcs_bf16_pack_b_avx2(int transpose, const float *b, size_t ldb, size_t n, size_t col0,
+                          size_t k0, size_t kc, uint32_t *panel);
 
 #endif

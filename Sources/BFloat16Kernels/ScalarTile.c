@@ -16,7 +16,7 @@ static inline float even_half(uint32_t pair) {
     return f;
 }
 
-void qcs_bf16_tile_scalar(size_t pairs, const uint32_t *a, const uint32_t *b, float *tile) {
+void qcs_bf16_tile_scalar(size_t pairs, const uint32_t *a, const uint32_t *b, float *c, size_t ldc, int accumulate) {
     for (size_t r = 0; r < QCS_BF16_MR; r++) {
         for (size_t j = 0; j < QCS_BF16_NR; j++) {
             float acc = 0;
@@ -26,7 +26,8 @@ void qcs_bf16_tile_scalar(size_t pairs, const uint32_t *a, const uint32_t *b, fl
                 acc = fmaf(odd_half(x), odd_half(y), acc);
                 acc = fmaf(even_half(x), even_half(y), acc);
             }
-            tile[r * QCS_BF16_NR + j] = acc;
+            float *dst = c + r * ldc + j;
+            *dst = accumulate ? *dst + acc : acc;
         }
     }
 }

@@ -49,7 +49,7 @@ final class BFloat16OpsTests: XCTestCase {
         }
     }
 
-    func testConvKernelChoice_inBFloat16_winogradOnlyWhereEmulated_unlessChosen() {
+    func testConvKernelChoice_inBFloat16_winogradUnlessGEMMsAreChosen() {
         let geo = ConvGeometry(input: [2, 16, 8, 8], weight: [16, 16, 3, 3], stride: 1, padding: 1)
         func path(_ precision: MatrixPrecision, _ choice: BFloat16ConvChoice) -> String {
             switch ConvKernel(geo, precision: precision, bf16Choice: choice) {
@@ -59,7 +59,8 @@ final class BFloat16OpsTests: XCTestCase {
         }
         XCTAssertEqual(path(.float32, .gemm), "winograd", "float32 keeps Winograd whatever bf16's choice")
         XCTAssertEqual(path(.bfloat16(.avx2), .automatic), "winograd", "emulated bfloat16 multiplies at float32's rate")
-        XCTAssertEqual(path(.bfloat16(.avx512bf16), .automatic), "gemm", "AVX512_BF16: bfloat16 GEMMs")
+        XCTAssertEqual(path(.bfloat16(.avx512bf16), .automatic), "winograd", "F(4x4) saves more than vdpbf16ps gains")
+        XCTAssertEqual(path(.bfloat16(.avx512bf16), .gemm), "gemm")
         XCTAssertEqual(path(.bfloat16(.avx512bf16), .winograd), "winograd")
         XCTAssertEqual(path(.bfloat16(.avx2), .gemm), "gemm")
         let strided = ConvGeometry(input: [2, 16, 8, 8], weight: [32, 16, 3, 3], stride: 2, padding: 1)

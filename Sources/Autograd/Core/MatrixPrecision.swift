@@ -36,18 +36,15 @@ public enum MatrixPrecision: Sendable, Equatable, CustomStringConvertible {
 
 /// In bfloat16, which kernel the 3x3 stride-1 convs that Winograd suits take (`ConvKernel`).
 public enum BFloat16ConvChoice: String, Sendable, CaseIterable {
-    /// bfloat16 GEMMs where the kernel is native, float32 Winograd where it is emulated.
+    /// float32 Winograd: measured faster than bfloat16 im2col GEMMs on every such shape of the
+    /// model, with `vdpbf16ps` too (`ConvKernel.keepsWinograd`).
     case automatic
     case gemm
     case winograd
 
-    /// Whether the convs Winograd suits stay float32 Winograd with bfloat16 on `kernel`.
-    public func keepsWinograd(on kernel: BFloat16Kernel) -> Bool {
-        switch self {
-        case .automatic: !kernel.isNative
-        case .gemm: false
-        case .winograd: true
-        }
+    /// Whether the convs Winograd suits stay float32 Winograd in bfloat16.
+    public var keepsWinograd: Bool {
+        self != .gemm
     }
 
     /// `QCS_BF16_CONV` (gemm or winograd), else automatic.

@@ -23,8 +23,9 @@ extension Variable {
         case .winograd: "conv2d (Winograd)"
         case .gemm(let plan): plan.precision == .float32 ? "conv2d (im2col + sgemm)" : "conv2d (im2col + bf16 GEMM)"
         }
-        // Backward reads x for dWeight only, through the GEMM when there is one.
-        let compact: BFloat16Tensor? = if g.requiresGrad(weight), g.savesBFloat16, case .gemm = kernel {
+        // Backward reads x for dWeight only. A bfloat16 GEMM rounds it anyway; Winograd's dWeight
+        // from the rounded x is off by 2⁻⁹ per term, as a bfloat16 GEMM's, for half the memory.
+        let compact: BFloat16Tensor? = if g.requiresGrad(weight), g.savesBFloat16 {
             BFloat16Tensor(rounding: value, pool: g.pool, compute: g.compute)
         } else { nil }
         let saved: Tensor? = compact == nil ? value : nil

@@ -58,11 +58,11 @@ extension BenchSettings {
         print("summary: " + summary.joined(separator: " "))
     }
 
-    /// Each 3x3 conv as bfloat16 GEMMs against its float32 Winograd time (which one bf16 mode takes
-    /// on this CPU), the ViT block in bfloat16, and PyTorch's bf16 autocast with --torch.
+    /// Each 3x3 conv as bfloat16 GEMMs against its float32 Winograd time (and which one bf16 mode
+    /// takes), the ViT block in bfloat16, and PyTorch's bf16 autocast with --torch.
     private func bfloat16Cases(_ bench: EngineBenchmark, bf16: MatrixPrecision, ceiling: EngineBenchmark.Result,
                                fp32: [String: EngineBenchmark.Result], threads: Int) throws -> [String] {
-        guard case .bfloat16(let kernel) = bf16 else { return [] }
+        guard case .bfloat16 = bf16 else { return [] }
         let autocast = try torch.map {
             try TorchPeer(python: $0, script: "scripts/reference/bench_engine_torch.py")
                 .run(peerArguments(threads) + ["--autocast"])
@@ -72,7 +72,7 @@ extension BenchSettings {
             let key = "conv\(c)", winograd = fp32[key]!
             let gemm = bench.conv(channels: c, size: h, precision: bf16, choice: .gemm)
             let faster = gemm.seconds < winograd.seconds ? "bf16 GEMM" : "fp32 Winograd"
-            let taken = BFloat16ConvChoice.environment.keepsWinograd(on: kernel) ? "fp32 Winograd" : "bf16 GEMM"
+            let taken = BFloat16ConvChoice.environment.keepsWinograd ? "fp32 Winograd" : "bf16 GEMM"
             var line = row(gemm.name) + String(format: "%8.1f ms %8.1f GFLOP/s %5.0f%% of bf16 GEMM; %.2fx fp32 Winograd: "
                                                + "%@ faster, bf16 mode takes %@",
                                                gemm.seconds * 1000, gemm.gflops, 100 * gemm.gflops / ceiling.gflops,
