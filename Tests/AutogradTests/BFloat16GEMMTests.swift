@@ -99,7 +99,7 @@ final class BFloat16GEMMTests: XCTestCase {
             }
             for (index, r) in reference(t, x, rounded: false).enumerated() {
                 let got = Double(element(c, t, index))
-                // Each operand is off by at most 2⁻⁹ relative, each product by a little over 2⁻⁸.
+                // Each operand is off by at most 2⁻⁸ relative, each product by a little over 2⁻⁷.
                 XCTAssertLessThanOrEqual(abs(got - r.value), 0x1p-7 * r.magnitude + 1e-6, "\(t) element \(index) vs float32")
             }
             // The padding of C is never written.

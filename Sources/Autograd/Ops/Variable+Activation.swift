@@ -23,10 +23,23 @@ extension Variable {
         let g = graph
         let out = g.allocate(shape)
         GELUKernel.forward(data, out.data, count: count, compute: g.compute)
-        let input = self
+        // In bfloat16 mode x is kept rounded, as the output of autocast's bfloat16 linear layer
+        // that feeds GELU is: GELU′ is smooth (|GELU″| ≤ 0.8), so a 2⁻⁸ relative change of x
+        // moves each dx by about as much as the GEMMs around it round away.
+        let compact = g.savesBFloat16 ? BFloat16Tensor(rounding: value, pool: g.pool, compute: g.compute) : nil
+        let saved: Tensor? = compact == nil ? value : nil
+        let input = handle
         return g.record(out, inputs: [self]) { g, dy in
             guard let dx = g.gradient(for: input) else { return }
-            GELUKernel.backward(input.data, dy.data, dx.data, count: dx.count, compute: g.compute)
+            if let compact {
+                compact.withWidened(g) { x in
+                    GELUKernel.backward(x, dy.data, dx.data, count: dx.count, compute: g.compute)
+                }
+            } else if let saved {
+                withExtendedLifetime(saved) {
+                    GELUKernel.backward(saved.data, dy.data, dx.data, count: dx.count, compute: g.compute)
+                }
+            }
         }
     }
 

@@ -59,7 +59,7 @@ extension Variable {
             }
         }
         // Backward reads x only as x − μ. In bfloat16 mode that difference is kept rounded: each
-        // x̂ then moves by at most 2⁻⁹ of itself, with no cancellation whatever μ is (rounding x
+        // x̂ then moves by at most 2⁻⁸ of itself, with no cancellation whatever μ is (rounding x
         // itself would lose x − μ when |μ| ≫ σ), and the float32 x can go back to the pool.
         let centered: BFloat16Tensor? = g.savesBFloat16
             ? BFloat16Tensor(centering: value, channelMeans: mean, pool: g.pool, compute: g.compute) : nil

@@ -24,7 +24,7 @@ extension Variable {
         case .gemm(let plan): plan.precision == .float32 ? "conv2d (im2col + sgemm)" : "conv2d (im2col + bf16 GEMM)"
         }
         // Backward reads x for dWeight only. A bfloat16 GEMM rounds it anyway; Winograd's dWeight
-        // from the rounded x is off by 2⁻⁹ per term, as a bfloat16 GEMM's, for half the memory.
+        // from the rounded x is off by 2⁻⁸ per term, as a bfloat16 GEMM's, for half the memory.
         let compact: BFloat16Tensor? = if g.requiresGrad(weight), g.savesBFloat16 {
             BFloat16Tensor(rounding: value, pool: g.pool, compute: g.compute)
         } else { nil }

@@ -20,7 +20,7 @@ extension Variable {
         }
         // In bfloat16 mode x is kept rounded: its sign, all dx reads, survives rounding (but for
         // float32 subnormals below 2⁻¹³³, which round to zero), and the slope gradients' sums of
-        // dy·x change by at most 2⁻⁹ relative per term, within what the products around them lose.
+        // dy·x change by at most 2⁻⁸ relative per term, within what the products around them lose.
         let compact = g.savesBFloat16 ? BFloat16Tensor(rounding: value, pool: g.pool, compute: g.compute) : nil
         let saved: Tensor? = compact == nil ? value : nil
         let input = handle
