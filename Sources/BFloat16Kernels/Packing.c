@@ -66,38 +66,31 @@ void qcs_bf16_pack_b(int transpose, const float *b, size_t ldb, size_t n, size_t
     }
 }
 
-void qcs_bf16_pack_b_rows(const float *b, size_t ldb, size_t col0, size_t nc, size_t k0, size_t kc, uint32_t *block) {
-    size_t pairs = (kc + 1) / 2, full = kc / 2, panel = pairs * QCS_BF16_NR;
+/// The panels of `width` lanes of lines [start, start + extent) of an operand whose lanes run along
+/// the stored rows and K down them (plain B, transposed A), swept row by row.
+static void pack_across_rows(const float *x, size_t ld, size_t start, size_t extent, size_t k0, size_t kc,
+                             size_t width, uint32_t *block) {
+    size_t pairs = (kc + 1) / 2, full = kc / 2, panel = pairs * width;
     for (size_t p = 0; p < pairs; p++) {
-        const float *even = b + (k0 + 2 * p) * ldb + col0;
-        const float *odd = even + ldb;
-        for (size_t jr = 0; jr < nc; jr += QCS_BF16_NR) {
-            size_t cols = nc - jr < QCS_BF16_NR ? nc - jr : QCS_BF16_NR;
-            uint32_t *dst = block + (jr / QCS_BF16_NR) * panel + p * QCS_BF16_NR;
+        const float *even = x + (k0 + 2 * p) * ld + start;
+        const float *odd = even + ld;
+        for (size_t j0 = 0; j0 < extent; j0 += width) {
+            size_t lanes = extent - j0 < width ? extent - j0 : width;
+            uint32_t *dst = block + (j0 / width) * panel + p * width;
             if (p < full) {
-                for (size_t j = 0; j < cols; j++) dst[j] = qcs_bf16_pair(even[jr + j], odd[jr + j]);
+                for (size_t j = 0; j < lanes; j++) dst[j] = qcs_bf16_pair(even[j0 + j], odd[j0 + j]);
             } else {
-                for (size_t j = 0; j < cols; j++) dst[j] = qcs_bf16_pair(even[jr + j], 0);
+                for (size_t j = 0; j < lanes; j++) dst[j] = qcs_bf16_pair(even[j0 + j], 0);
             }
-            for (size_t j = cols; j < QCS_BF16_NR; j++) dst[j] = 0;
+            for (size_t j = lanes; j < width; j++) dst[j] = 0;
         }
     }
 }
 
+void qcs_bf16_pack_b_rows(const float *b, size_t ldb, size_t col0, size_t nc, size_t k0, size_t kc, uint32_t *block) {
+    pack_across_rows(b, ldb, col0, nc, k0, kc, QCS_BF16_NR, block);
+}
+
 void qcs_bf16_pack_a_columns(const float *a, size_t lda, size_t row0, size_t mb, size_t k0, size_t kc, uint32_t *block) {
-    size_t pairs = (kc + 1) / 2, full = kc / 2, panel = pairs * QCS_BF16_MR;
-    for (size_t p = 0; p < pairs; p++) {
-        const float *even = a + (k0 + 2 * p) * lda + row0;
-        const float *odd = even + lda;
-        for (size_t ir = 0; ir < mb; ir += QCS_BF16_MR) {
-            size_t rows = mb - ir < QCS_BF16_MR ? mb - ir : QCS_BF16_MR;
-            uint32_t *dst = block + (ir / QCS_BF16_MR) * panel + p * QCS_BF16_MR;
-            if (p < full) {
-                for (size_t r = 0; r < rows; r++) dst[r] = qcs_bf16_pair(even[ir + r], odd[ir + r]);
-            } else {
-                for (size_t r = 0; r < rows; r++) dst[r] = qcs_bf16_pair(even[ir + r], 0);
-            }
-            for (size_t r = rows; r < QCS_BF16_MR; r++) dst[r] = 0;
-        }
-    }
+    pack_across_rows(a, lda, row0, mb, k0, kc, QCS_BF16_MR, block);
 }
