@@ -26,6 +26,18 @@ public struct DistributedConfig: Sendable, Equatable {
     public var shardOptimizer = false
     /// zstd (level 1) on the byte payloads of the two-phase compressors (fp16, bf16, int8, onebit).
     public var wireZstd = false
+    /// Collective checking for debugging (`CheckedCommunicator`).
+    public var debug = DebugMode.off
+
+    public enum DebugMode: String, Sendable, CaseIterable {
+        /// Collectives go straight to MPI.
+        case off
+        /// Before each collective the ranks compare what they are about to call; a mismatch stops
+        /// every rank with an error naming who called what, instead of a hang.
+        case check
+        /// `check`, and each rank's log gets a line per collective with its bytes and seconds.
+        case detail
+    }
 
     public enum GradientCompression: String, Sendable, CaseIterable {
         case none, fp16, bf16, int8, onebit, powersgd
@@ -94,6 +106,12 @@ extension DistributedConfig {
         powerSGDRank = try s.int("powersgd_rank", default: powerSGDRank)
         shardOptimizer = try s.bool("shard_optimizer", default: shardOptimizer)
         wireZstd = try s.bool("wire_zstd", default: wireZstd)
+        let mode = try s.string("debug", default: debug.rawValue)
+        guard let m = DebugMode(rawValue: mode) else {
+            throw ConfigError(key: "distributed.debug",
+                              "unknown mode '\(mode)'; choose one of " + DebugMode.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        debug = m
         if !s.has("rank_weights") { s.note("rank_weights", "equal") }
         if s.has("rank_weights") {
             if let word = try? s.peekString("rank_weights"), word == "auto" || word == "equal" {

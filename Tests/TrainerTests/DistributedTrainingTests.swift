@@ -57,6 +57,32 @@ final class DistributedTrainingTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: root + "/two/rank1"), "only rank 0 writes")
     }
 
+    func testEachRank_writesItsOwnLog_withItsSetupAndDebugStepLines() throws {
+        let c = try config(), directory = root + "/logs"
+        let outcomes = try InProcessWorld.run(size: 2) { comm in
+            Result { () throws -> TrainingRun.Outcome in
+                var options = TrainingRun.Options(runDirectory: directory)
+                options.logLevel = .debug
+                return try TrainingRun(config: c, options: options, communicator: comm) { _ in }.run()
+            }
+        }
+        for o in outcomes { XCTAssertEqual(try o.get(), .finished) }
+        var losses: [[String]] = []
+        for rank in 0..<2 {
+            let text = try String(contentsOfFile: RankLog.path(runDirectory: directory, rank: rank), encoding: .utf8)
+            let lines = text.split(separator: "\n")
+            XCTAssertTrue(lines.allSatisfy { $0.contains(" rank \(rank) ") }, "rank \(rank)'s log holds its own lines only")
+            XCTAssertTrue(lines.contains { $0.contains(" info data: ") }, "every rank logs its setup")
+            let steps = lines.filter { $0.contains(" debug step ") }
+            XCTAssertEqual(steps.count, 3, "one line per step: \(steps)")
+            losses.append(steps.map { String($0.split(separator: " ").drop { $0 != "loss_sum" }.dropFirst().first ?? "") })
+        }
+        XCTAssertTrue(losses.allSatisfy { $0.allSatisfy { Double($0)?.isFinite == true } }, "\(losses)")
+        XCTAssertNotEqual(losses[0], losses[1], "each rank logs its own slice's losses")
+        let leader = try String(contentsOfFile: RankLog.path(runDirectory: directory, rank: 0), encoding: .utf8)
+        XCTAssertTrue(leader.contains("finished"), "rank 0's log holds what it said")
+    }
+
     /// lr 1e30: the first update overflows, the next step's loss is not finite, every rank stops
     /// there with the same error, status says failed, and the weights of the last good step remain.
     func testNonFiniteLoss_stopsEveryRankAtTheSameStepKeepingTheLastGoodWeights() throws {

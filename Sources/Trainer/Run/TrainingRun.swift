@@ -34,6 +34,9 @@ public final class TrainingRun {
         /// Serve Prometheus metrics from rank 0 on this port (0: any free one), at `metricsHost`.
         public var metricsPort: Int?
         public var metricsHost = "127.0.0.1"
+        /// What each rank writes to its own log, `RUN/logs/rank-RRRRR.log` (debug: also a line per
+        /// step with its local losses in full precision).
+        public var logLevel = RunMessage.Level.info
         public init(runDirectory: String) { self.runDirectory = runDirectory }
     }
 
@@ -52,14 +55,21 @@ public final class TrainingRun {
     public let options: Options
     public let communicator: Communicator
     let messages: (RunMessage) -> Void
+    /// This rank's own log; rank 0's also holds every kept line it says.
+    let rankLog: RankLog
 
     /// - Parameter sink: rank 0's account of the run, every level (other ranks never call it).
     public init(config: TrainingConfig, options: Options, communicator: Communicator = LocalCommunicator(),
                 sink: RunMessageSink) {
         self.config = config
         self.options = options
-        self.communicator = communicator
-        messages = { sink.show($0) }
+        let rankLog = RankLog(rank: communicator.rank, level: options.logLevel)
+        self.rankLog = rankLog
+        self.communicator = Self.checking(communicator, config.distributed.debug, log: rankLog)
+        messages = { message in
+            sink.show(message)
+            if message.kept { rankLog.write(message.level, message.text) }
+        }
     }
 
     /// - Parameter log: rank 0's kept lines up to `info` (other ranks never call it).
@@ -67,9 +77,12 @@ public final class TrainingRun {
                 log: @escaping (String) -> Void) {
         self.config = config
         self.options = options
-        self.communicator = communicator
+        let rankLog = RankLog(rank: communicator.rank, level: options.logLevel)
+        self.rankLog = rankLog
+        self.communicator = Self.checking(communicator, config.distributed.debug, log: rankLog)
         messages = { message in
             if message.kept && message.level <= .info { log(message.text) }
+            if message.kept { rankLog.write(message.level, message.text) }
         }
     }
 
@@ -77,11 +90,19 @@ public final class TrainingRun {
     /// alike (`isCollective`), anything else on the rank that met it.
     @discardableResult
     public func run() throws -> Outcome {
-        let s = try TrainingSession(config: config, options: options, communicator: communicator, messages: messages)
+        let s: TrainingSession
+        do {
+            s = try TrainingSession(config: config, options: options, communicator: communicator, messages: messages,
+                                    rankLog: rankLog)
+        } catch {
+            rankLog.error("\(error)")
+            throw error
+        }
         var state = try s.resumedState(options.resume)
         do {
             return try train(s, &state)
         } catch {
+            rankLog.error("\(error)")
             // status.json tells the truth even when the error is this rank's alone (best effort: the
             // error may be the run directory itself).
             if !((error as? RunError)?.isCollective ?? false) {
@@ -104,10 +125,12 @@ public final class TrainingRun {
             }
             var tally = EpochTally()
             while let input = feed.next() {
-                if let error = input.error { Self.speak(communicator, "could not load its slice: \(error)") }
+                if let error = input.error { s.speak("could not load its slice: \(error)") }
                 let lr = s.schedule.rate(epoch: state.epoch, step: state.globalStep)
                 let local = try s.step.computeGradients(input.batches, globalBatches: input.globalBatches,
                                                        dropoutKey: s.dropoutKey(state), step: state.globalStep)
+                s.logStep(local, step: state.globalStep)
+                try s.fault?.inject(step: state.globalStep, over: communicator)
                 let decision = try StepDecision.gather(report(local, input, &s.signals), over: communicator)
                 let verdict = Verdict(decision, local: local, policy: config.run.onNonFinite)
                 if verdict == .apply { try s.applyUpdate(learningRate: lr, local) } else { s.step.discard() }
@@ -212,6 +235,12 @@ public final class TrainingRun {
     }
 
     /// A rank's message about itself, on standard error, prefixed with its rank.
+    /// `communicator`, behind a `CheckedCommunicator` when `distributed.debug` asks (and there are others).
+    static func checking(_ communicator: Communicator, _ mode: DistributedConfig.DebugMode, log: RankLog) -> Communicator {
+        guard mode != .off, communicator.size > 1 else { return communicator }
+        return CheckedCommunicator(communicator, logsEachCall: mode == .detail) { log.info($0) }
+    }
+
     static func speak(_ comm: Communicator, _ message: String) {
         FileHandle.standardError.write(Data("rank \(comm.rank): \(message)\n".utf8))
     }

@@ -33,12 +33,17 @@ final class TrainingSession {
     var speeds = RankSpeeds()
     let checkpoint: TrainingCheckpoint
     let bufferAverage: RunningStatisticsAverage
+    let rankLog: RankLog
+    let fault = TestFault.fromEnvironment()
 
     init(config c: TrainingConfig, options: TrainingRun.Options, communicator comm: Communicator,
-         messages: @escaping (RunMessage) -> Void) throws {
+         messages: @escaping (RunMessage) -> Void, rankLog given: RankLog? = nil) throws {
         config = c
         communicator = comm
-        let say: (String) -> Void = comm.isLeader ? { messages(RunMessage(.info, $0)) } : { _ in }
+        let rankLog = given ?? RankLog(rank: comm.rank, level: options.logLevel)
+        self.rankLog = rankLog
+        // Every rank logs its own setup (rank 0's lines reach its log through `messages`).
+        let say: (String) -> Void = comm.isLeader ? { messages(RunMessage(.info, $0)) } : { rankLog.info($0) }
         let dataset = try DatasetReader(config: c.data).read()
         train = dataset.samples(.train)
         test = dataset.samples(.test)
@@ -115,6 +120,12 @@ final class TrainingSession {
         }
 
         reporter = try Self.leaderReporter(c, options, comm, messages)
+        // Rank 0 holds the run directory's lock now. A log that cannot be written is said, not fatal.
+        do {
+            try rankLog.open(runDirectory: options.runDirectory)
+        } catch {
+            TrainingRun.speak(comm, "warning: no log of its own: \(error)")
+        }
         let buckets = (synchronizer as? BucketedGradientExchange)?.plan.buckets.count
         say(Self.banner(c, comm: comm, threads: compute.threads, buckets: buckets))
         if let shards {
@@ -122,6 +133,22 @@ final class TrainingSession {
             say(String(format: "optimizer: state sharded over %d ranks (ZeRO-1): %.1f MiB per rank, %.1f MiB unsharded",
                        comm.size, mib(shards.owned.count), mib(store.values.count)))
         }
+    }
+
+    /// A line about this rank only: on its standard error and in its log.
+    func speak(_ text: String) {
+        TrainingRun.speak(communicator, text)
+        rankLog.warning(text)
+    }
+
+    /// The step as this rank computed it, for `debug` logs: full-precision sums, so that one rank's
+    /// figures can be compared with another's, or with a replay, digit for digit.
+    func logStep(_ local: SAMTrainingStep.LocalResult, step: Int) {
+        guard rankLog.level >= .debug else { return }
+        rankLog.debug(String(format: "step %d: samples %d loss_sum %.17g base_loss_sum %.17g cross_loss_sum %.17g "
+                             + "gradient_norm %.17g compute %.3f s exchange %.3f s sent %d bytes",
+                             step, local.samples, local.lossSum, local.baseLossSum, local.crossLossSum,
+                             local.gradientNorm, local.computeSeconds, local.exchangeSeconds, local.bytesSent))
     }
 
     /// What zstd saved on the wire so far (rank 0's payloads), with `wire_zstd`.
@@ -191,7 +218,7 @@ final class TrainingSession {
         skippedReported = skipped.count
         let text = "dropped \(new.count) unreadable image\(new.count == 1 ? "" : "s") (on_bad_image: skip; "
             + "\(skipped.count) in all), e.g. \(new.first!); qcs data check lists them all"
-        if communicator.isLeader { reporter?.warn(text) } else { TrainingRun.speak(communicator, "warning: " + text) }
+        if communicator.isLeader { reporter?.warn(text) } else { speak("warning: " + text) }
     }
 
     /// Unique per step, the same on every rank: with the SAM pass and each sample's plan position

@@ -77,8 +77,9 @@ extension QCSCommand {
                                    + "every step in place)."))
         var logEvery = 10
 
-        @Option(help: ArgumentHelp("How much rank 0 says: error, warning, info (progress, epochs, checkpoints) "
-                                   + "or debug (also a line per step).", valueName: "level"))
+        @Option(help: ArgumentHelp("How much rank 0 says, and each rank writes to RUN/logs/rank-RRRRR.log: error, "
+                                   + "warning, info (progress, epochs, checkpoints) or debug (also a line per step; "
+                                   + "in the rank logs, each rank's own losses in full precision).", valueName: "level"))
         var logLevel = LogLevel.info
 
         @Option(help: ArgumentHelp("Also append rank 0's lines, with their times, to this file.", valueName: "file"))
@@ -122,6 +123,7 @@ extension QCSCommand {
                 options.resume = resume.map { $0 == "auto" ? .auto : .directory($0) }
                 options.metricsPort = metricsPort
                 options.metricsHost = metricsHost
+                options.logLevel = logLevel.level
                 // Only rank 0 speaks; the other ranks' console stays silent (and opens no log file).
                 let console = try RunConsole(level: logLevel.level, logFile: comm.isLeader ? logFile : nil)
                 try TrainingRun(config: cfg, options: options, communicator: comm, sink: console).run()

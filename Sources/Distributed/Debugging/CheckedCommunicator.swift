@@ -1,0 +1,124 @@
+import Foundation
+
+/// `distributed.debug: check | detail`: a communicator that, before each collective, makes sure
+/// every rank is about to make the same one (same place in the sequence, operation, element type,
+/// count and root or reduction), and otherwise stops every rank with an error naming which rank
+/// called what. This is the hang nobody can explain, caught where it starts: one rank in an
+/// allreduce of 4 MiB, another in a barrier, both waiting forever.
+///
+/// The check is one extra allreduce of 10 integers per collective (the maximum of every field
+/// and of its negation, so equal fields everywhere show as max = −max(−x)), and on a mismatch
+/// one allgather of every rank's call. `detail` also logs each collective with its size and time.
+/// A duplicate (the gradient exchange's thread) is checked the same way with its own sequence.
+public final class CheckedCommunicator: Communicator {
+    public let base: Communicator
+    public let name: String
+    public let logsEachCall: Bool
+    private let log: @Sendable (String) -> Void
+    private var sequence: Int64 = 0
+    private var duplicates = 0
+
+    /// - Parameters:
+    ///   - name: how errors and log lines call this communicator ("main", "main/1" for a duplicate).
+    ///   - logsEachCall: `detail`: a log line per collective.
+    ///   - log: where those lines go (the rank's own log).
+    public init(_ base: Communicator, name: String = "main", logsEachCall: Bool = false,
+                log: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.base = base
+        self.name = name
+        self.logsEachCall = logsEachCall
+        self.log = log
+    }
+
+    public var rank: Int { base.rank }
+    public var size: Int { base.size }
+    public var localRank: Int { base.localRank }
+    public var localSize: Int { base.localSize }
+
+    public func allreduce<T: CommunicationElement>(_ buffer: UnsafeMutableBufferPointer<T>, _ op: ReduceOperation) throws {
+        try checked(.allreduce, T.self, buffer.count, CollectiveCall.code(op)) { try base.allreduce(buffer, op) }
+    }
+
+    public func startAllreduce<T: CommunicationElement>(_ buffer: UnsafeMutableBufferPointer<T>,
+                                                       _ op: ReduceOperation) throws -> CommunicationRequest {
+        try checked(.startAllreduce, T.self, buffer.count, CollectiveCall.code(op)) { try base.startAllreduce(buffer, op) }
+    }
+
+    public func broadcast<T: CommunicationElement>(_ buffer: UnsafeMutableBufferPointer<T>, root: Int) throws {
+        try checked(.broadcast, T.self, buffer.count, Int64(root)) { try base.broadcast(buffer, root: root) }
+    }
+
+    public func allgather<T: CommunicationElement>(_ send: UnsafeBufferPointer<T>, into receive: UnsafeMutableBufferPointer<T>,
+                                                  counts: [Int]) throws {
+        try checked(.allgather, T.self, receive.count) { try base.allgather(send, into: receive, counts: counts) }
+    }
+
+    public func reduceScatter<T: CommunicationElement>(_ send: UnsafeBufferPointer<T>, into receive: UnsafeMutableBufferPointer<T>,
+                                                      counts: [Int], _ op: ReduceOperation) throws {
+        try checked(.reduceScatter, T.self, send.count, CollectiveCall.code(op)) {
+            try base.reduceScatter(send, into: receive, counts: counts, op)
+        }
+    }
+
+    public func alltoall<T: CommunicationElement>(_ send: UnsafeBufferPointer<T>, sendCounts: [Int],
+                                                 into receive: UnsafeMutableBufferPointer<T>, receiveCounts: [Int]) throws {
+        // Each rank's own counts differ by design: only the type and the world-wide total must agree.
+        try checked(.alltoall, T.self, 0) {
+            try base.alltoall(send, sendCounts: sendCounts, into: receive, receiveCounts: receiveCounts)
+        }
+    }
+
+    public func barrier() throws {
+        try checked(.barrier, nil, 0) { try base.barrier() }
+    }
+
+    public func duplicate() throws -> Communicator {
+        let copy = try checked(.duplicate, nil, 0) { try base.duplicate() }
+        duplicates += 1
+        return CheckedCommunicator(copy, name: "\(name)/\(duplicates)", logsEachCall: logsEachCall, log: log)
+    }
+
+    public func abort(code: Int32) -> Never { base.abort(code: code) }
+
+    private func checked<R>(_ operation: CollectiveCall.Operation, _ element: (any CommunicationElement.Type)?, _ count: Int,
+                            _ detail: Int64 = 0, _ call: () throws -> R) throws -> R {
+        sequence += 1
+        let mine = CollectiveCall(sequence: sequence, operation: operation, element: element?.kind, count: count,
+                                  detail: detail)
+        try verify(mine)
+        guard logsEachCall else { return try call() }
+        let start = DispatchTime.now().uptimeNanoseconds
+        let result = try call()
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let bytes = element.map { count * Self.bytes($0.kind) } ?? 0
+        log(String(format: "collective %@ %@: %d bytes, %.6f s", name, mine.description, bytes, seconds))
+        return result
+    }
+
+    /// Throws `CommunicationError.collectiveMismatch` on every rank when any rank's call differs.
+    private func verify(_ mine: CollectiveCall) throws {
+        let fields = mine.encoded
+        var extremes = fields + fields.map { -$0 }
+        try extremes.withUnsafeMutableBufferPointer { try base.allreduce($0, .max) }
+        let width = CollectiveCall.width
+        let agree = (0..<width).allSatisfy { extremes[$0] == -extremes[width + $0] }
+        if agree { return }
+        var all = [Int64](repeating: 0, count: width * size)
+        try fields.withUnsafeBufferPointer { send in
+            try all.withUnsafeMutableBufferPointer {
+                try base.allgather(send, into: $0, counts: [Int](repeating: width, count: size))
+            }
+        }
+        let calls = (0..<size).map { CollectiveCall(encoded: all[($0 * width)..<(($0 + 1) * width)]) }
+        throw CommunicationError.collectiveMismatch(communicator: name, calls: calls.map { $0?.description ?? "?" })
+    }
+
+    private static func bytes(_ kind: ElementKind) -> Int {
+        switch kind {
+        case .float32, .int32: 4
+        case .float64, .int64: 8
+        case .uint8: 1
+        case .uint16: 2
+        }
+    }
+}

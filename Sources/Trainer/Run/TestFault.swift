@@ -1,0 +1,34 @@
+import Distributed
+import Foundation
+
+/// A fault the multi-process tests inject to show what the debugging tools report
+/// (`QCS_TEST_FAULT=KIND:RANK:STEP`, set by scripts/test-ranks only). Unset, nothing happens.
+///
+/// - `extra_barrier`: rank RANK calls one barrier the others do not, before step STEP's decision:
+///   the divergence `distributed.debug: check` must name instead of hanging.
+struct TestFault {
+    enum Kind: String { case extraBarrier = "extra_barrier" }
+
+    let kind: Kind
+    let rank: Int
+    let step: Int
+
+    static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> TestFault? {
+        guard let text = environment["QCS_TEST_FAULT"] else { return nil }
+        let parts = text.split(separator: ":")
+        guard parts.count == 3, let kind = Kind(rawValue: String(parts[0])), let rank = Int(parts[1]),
+              let step = Int(parts[2]) else {
+            FileHandle.standardError.write(Data("warning: QCS_TEST_FAULT=\(text) is not KIND:RANK:STEP; ignored\n".utf8))
+            return nil
+        }
+        return TestFault(kind: kind, rank: rank, step: step)
+    }
+
+    /// Called by every rank before each step's decision.
+    func inject(step: Int, over comm: Communicator) throws {
+        guard comm.rank == rank, step == self.step else { return }
+        switch kind {
+        case .extraBarrier: try comm.barrier()
+        }
+    }
+}
