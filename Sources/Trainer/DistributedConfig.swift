@@ -28,6 +28,10 @@ public struct DistributedConfig: Sendable, Equatable {
     public var wireZstd = false
     /// Collective checking for debugging (`CheckedCommunicator`).
     public var debug = DebugMode.off
+    /// Seconds without a change of phase after which a rank reports a stall (`StallWatchdog`; 0: never),
+    /// and whether the job then ends.
+    public var stallSeconds = 300.0
+    public var stallAborts = false
 
     public enum DebugMode: String, Sendable, CaseIterable {
         /// Collectives go straight to MPI.
@@ -112,6 +116,15 @@ extension DistributedConfig {
                               "unknown mode '\(mode)'; choose one of " + DebugMode.allCases.map(\.rawValue).joined(separator: ", "))
         }
         debug = m
+        stallSeconds = try s.double("stall_seconds", default: stallSeconds)
+        let action = try s.string("stall_action", default: stallAborts ? "abort" : "report")
+        guard action == "report" || action == "abort" else {
+            throw ConfigError(key: "distributed.stall_action", "unknown action '\(action)'; choose report or abort")
+        }
+        stallAborts = action == "abort"
+        guard stallSeconds >= 0 && stallSeconds.isFinite else {
+            throw ConfigError(key: "distributed.stall_seconds", "must be a number of seconds, 0 or more (0: never), got \(stallSeconds)")
+        }
         if !s.has("rank_weights") { s.note("rank_weights", "equal") }
         if s.has("rank_weights") {
             if let word = try? s.peekString("rank_weights"), word == "auto" || word == "equal" {

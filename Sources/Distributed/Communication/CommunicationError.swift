@@ -40,7 +40,7 @@ public enum CommunicationError: Error, CustomStringConvertible, Equatable {
     }
 
     /// 0, 2-5, 7 for [0, 2, 3, 4, 5, 7].
-    static func ranges(_ ranks: [Int]) -> String {
+    public static func ranges(_ ranks: [Int]) -> String {
         var parts: [String] = [], start = ranks.first ?? 0, last = start
         for r in ranks.dropFirst() + [Int.min] {
             if r == last + 1 { last = r; continue }

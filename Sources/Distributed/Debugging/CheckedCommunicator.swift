@@ -10,23 +10,30 @@ import Foundation
 /// and of its negation, so equal fields everywhere show as max = −max(−x)), and on a mismatch
 /// one allgather of every rank's call. `detail` also logs each collective with its size and time.
 /// A duplicate (the gradient exchange's thread) is checked the same way with its own sequence.
+/// With `verifies` off it only feeds the `FlightRecorder`, which costs no communication.
 public final class CheckedCommunicator: Communicator {
     public let base: Communicator
     public let name: String
+    public let verifies: Bool
     public let logsEachCall: Bool
+    public let recorder: FlightRecorder?
     private let log: @Sendable (String) -> Void
     private var sequence: Int64 = 0
     private var duplicates = 0
 
     /// - Parameters:
     ///   - name: how errors and log lines call this communicator ("main", "main/1" for a duplicate).
+    ///   - verifies: compare every call across ranks first (`check`).
     ///   - logsEachCall: `detail`: a log line per collective.
+    ///   - recorder: where each call's start and end are kept.
     ///   - log: where those lines go (the rank's own log).
-    public init(_ base: Communicator, name: String = "main", logsEachCall: Bool = false,
-                log: @escaping @Sendable (String) -> Void = { _ in }) {
+    public init(_ base: Communicator, name: String = "main", verifies: Bool = true, logsEachCall: Bool = false,
+                recorder: FlightRecorder? = nil, log: @escaping @Sendable (String) -> Void = { _ in }) {
         self.base = base
         self.name = name
+        self.verifies = verifies
         self.logsEachCall = logsEachCall
+        self.recorder = recorder
         self.log = log
     }
 
@@ -41,7 +48,11 @@ public final class CheckedCommunicator: Communicator {
 
     public func startAllreduce<T: CommunicationElement>(_ buffer: UnsafeMutableBufferPointer<T>,
                                                        _ op: ReduceOperation) throws -> CommunicationRequest {
-        try checked(.startAllreduce, T.self, buffer.count, CollectiveCall.code(op)) { try base.startAllreduce(buffer, op) }
+        var token: Int?
+        let request = try checked(.startAllreduce, T.self, buffer.count, CollectiveCall.code(op), keepsOpen: { token = $0 }) {
+            try base.startAllreduce(buffer, op)
+        }
+        return RecordedRequest(request, recorder: recorder, token: token)
     }
 
     public func broadcast<T: CommunicationElement>(_ buffer: UnsafeMutableBufferPointer<T>, root: Int) throws {
@@ -75,17 +86,23 @@ public final class CheckedCommunicator: Communicator {
     public func duplicate() throws -> Communicator {
         let copy = try checked(.duplicate, nil, 0) { try base.duplicate() }
         duplicates += 1
-        return CheckedCommunicator(copy, name: "\(name)/\(duplicates)", logsEachCall: logsEachCall, log: log)
+        return CheckedCommunicator(copy, name: "\(name)/\(duplicates)", verifies: verifies, logsEachCall: logsEachCall,
+                                   recorder: recorder, log: log)
     }
 
     public func abort(code: Int32) -> Never { base.abort(code: code) }
 
+    /// - Parameter keepsOpen: for a nonblocking call: receives the recorder's token, which its
+    ///   request ends at `wait`, instead of ending the entry when the call returns.
     private func checked<R>(_ operation: CollectiveCall.Operation, _ element: (any CommunicationElement.Type)?, _ count: Int,
-                            _ detail: Int64 = 0, _ call: () throws -> R) throws -> R {
+                            _ detail: Int64 = 0, keepsOpen: ((Int?) -> Void)? = nil, _ call: () throws -> R) throws -> R {
         sequence += 1
         let mine = CollectiveCall(sequence: sequence, operation: operation, element: element?.kind, count: count,
                                   detail: detail)
-        try verify(mine)
+        let token = recorder?.begin(name, mine.description)
+        keepsOpen?(token)
+        defer { if keepsOpen == nil, let token { recorder?.end(token) } }
+        if verifies { try verify(mine) }
         guard logsEachCall else { return try call() }
         let start = DispatchTime.now().uptimeNanoseconds
         let result = try call()
@@ -120,5 +137,23 @@ public final class CheckedCommunicator: Communicator {
         case .uint8: 1
         case .uint16: 2
         }
+    }
+}
+
+/// A nonblocking call's request whose `wait` also ends its flight-recorder entry.
+private final class RecordedRequest: CommunicationRequest {
+    let base: CommunicationRequest
+    let recorder: FlightRecorder?
+    let token: Int?
+
+    init(_ base: CommunicationRequest, recorder: FlightRecorder?, token: Int?) {
+        self.base = base
+        self.recorder = recorder
+        self.token = token
+    }
+
+    func wait() throws {
+        defer { if let token { recorder?.end(token) } }
+        try base.wait()
     }
 }

@@ -6,12 +6,18 @@ import Foundation
 ///
 /// - `extra_barrier`: rank RANK calls one barrier the others do not, before step STEP's decision:
 ///   the divergence `distributed.debug: check` must name instead of hanging.
+/// - `sleep`: rank RANK sleeps `QCS_TEST_FAULT_SECONDS` (30) there: the straggler the stall
+///   watchdog must name.
 struct TestFault {
-    enum Kind: String { case extraBarrier = "extra_barrier" }
+    enum Kind: String {
+        case extraBarrier = "extra_barrier"
+        case sleep
+    }
 
     let kind: Kind
     let rank: Int
     let step: Int
+    let seconds: Double
 
     static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> TestFault? {
         guard let text = environment["QCS_TEST_FAULT"] else { return nil }
@@ -21,7 +27,8 @@ struct TestFault {
             FileHandle.standardError.write(Data("warning: QCS_TEST_FAULT=\(text) is not KIND:RANK:STEP; ignored\n".utf8))
             return nil
         }
-        return TestFault(kind: kind, rank: rank, step: step)
+        return TestFault(kind: kind, rank: rank, step: step,
+                         seconds: environment["QCS_TEST_FAULT_SECONDS"].flatMap(Double.init) ?? 30)
     }
 
     /// Called by every rank before each step's decision.
@@ -29,6 +36,7 @@ struct TestFault {
         guard comm.rank == rank, step == self.step else { return }
         switch kind {
         case .extraBarrier: try comm.barrier()
+        case .sleep: Thread.sleep(forTimeInterval: seconds)
         }
     }
 }

@@ -57,6 +57,8 @@ public final class TrainingRun {
     let messages: (RunMessage) -> Void
     /// This rank's own log; rank 0's also holds every kept line it says.
     let rankLog: RankLog
+    /// This rank's last collectives, for stall reports (several ranks only).
+    let recorder = FlightRecorder()
 
     /// - Parameter sink: rank 0's account of the run, every level (other ranks never call it).
     public init(config: TrainingConfig, options: Options, communicator: Communicator = LocalCommunicator(),
@@ -65,7 +67,7 @@ public final class TrainingRun {
         self.options = options
         let rankLog = RankLog(rank: communicator.rank, level: options.logLevel)
         self.rankLog = rankLog
-        self.communicator = Self.checking(communicator, config.distributed.debug, log: rankLog)
+        self.communicator = Self.checking(communicator, config.distributed, recorder: recorder, log: rankLog)
         messages = { message in
             sink.show(message)
             if message.kept { rankLog.write(message.level, message.text) }
@@ -79,7 +81,7 @@ public final class TrainingRun {
         self.options = options
         let rankLog = RankLog(rank: communicator.rank, level: options.logLevel)
         self.rankLog = rankLog
-        self.communicator = Self.checking(communicator, config.distributed.debug, log: rankLog)
+        self.communicator = Self.checking(communicator, config.distributed, recorder: recorder, log: rankLog)
         messages = { message in
             if message.kept && message.level <= .info { log(message.text) }
             if message.kept { rankLog.write(message.level, message.text) }
@@ -93,12 +95,14 @@ public final class TrainingRun {
         let s: TrainingSession
         do {
             s = try TrainingSession(config: config, options: options, communicator: communicator, messages: messages,
-                                    rankLog: rankLog)
+                                    rankLog: rankLog, recorder: recorder)
         } catch {
             rankLog.error("\(error)")
             throw error
         }
         var state = try s.resumedState(options.resume)
+        s.watchdog?.start()
+        defer { s.watchdog?.stop() }
         do {
             return try train(s, &state)
         } catch {
@@ -124,12 +128,15 @@ public final class TrainingRun {
                 started = true
             }
             var tally = EpochTally()
+            s.activity.enter(.data, step: state.globalStep)
             while let input = feed.next() {
+                s.activity.enter(.compute, step: state.globalStep)
                 if let error = input.error { s.speak("could not load its slice: \(error)") }
                 let lr = s.schedule.rate(epoch: state.epoch, step: state.globalStep)
                 let local = try s.step.computeGradients(input.batches, globalBatches: input.globalBatches,
                                                        dropoutKey: s.dropoutKey(state), step: state.globalStep)
                 s.logStep(local, step: state.globalStep)
+                s.activity.enter(.decision, step: state.globalStep)
                 try s.fault?.inject(step: state.globalStep, over: communicator)
                 let decision = try StepDecision.gather(report(local, input, &s.signals), over: communicator)
                 let verdict = Verdict(decision, local: local, policy: config.run.onNonFinite)
@@ -143,7 +150,9 @@ public final class TrainingRun {
                                      stepInEpoch: stepsInEpoch - feed.stepsLeft, applied: verdict == .apply,
                                      replicasChecked: checked)
                 if let outcome = try act(on: decision, verdict, local, state, s) { return outcome }
+                s.activity.enter(.data, step: state.globalStep)
             }
+            s.activity.enter(.evaluation, step: state.globalStep)
             let test = try evaluateIfDue(state.epoch, s)
             s.reportSkippedImages()
             if let test {
@@ -235,10 +244,13 @@ public final class TrainingRun {
     }
 
     /// A rank's message about itself, on standard error, prefixed with its rank.
-    /// `communicator`, behind a `CheckedCommunicator` when `distributed.debug` asks (and there are others).
-    static func checking(_ communicator: Communicator, _ mode: DistributedConfig.DebugMode, log: RankLog) -> Communicator {
-        guard mode != .off, communicator.size > 1 else { return communicator }
-        return CheckedCommunicator(communicator, logsEachCall: mode == .detail) { log.info($0) }
+    /// `communicator`, behind a `CheckedCommunicator` when there are other ranks and `distributed.debug`
+    /// asks for checks or the stall watchdog for a flight recorder.
+    static func checking(_ communicator: Communicator, _ d: DistributedConfig, recorder: FlightRecorder,
+                         log: RankLog) -> Communicator {
+        guard communicator.size > 1, d.debug != .off || d.stallSeconds > 0 else { return communicator }
+        return CheckedCommunicator(communicator, verifies: d.debug != .off, logsEachCall: d.debug == .detail,
+                                   recorder: d.stallSeconds > 0 ? recorder : nil) { log.info($0) }
     }
 
     static func speak(_ comm: Communicator, _ message: String) {

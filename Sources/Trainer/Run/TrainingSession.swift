@@ -35,9 +35,12 @@ final class TrainingSession {
     let bufferAverage: RunningStatisticsAverage
     let rankLog: RankLog
     let fault = TestFault.fromEnvironment()
+    /// What this rank is doing, and the thread that reports when that stops changing.
+    let activity = RankActivity()
+    let watchdog: StallWatchdog?
 
     init(config c: TrainingConfig, options: TrainingRun.Options, communicator comm: Communicator,
-         messages: @escaping (RunMessage) -> Void, rankLog given: RankLog? = nil) throws {
+         messages: @escaping (RunMessage) -> Void, rankLog given: RankLog? = nil, recorder: FlightRecorder? = nil) throws {
         config = c
         communicator = comm
         let rankLog = given ?? RankLog(rank: comm.rank, level: options.logLevel)
@@ -119,6 +122,11 @@ final class TrainingSession {
                               "has \(weights.count) weights for \(comm.size) ranks: give one per rank, or auto")
         }
 
+        watchdog = comm.size > 1 && c.distributed.stallSeconds > 0
+            ? StallWatchdog(.init(seconds: c.distributed.stallSeconds, abort: c.distributed.stallAborts), rank: comm.rank,
+                            size: comm.size, activity: activity, recorder: recorder, log: rankLog,
+                            runDirectory: options.runDirectory, abort: { comm.abort(code: 1) })
+            : nil
         reporter = try Self.leaderReporter(c, options, comm, messages)
         // Rank 0 holds the run directory's lock now. A log that cannot be written is said, not fatal.
         do {
@@ -204,6 +212,7 @@ final class TrainingSession {
     /// Writes a checkpoint of `state` (every rank its shard). `evaluated`: the test accuracy of
     /// exactly these weights, when they were just evaluated.
     func saveCheckpoint(_ state: TrainingState, reason: String?, evaluated: Double? = nil) throws {
+        activity.enter(.checkpoint, step: state.globalStep)
         let directory = try checkpoint.save(state, evaluated: evaluated, over: communicator)
         reporter?.checkpointWritten(directory, step: state.globalStep)
         if let reason { reporter?.log("checkpoint (\(reason)): \(directory)") }

@@ -4,15 +4,7 @@ import Foundation
 
 /// A rank's own log: lines said before its file is open are kept and written first, a reopened
 /// log is appended to, lines past its level are left out, and every line names its rank.
-final class RankLogTests: XCTestCase {
-    var root = ""
-
-    override func setUpWithError() throws {
-        root = NSTemporaryDirectory() + "qcs-ranklog-\(UUID().uuidString)"
-    }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: root) }
-
+final class RankLogTests: TemporaryRootTestCase {
     func lines(rank: Int) throws -> [Substring] {
         try String(contentsOfFile: RankLog.path(runDirectory: root, rank: rank), encoding: .utf8).split(separator: "\n")
     }
