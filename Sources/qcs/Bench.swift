@@ -122,12 +122,15 @@ extension QCSCommand.Bench {
         var checkpointDirectory = NSTemporaryDirectory()
         @Flag(help: "Measure the exchange only, not the training steps.")
         var exchangeOnly = false
+        @Flag(help: "Also time the step with distributed.debug: check (each collective compared across ranks first).")
+        var debugCheck = false
         func run() throws {
             var settings = BenchSettings(common, mode: .dist)
             settings.oneRankSeconds = oneRankSeconds
             settings.bucketMB = bucketMB
             settings.checkpointDirectory = checkpointDirectory
             settings.exchangeOnly = exchangeOnly
+            settings.debugCheck = debugCheck
             try settings.run()
         }
     }
@@ -160,6 +163,7 @@ struct BenchSettings {
     var bucketMB = 25.0
     var checkpointDirectory = NSTemporaryDirectory()
     var exchangeOnly = false
+    var debugCheck = false
     var profile = false
 
     init(_ common: BenchCommonOptions, mode: Mode) {
@@ -271,6 +275,15 @@ struct BenchSettings {
                        c.readSeconds, mb / c.readSeconds))
             summary.append("checkpoint_mb=\(fmt(mb)) checkpoint_write_s=\(fmt(c.writeSeconds)) "
                            + "checkpoint_read_s=\(fmt(c.readSeconds)) checkpoint_share_of_step=\(fmt(c.writeSeconds / local.seconds))")
+        }
+        if comm.size > 1 && debugCheck {
+            let checked = DistributedBenchmark(config: bench.config, globalBatch: batch, repeats: repeats, compute: compute,
+                                               communicator: CheckedCommunicator(comm, recorder: FlightRecorder()),
+                                               bucketBytes: bench.bucketBytes)
+            let c = try checked.step(exact: false)
+            say(String(format: "step with distributed.debug: check: %.2f s (%.2f%% over the unchecked step)",
+                       c.seconds, 100 * (c.seconds / local.seconds - 1)))
+            summary.append("debug_check_overhead=\(fmt(c.seconds / local.seconds - 1))")
         }
         if comm.size > 1 {
             summary.append("overlap=\(fmt(local.hiddenShare))")
