@@ -21,8 +21,9 @@ static uint32_t *reserve(PackBuffer *buffer, size_t count) {
     return buffer->data;
 }
 
-typedef void (*panel_packer)(int transpose, const float *x, size_t ld, size_t extent, size_t start,
-                             size_t k0, size_t kc, uint32_t *panel);
+/// Packs one panel of a K-contiguous operand (plain A, transposed B).
+typedef void (*panel_packer)(const float *x, size_t ld, size_t extent, size_t start, size_t k0, size_t kc,
+                             uint32_t *panel);
 
 static qcs_bf16_tile_kernel tile_kernel(QCSBF16Kernel kernel) {
     switch (kernel) {
@@ -96,14 +97,14 @@ int qcs_bf16_gemm(QCSBF16Kernel kernel, int transpose_a, int transpose_b, size_t
                 qcs_bf16_pack_a_columns(a, lda, i0, mb, pc, kc, pa);
             } else {
                 for (size_t ir = 0; ir < mb; ir += QCS_BF16_MR) {
-                    pack_a(0, a, lda, m, i0 + ir, pc, kc, pa + (ir / QCS_BF16_MR) * pairs * QCS_BF16_MR);
+                    pack_a(a, lda, m, i0 + ir, pc, kc, pa + (ir / QCS_BF16_MR) * pairs * QCS_BF16_MR);
                 }
             }
             for (size_t jc = 0; jc < n; jc += QCS_BF16_NC) {
                 size_t nc = n - jc < QCS_BF16_NC ? n - jc : QCS_BF16_NC;
                 if (transpose_b) {
                     for (size_t jr = 0; jr < nc; jr += QCS_BF16_NR) {
-                        pack_b(1, b, ldb, n, jc + jr, pc, kc, pb + (jr / QCS_BF16_NR) * pairs * QCS_BF16_NR);
+                        pack_b(b, ldb, n, jc + jr, pc, kc, pb + (jr / QCS_BF16_NR) * pairs * QCS_BF16_NR);
                     }
                 } else {
                     qcs_bf16_pack_b_rows(b, ldb, jc, nc, pc, kc, pb);

@@ -2,68 +2,36 @@
 #include "RoundingBits.h"
 
 // The float32 -> bfloat16 rounding happens here, once per operand element and K block, so the
-// kernels only ever see packed pairs. Each layout is walked so that the inner loop reads or
-// writes contiguously and the compiler vectorises it: where a panel row is contiguous in memory
-// (transposed A, plain B) a whole row of pairs is built at once; where a panel column is (plain
-// A, transposed B) the pairs of one matrix row are built first and then spread into the panel.
+// kernels only ever see packed pairs. An operand comes in one of two layouts. Its lines (rows of
+// plain A, columns of transposed B) may run along K in memory: each line's pairs are then built
+// in turn and spread down the panel (`pack_lines`). Or K may run down the stored rows (transposed
+// A, plain B): a whole block is then swept row pair by row pair (`pack_across_rows`), each panel
+// row built at once. Either way the inner loop reads contiguously and the compiler vectorises it.
 
-void qcs_bf16_pack_a(int transpose, const float *a, size_t lda, size_t m, size_t row0,
-                     size_t k0, size_t kc, uint32_t *panel) {
-    size_t pairs = (kc + 1) / 2, full = kc / 2;
-    size_t rows = m - row0 < QCS_BF16_MR ? m - row0 : QCS_BF16_MR;
-    if (transpose) {
-        // A stored [K, M]: rows 2p and 2p + 1 of the storage hold this panel's pair p side by side.
-        for (size_t p = 0; p < pairs; p++) {
-            const float *even = a + (k0 + 2 * p) * lda + row0;
-            const float *odd = even + lda;
-            uint32_t *dst = panel + p * QCS_BF16_MR;
-            if (p < full) {
-                for (size_t r = 0; r < rows; r++) dst[r] = qcs_bf16_pair(even[r], odd[r]);
-            } else {
-                for (size_t r = 0; r < rows; r++) dst[r] = qcs_bf16_pair(even[r], 0);
-            }
-            for (size_t r = rows; r < QCS_BF16_MR; r++) dst[r] = 0;
-        }
-        return;
-    }
-    for (size_t r = 0; r < QCS_BF16_MR; r++) {
-        if (r >= rows) {
-            for (size_t p = 0; p < pairs; p++) panel[p * QCS_BF16_MR + r] = 0;
-            continue;
-        }
-        const float *src = a + (row0 + r) * lda + k0;
-        for (size_t p = 0; p < full; p++) panel[p * QCS_BF16_MR + r] = qcs_bf16_pair(src[2 * p], src[2 * p + 1]);
-        if (kc & 1) panel[full * QCS_BF16_MR + r] = qcs_bf16_pair(src[kc - 1], 0);
+void qcs_bf16_pack_line(const float *src, size_t from, size_t kc, uint32_t *panel, size_t stride) {
+    size_t full = kc / 2;
+    for (size_t p = from; p < full; p++) panel[p * stride] = qcs_bf16_pair(src[2 * p], src[2 * p + 1]);
+    if (kc & 1) panel[full * stride] = qcs_bf16_pair(src[kc - 1], 0);
+}
+
+/// One panel of `width` lanes from the K-contiguous lines [start, start + width) of `x` (those at
+/// or past `extent` are zero).
+static void pack_lines(const float *x, size_t ld, size_t extent, size_t start, size_t k0, size_t kc,
+                       size_t width, uint32_t *panel) {
+    size_t pairs = (kc + 1) / 2;
+    size_t lines = extent - start < width ? extent - start : width;
+    for (size_t q = 0; q < lines; q++) qcs_bf16_pack_line(x + (start + q) * ld + k0, 0, kc, panel + q, width);
+    for (size_t p = 0; p < pairs; p++) {
+        for (size_t q = lines; q < width; q++) panel[p * width + q] = 0;
     }
 }
 
-void qcs_bf16_pack_b(int transpose, const float *b, size_t ldb, size_t n, size_t col0,
-                     size_t k0, size_t kc, uint32_t *panel) {
-    size_t pairs = (kc + 1) / 2, full = kc / 2;
-    size_t cols = n - col0 < QCS_BF16_NR ? n - col0 : QCS_BF16_NR;
-    if (transpose) {
-        // B stored [N, K]: column j of op(B) is row j of B, its pairs adjacent in memory.
-        for (size_t j = 0; j < cols; j++) {
-            const float *src = b + (col0 + j) * ldb + k0;
-            for (size_t p = 0; p < full; p++) panel[p * QCS_BF16_NR + j] = qcs_bf16_pair(src[2 * p], src[2 * p + 1]);
-            if (kc & 1) panel[full * QCS_BF16_NR + j] = qcs_bf16_pair(src[kc - 1], 0);
-        }
-    } else {
-        // B stored [K, N]: rows 2p and 2p + 1 are read side by side and interleaved.
-        for (size_t p = 0; p < pairs; p++) {
-            const float *even = b + (k0 + 2 * p) * ldb + col0;
-            const float *odd = even + ldb;
-            uint32_t *dst = panel + p * QCS_BF16_NR;
-            if (p < full) {
-                for (size_t j = 0; j < cols; j++) dst[j] = qcs_bf16_pair(even[j], odd[j]);
-            } else {
-                for (size_t j = 0; j < cols; j++) dst[j] = qcs_bf16_pair(even[j], 0);
-            }
-        }
-    }
-    for (size_t p = 0; p < pairs; p++) {
-        for (size_t j = cols; j < QCS_BF16_NR; j++) panel[p * QCS_BF16_NR + j] = 0;
-    }
+void qcs_bf16_pack_a(const float *a, size_t lda, size_t m, size_t row0, size_t k0, size_t kc, uint32_t *panel) {
+    pack_lines(a, lda, m, row0, k0, kc, QCS_BF16_MR, panel);
+}
+
+void qcs_bf16_pack_b(const float *b, size_t ldb, size_t n, size_t col0, size_t k0, size_t kc, uint32_t *panel) {
+    pack_lines(b, ldb, n, col0, k0, kc, QCS_BF16_NR, panel);
 }
 
 /// The panels of `width` lanes of lines [start, start + extent) of an operand whose lanes run along

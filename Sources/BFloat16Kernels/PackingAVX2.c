@@ -5,8 +5,8 @@
 // The two layouts whose pairs run along a row of the stored matrix while the panel wants them
 // down a column (plain A, transposed B) are an 8x8 transpose of pair words: eight rows of eight
 // pairs are rounded in registers, transposed and stored as eight panel rows. Without it those
-// layouts cost one scalar store per pair, as much time as the products of a 64-row GEMM.
-// Everything else, and the edges, is the portable packing (Packing.c), vectorised by the compiler.
+// layouts cost one scalar store per pair, as much time as the products of a 64-row GEMM. The
+// edges are the portable packing's (Packing.c).
 
 #define AVX2 __attribute__((target("avx2")))
 
@@ -58,31 +58,23 @@ AVX2 static void transpose_lines(const float *const lines[8], size_t blocks, uin
     }
 }
 
-/// Pairs [from, kc/2 and the odd last) of one K-contiguous line, one word per pair.
-static void finish_line(const float *src, size_t from, size_t kc, uint32_t *panel, size_t stride) {
-    size_t full = kc / 2;
-    for (size_t p = from; p < full; p++) panel[p * stride] = qcs_bf16_pair(src[2 * p], src[2 * p + 1]);
-    if (kc & 1) panel[full * stride] = qcs_bf16_pair(src[kc - 1], 0);
-}
-
-AVX2 void qcs_bf16_pack_a_avx2(int transpose, const float *a, size_t lda, size_t m, size_t row0,
-                               size_t k0, size_t kc, uint32_t *panel) {
-    if (transpose || m - row0 < QCS_BF16_MR) {
-        qcs_bf16_pack_a(transpose, a, lda, m, row0, k0, kc, panel);
+AVX2 void qcs_bf16_pack_a_avx2(const float *a, size_t lda, size_t m, size_t row0, size_t k0, size_t kc,
+                               uint32_t *panel) {
+    if (m - row0 < QCS_BF16_MR) {
+        qcs_bf16_pack_a(a, lda, m, row0, k0, kc, panel);
         return;
     }
     const float *lines[8];
     for (int q = 0; q < 8; q++) lines[q] = a + (row0 + q) * lda + k0;
     size_t blocks = kc / 16;
     transpose_lines(lines, blocks, panel, QCS_BF16_MR);
-    for (int q = 0; q < 8; q++) finish_line(lines[q], 8 * blocks, kc, panel + q, QCS_BF16_MR);
+    for (int q = 0; q < 8; q++) qcs_bf16_pack_line(lines[q], 8 * blocks, kc, panel + q, QCS_BF16_MR);
 }
 
-AVX2 void qcs_bf16_pack_b_avx2(int transpose, const float *b, size_t ldb, size_t n, size_t col0,
-                               size_t k0, size_t kc, uint32_t *panel) {
-    size_t cols = n - col0 < QCS_BF16_NR ? n - col0 : QCS_BF16_NR;
-    if (!transpose || cols < QCS_BF16_NR) {
-        qcs_bf16_pack_b(transpose, b, ldb, n, col0, k0, kc, panel);
+AVX2 void qcs_bf16_pack_b_avx2(const float *b, size_t ldb, size_t n, size_t col0, size_t k0, size_t kc,
+                               uint32_t *panel) {
+    if (n - col0 < QCS_BF16_NR) {
+        qcs_bf16_pack_b(b, ldb, n, col0, k0, kc, panel);
         return;
     }
     size_t blocks = kc / 16;
@@ -90,6 +82,6 @@ AVX2 void qcs_bf16_pack_b_avx2(int transpose, const float *b, size_t ldb, size_t
         const float *lines[8];
         for (int q = 0; q < 8; q++) lines[q] = b + (col0 + j0 + q) * ldb + k0;
         transpose_lines(lines, blocks, panel + j0, QCS_BF16_NR);
-        for (int q = 0; q < 8; q++) finish_line(lines[q], 8 * blocks, kc, panel + j0 + q, QCS_BF16_NR);
+        for (int q = 0; q < 8; q++) qcs_bf16_pack_line(lines[q], 8 * blocks, kc, panel + j0 + q, QCS_BF16_NR);
     }
 }

@@ -31,12 +31,12 @@ void qcs_bf16_tile_avx512bf16(size_t pairs, const uint32_t *a, const uint32_t *b
 void qcs_bf16_tile_avx512_portable(size_t pairs, const uint32_t *a, const uint32_t *b, float *c, size_t ldc,
                                    int accumulate);
 
-/// Packs rows [row0, row0 + MR) x k [k0, k0 + kc) of op(A) into one A panel.
-void qcs_bf16_pack_a(int transpose, const float *a, size_t lda, size_t m, size_t row0,
-                     size_t k0, size_t kc, uint32_t *panel);
-/// Packs k [k0, k0 + kc) x columns [col0, col0 + NR) of op(B) into one B panel.
-void qcs_bf16_pack_b(int transpose, const float *b, size_t ldb, size_t n, size_t col0,
-                     size_t k0, size_t kc, uint32_t *panel);
+/// Packs rows [row0, row0 + MR) x k [k0, k0 + kc) of a plain A (stored [M, K]) into one A panel.
+void qcs_bf16_pack_a(const float *a, size_t lda, size_t m, size_t row0, size_t k0, size_t kc, uint32_t *panel);
+/// Packs k [k0, k0 + kc) x columns [col0, col0 + NR) of a transposed B (stored [N, K]) into one B panel.
+void qcs_bf16_pack_b(const float *b, size_t ldb, size_t n, size_t col0, size_t k0, size_t kc, uint32_t *panel);
+/// Pairs [from, kc/2), and the odd last one, of one K-contiguous line: pair p at panel[p * stride].
+void qcs_bf16_pack_line(const float *src, size_t from, size_t kc, uint32_t *panel, size_t stride);
 
 /// All the B panels of columns [col0, col0 + nc) of a plain (not transposed) B, one after the
 /// other, swept row by row: one panel at a time would touch 2·kc rows far apart per 32 columns,
@@ -45,11 +45,8 @@ void qcs_bf16_pack_b_rows(const float *b, size_t ldb, size_t col0, size_t nc, si
 /// All the A panels of rows [row0, row0 + mb) of a transposed A (stored [K, M]), swept likewise.
 void qcs_bf16_pack_a_columns(const float *a, size_t lda, size_t row0, size_t mb, size_t k0, size_t kc, uint32_t *block);
 
-/// The same panels, with the plain-A and transposed-B layouts transposed in AVX2 registers
-/// (identical words; for CPUs with AVX2).
-void qcs_bf16_pack_a_avx2(int transpose, const float *a, size_t lda, size_t m, size_t row0,
-                          size_t k0, size_t kc, uint32_t *panel);
-void qcs_bf16_pack_b_avx2(int transpose, const float *b, size_t ldb, size_t n, size_t col0,
-                          size_t k0, size_t kc, uint32_t *panel);
+/// The same panels, transposed in AVX2 registers (identical words; for CPUs with AVX2).
+void qcs_bf16_pack_a_avx2(const float *a, size_t lda, size_t m, size_t row0, size_t k0, size_t kc, uint32_t *panel);
+void qcs_bf16_pack_b_avx2(const float *b, size_t ldb, size_t n, size_t col0, size_t k0, size_t kc, uint32_t *panel);
 
 #endif

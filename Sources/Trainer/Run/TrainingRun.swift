@@ -61,29 +61,29 @@ public final class TrainingRun {
     let recorder = FlightRecorder()
 
     /// - Parameter sink: rank 0's account of the run, every level (other ranks never call it).
-    public init(config: TrainingConfig, options: Options, communicator: Communicator = LocalCommunicator(),
-                sink: RunMessageSink) {
-        self.config = config
-        self.options = options
-        let rankLog = RankLog(rank: communicator.rank, level: options.logLevel)
-        self.rankLog = rankLog
-        self.communicator = Self.checking(communicator, config.distributed, recorder: recorder, log: rankLog)
-        messages = { message in
-            sink.show(message)
-            if message.kept { rankLog.write(message.level, message.text) }
-        }
+    public convenience init(config: TrainingConfig, options: Options, communicator: Communicator = LocalCommunicator(),
+                            sink: RunMessageSink) {
+        self.init(config: config, options: options, communicator: communicator, show: { sink.show($0) })
     }
 
     /// - Parameter log: rank 0's kept lines up to `info` (other ranks never call it).
-    public init(config: TrainingConfig, options: Options, communicator: Communicator = LocalCommunicator(),
-                log: @escaping (String) -> Void) {
+    public convenience init(config: TrainingConfig, options: Options, communicator: Communicator = LocalCommunicator(),
+                            log: @escaping (String) -> Void) {
+        self.init(config: config, options: options, communicator: communicator) { message in
+            if message.kept && message.level <= .info { log(message.text) }
+        }
+    }
+
+    /// Every message goes to `show` and, when kept, to this rank's own log.
+    private init(config: TrainingConfig, options: Options, communicator: Communicator,
+                 show: @escaping (RunMessage) -> Void) {
         self.config = config
         self.options = options
         let rankLog = RankLog(rank: communicator.rank, level: options.logLevel)
         self.rankLog = rankLog
         self.communicator = Self.checking(communicator, config.distributed, recorder: recorder, log: rankLog)
         messages = { message in
-            if message.kept && message.level <= .info { log(message.text) }
+            show(message)
             if message.kept { rankLog.write(message.level, message.text) }
         }
     }
