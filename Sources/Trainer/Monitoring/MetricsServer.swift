@@ -55,13 +55,14 @@ public final class MetricsServer: @unchecked Sendable {
         thread.start()
     }
 
-    /// Stops accepting: the blocked accept returns and the thread ends.
+    /// Stops accepting: the blocked accept returns and the thread ends, closing the socket itself.
+    /// Closed here instead, its descriptor number could go to a new server's socket while this
+    /// thread was still about to call accept on it, and answer that server's clients from this board.
     public func stop() {
         stopped.lock(); defer { stopped.unlock() }
         guard !isStopped else { return }
         isStopped = true
         shutdown(socketFD, Int32(SHUT_RDWR))
-        close(socketFD)
     }
 
     deinit { stop() }
@@ -71,6 +72,7 @@ public final class MetricsServer: @unchecked Sendable {
             let client = accept(fd, nil, nil)
             if client < 0 {
                 if errno == EINTR { continue }
+                close(fd)
                 return
             }
             respond(client, board)
