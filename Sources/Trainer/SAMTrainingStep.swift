@@ -88,6 +88,13 @@ public final class SAMTrainingStep {
         public var bytesSent = 0, fullPrecisionBytes = 0
 
         public var gradientIsFinite: Bool { gradientNorm.isFinite && updateGradientNorm.isFinite }
+        /// The first pass's sums in full precision (`samples … loss_sum … base_loss_sum …
+        /// cross_loss_sum …`): what a rank's debug log and `qcs debug replay` print, so that the
+        /// two can be compared digit for digit.
+        public var lossFigures: String {
+            String(format: "samples %d loss_sum %.17g base_loss_sum %.17g cross_loss_sum %.17g", samples, lossSum,
+                   baseLossSum, crossLossSum)
+        }
         /// How many times fewer bytes than float32 buckets this rank sent (1: uncompressed).
         public var wireReduction: Double { bytesSent > 0 ? Double(fullPrecisionBytes) / Double(bytesSent) : 1 }
     }

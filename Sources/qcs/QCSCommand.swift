@@ -21,6 +21,7 @@ struct QCSCommand: ParsableCommand {
         """,
         version: "0.1.0",
         subcommands: [Synth.self, DataCommand.self, Train.self, Status.self, CheckpointCommand.self, Predict.self, Eval.self, Bench.self,
+                      Debug.self,
                       Version.self]
     )
 

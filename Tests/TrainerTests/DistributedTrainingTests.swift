@@ -90,7 +90,7 @@ final class DistributedTrainingTests: XCTestCase {
         let outcomes = try runRanks(2, { _ in c }, directory: root + "/nan")
         var steps: [Int] = []
         for o in outcomes {
-            guard case .failure(RunError.nonFinite(let step, _, _)) = o else { return XCTFail("\(o)") }
+            guard case .failure(RunError.nonFinite(let step, _, _, _)) = o else { return XCTFail("\(o)") }
             steps.append(step)
         }
         XCTAssertEqual(Set(steps).count, 1, "all ranks stop at the same step")

@@ -31,6 +31,8 @@ public final class Graph {
     public var profiler: OpProfiler? {
         didSet { profiler?.mark() }
     }
+    /// Looks for the first NaN or infinity of each pass when set (see `NonFiniteWatch`).
+    public var nonFiniteWatch: NonFiniteWatch?
 
     /// A node keeps only its value's shape: the value itself lives as long as a `Variable` or a
     /// backward closure that needs it holds it, so an activation no backward reads (a residual
@@ -94,15 +96,20 @@ public final class Graph {
         firstUses.removeAll(keepingCapacity: true)
         usedOffsets.removeAll(keepingCapacity: true)
         profiler?.mark()
+        nonFiniteWatch?.tapeReset()
     }
 
     public var nodeCount: Int { nodes.count }
+
+    /// The op that recorded tape position `node` (`leaf` for inputs and parameters).
+    func op(at node: Int) -> String { nodes[node].op.description }
 
     // MARK: - Leaves
 
     /// A leaf holding data. With `requiresGrad` its gradient is kept and readable after backward.
     public func input(_ value: Tensor, requiresGrad: Bool = false) -> Variable {
         nodes.append(Node(shape: value.shape, requiresGrad: requiresGrad, gradient: nil, backward: nil))
+        nonFiniteWatch?.leafRecorded(value, node: nodes.count - 1, parameter: nil)
         return Variable(graph: self, id: nodes.count - 1, value: value)
     }
 
@@ -117,6 +124,7 @@ public final class Graph {
         let value = store.value(p)
         nodes.append(Node(shape: value.shape, requiresGrad: grad != nil, gradient: grad, backward: nil))
         if grad != nil, usedOffsets.insert(p.offset).inserted { firstUses.append((nodes.count - 1, p)) }
+        nonFiniteWatch?.leafRecorded(value, node: nodes.count - 1, parameter: p.name)
         return Variable(graph: self, id: nodes.count - 1, value: value)
     }
 
@@ -130,6 +138,7 @@ public final class Graph {
         let needs = inputs.contains { nodes[$0.id].requiresGrad }
         nodes.append(Node(shape: value.shape, requiresGrad: needs, gradient: nil, backward: needs ? backward : nil, op: op))
         profiler?.forwardEnded(op)
+        nonFiniteWatch?.opRecorded(value, node: nodes.count - 1, op: op, inputs: inputs, graph: self)
         return Variable(graph: self, id: nodes.count - 1, value: value)
     }
 
@@ -181,6 +190,7 @@ public final class Graph {
                 }
             }
             if let back = nodes[i].backward, let g = nodes[i].gradient {
+                nonFiniteWatch?.gradientArrives(g, node: i, graph: self)
                 if let profiler {
                     let start = OpProfiler.now()
                     back(self, g)

@@ -3,6 +3,16 @@
 
 enum BinaryOperation {
     case add, subtract, multiply, divide
+
+    /// What the tape calls it (profiles, non-finite reports).
+    var name: StaticString {
+        switch self {
+        case .add: "add"
+        case .subtract: "subtract"
+        case .multiply: "multiply"
+        case .divide: "divide"
+        }
+    }
 }
 
 extension Variable {
@@ -30,7 +40,7 @@ extension Variable {
         let readsOperands = op == .multiply || op == .divide
         let keptA = readsOperands ? a.value : nil, keptB = readsOperands ? b.value : nil
         let keptQuotient = op == .divide ? out : nil
-        return g.record(out, inputs: [a, b]) { g, dy in
+        return g.record(out, inputs: [a, b], op: op.name) { g, dy in
             let gy = dy.data
             // ∂z/∂a and ∂z/∂b for each op, evaluated at output index i.
             func accumulate(into grad: Tensor, map: BroadcastMap, factor: @escaping (Int) -> Float) {

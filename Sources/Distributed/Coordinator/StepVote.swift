@@ -9,6 +9,9 @@ public struct RankReport: Sendable, Equatable {
     public var failed = false
     /// Its loss or gradient norm is NaN or infinite.
     public var nonFinite = false
+    /// Its own loss is (not only the global gradient norm, which every rank shares): this is
+    /// where the non-finite value came from.
+    public var lossNonFinite = false
     /// Quadruplets it computed.
     public var samples = 0
     /// Seconds of forward/backward, of exchange not hidden behind backward, of waiting for data.
@@ -22,7 +25,7 @@ public struct RankReport: Sendable, Equatable {
     static let fixedFields = 10
 
     var encoded: [Double] {
-        [Double(stopSignal), checkpointRequested ? 1 : 0, failed ? 1 : 0, nonFinite ? 1 : 0, Double(samples),
+        [Double(stopSignal), checkpointRequested ? 1 : 0, failed ? 1 : 0, lossNonFinite ? 2 : nonFinite ? 1 : 0, Double(samples),
          computeSeconds, exchangeSeconds, dataSeconds, Double(bytesSent), Double(sums.count)] + sums
     }
 
@@ -32,6 +35,7 @@ public struct RankReport: Sendable, Equatable {
         checkpointRequested = f[1] != 0
         failed = f[2] != 0
         nonFinite = f[3] != 0
+        lossNonFinite = f[3] == 2
         samples = Int(f[4])
         computeSeconds = f[5]; exchangeSeconds = f[6]; dataSeconds = f[7]
         bytesSent = Int(f[8])
@@ -51,6 +55,7 @@ public struct StepDecision: Sendable, Equatable {
     public var checkpointRequested: Bool { reports.contains { $0.checkpointRequested } }
     public var failedRanks: [Int] { reports.indices.filter { reports[$0].failed } }
     public var nonFiniteRanks: [Int] { reports.indices.filter { reports[$0].nonFinite } }
+    public var nonFiniteLossRanks: [Int] { reports.indices.filter { reports[$0].lossNonFinite } }
     public var samples: Int { reports.reduce(0) { $0 + $1.samples } }
     /// Σ over ranks of each `sums` entry.
     public var sums: [Double] {

@@ -25,18 +25,23 @@ struct WorldAgreement: Equatable {
         c.add(String(describing: config.distributed))
         c.add(config.data.kind.rawValue)
         configuration = c.value
-        // Paths relative to the data root, so nodes may mount the data set in different places.
-        var t = StableHash()
-        for sample in train {
-            var name = sample.source.description
-            if name.hasPrefix(config.data.root) { name.removeFirst(config.data.root.count) }
-            t.add(name)
-            t.add(String(sample.label))
-        }
-        trainList = t.value
+        trainList = Self.fingerprint(train, root: config.data.root)
         trainCount = train.count
         testCount = test.count
         self.parameters = parameters
+    }
+
+    /// The training list's images and labels, paths relative to the data root, so nodes may mount
+    /// the data set in different places.
+    static func fingerprint(_ train: [Sample], root: String) -> UInt64 {
+        var t = StableHash()
+        for sample in train {
+            var name = sample.source.description
+            if name.hasPrefix(root) { name.removeFirst(root.count) }
+            t.add(name)
+            t.add(String(sample.label))
+        }
+        return t.value
     }
 
     var encoded: [Int64] {

@@ -128,7 +128,8 @@ public enum RunError: Error, CustomStringConvertible {
     /// The ranks' parameters are no longer identical (`distributed.check_replicas_every`).
     case replicasDiverged(step: Int, ranks: [Int])
     /// A loss or gradient norm was NaN or infinite under `train.on_nonfinite: stop`.
-    case nonFinite(step: Int, ranks: [Int], what: String)
+    /// `lossRanks`: those whose own loss was non-finite; `checkpoint`: the newest one, to replay from.
+    case nonFinite(step: Int, ranks: [Int], lossRanks: [Int], checkpoint: (directory: String, step: Int)?)
     /// `--init-weights` filled too little of the model and `--allow-partial` was not given
     /// (every rank read the same file and found the same).
     case partialInitialWeights(path: String, share: Double, report: String)
@@ -140,6 +141,15 @@ public enum RunError: Error, CustomStringConvertible {
         case .cannotCreate, .emptySplit, .runDirectoryInUse, .resumeMismatch, .noCompleteCheckpoint,
              .runDirectoryHoldsARun: false
         }
+    }
+
+    /// Which ranks a non-finite step came from: those whose loss was, when any (their gradient
+    /// then makes the global gradient norm non-finite on every rank), else the gradient norm's.
+    static func nonFiniteSource(ranks: [Int], lossRanks: [Int]) -> String {
+        func named(_ r: [Int]) -> String { "rank\(r.count == 1 ? "" : "s") " + r.map(String.init).joined(separator: ", ") }
+        guard !lossRanks.isEmpty else { return "the gradient norm is not finite on \(named(ranks))" }
+        let spread = ranks.count > lossRanks.count ? " (and so the gradient norm every rank shares)" : ""
+        return "the loss is not finite on \(named(lossRanks))\(spread)"
     }
 
     public var description: String {
@@ -170,10 +180,14 @@ public enum RunError: Error, CustomStringConvertible {
             return "after step \(step) the parameters of rank\(ranks.count == 1 ? "" : "s") "
                 + "\(ranks.map(String.init).joined(separator: ", ")) differ from rank 0's: the replicas diverged. This is a "
                 + "bug or a hardware fault; please report it with the run's config and metrics.jsonl."
-        case .nonFinite(let step, let ranks, let what):
-            return "step \(step): \(what) is not finite on rank\(ranks.count == 1 ? "" : "s") "
-                + "\(ranks.map(String.init).joined(separator: ", ")); the step was not applied and the weights of the last good "
-                + "step were kept. Lower optim.lr, set optim.clip_grad_norm, or set train.on_nonfinite: skip_step."
+        case .nonFinite(let step, let ranks, let lossRanks, let checkpoint):
+            let rank = lossRanks.first ?? ranks.first ?? 0
+            let replay = checkpoint.map { "qcs debug replay --checkpoint \($0.directory) --rank \(rank) --steps \(step - $0.step) "
+                + "shows where the first non-finite value appears" } ?? "with checkpoint.every set, qcs debug replay can show "
+                + "where the first non-finite value appears"
+            return "step \(step): \(Self.nonFiniteSource(ranks: ranks, lossRanks: lossRanks)); the step was not applied and "
+                + "the weights of the last good step were kept. \(replay). Lower optim.lr, set optim.clip_grad_norm, or set "
+                + "train.on_nonfinite: skip_step."
         case .partialInitialWeights(let path, let share, let report):
             return String(format: "--init-weights %@ fills only %.0f %% of the model's tensors:\n", path, 100 * share) + report
                 + "\nIs it a model of this architecture and size (the config's model: section)? To train from it "

@@ -1,5 +1,6 @@
 import Distributed
 import Foundation
+import QCS
 
 /// A fault the multi-process tests inject to show what the debugging tools report
 /// (`QCS_TEST_FAULT=KIND:RANK:STEP`, set by scripts/test-ranks only). Unset, nothing happens.
@@ -8,10 +9,13 @@ import Foundation
 ///   the divergence `distributed.debug: check` must name instead of hanging.
 /// - `sleep`: rank RANK sleeps `QCS_TEST_FAULT_SECONDS` (30) there: the straggler the stall
 ///   watchdog must name.
+/// - `nan_input`: the first pixel of rank RANK's first anchor image in step STEP becomes NaN, in
+///   training and in `qcs debug replay` alike: the bad input replay must trace to its first op.
 struct TestFault {
     enum Kind: String {
         case extraBarrier = "extra_barrier"
         case sleep
+        case nanInput = "nan_input"
     }
 
     let kind: Kind
@@ -37,6 +41,16 @@ struct TestFault {
         switch kind {
         case .extraBarrier: try comm.barrier()
         case .sleep: Thread.sleep(forTimeInterval: seconds)
+        case .nanInput: break
         }
+    }
+
+    /// Called with each step's input before it is computed; true when it put a NaN in.
+    @discardableResult
+    func corrupt(_ batches: [QuadrupletBatch], rank: Int, step: Int) -> Bool {
+        guard kind == .nanInput, rank == self.rank, step == self.step,
+              let batch = batches.first(where: { !$0.labels.isEmpty }) else { return false }
+        batch.anchor.data[0] = .nan
+        return true
     }
 }

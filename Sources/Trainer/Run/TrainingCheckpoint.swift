@@ -89,6 +89,14 @@ public struct TrainingCheckpoint {
         return directory
     }
 
+    /// The checkpoint `latest` names, and the step it holds (nil: none written yet).
+    var latestName: (directory: String, step: Int)? {
+        guard let name = (try? String(contentsOfFile: root + "/latest", encoding: .utf8))?
+                .trimmingCharacters(in: .whitespacesAndNewlines),
+              let step = Int(name.drop { !$0.isNumber }) else { return nil }
+        return (root + "/" + name, step)
+    }
+
     /// Complete checkpoints, newest first.
     private var completeNames: [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [])

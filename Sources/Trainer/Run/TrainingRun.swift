@@ -128,16 +128,19 @@ public final class TrainingRun {
                 started = true
             }
             var tally = EpochTally()
-            s.activity.enter(.data, step: state.globalStep)
+            // Messages, logs and stall reports number a step from 1, as metrics and checkpoints do.
+            s.activity.enter(.data, step: state.globalStep + 1)
             while let input = feed.next() {
-                s.activity.enter(.compute, step: state.globalStep)
+                let number = state.globalStep + 1
+                s.activity.enter(.compute, step: number)
                 if let error = input.error { s.speak("could not load its slice: \(error)") }
+                s.fault?.corrupt(input.batches, rank: communicator.rank, step: number)
                 let lr = s.schedule.rate(epoch: state.epoch, step: state.globalStep)
                 let local = try s.step.computeGradients(input.batches, globalBatches: input.globalBatches,
                                                        dropoutKey: s.dropoutKey(state), step: state.globalStep)
-                s.logStep(local, step: state.globalStep)
-                s.activity.enter(.decision, step: state.globalStep)
-                try s.fault?.inject(step: state.globalStep, over: communicator)
+                s.logStep(local, step: number)
+                s.activity.enter(.decision, step: number)
+                try s.fault?.inject(step: number, over: communicator)
                 let decision = try StepDecision.gather(report(local, input, &s.signals), over: communicator)
                 let verdict = Verdict(decision, local: local, policy: config.run.onNonFinite)
                 if verdict == .apply { try s.applyUpdate(learningRate: lr, local) } else { s.step.discard() }
@@ -150,7 +153,7 @@ public final class TrainingRun {
                                      stepInEpoch: stepsInEpoch - feed.stepsLeft, applied: verdict == .apply,
                                      replicasChecked: checked)
                 if let outcome = try act(on: decision, verdict, local, state, s) { return outcome }
-                s.activity.enter(.data, step: state.globalStep)
+                s.activity.enter(.data, step: state.globalStep + 1)
             }
             s.activity.enter(.evaluation, step: state.globalStep)
             let test = try evaluateIfDue(state.epoch, s)
@@ -179,6 +182,7 @@ public final class TrainingRun {
         r.checkpointRequested = signals.takeCheckpointRequest()
         r.failed = input.error != nil
         r.nonFinite = !local.lossIsFinite || !local.gradientIsFinite
+        r.lossNonFinite = !local.lossIsFinite
         r.samples = local.samples
         r.computeSeconds = local.computeSeconds
         r.exchangeSeconds = local.exchangeSeconds
@@ -200,15 +204,17 @@ public final class TrainingRun {
             try reporter?.status("failed", state, message: error.description)
             throw error
         case .stopNonFinite:
-            let what = local.gradientIsFinite ? "the loss" : "the gradient norm"
-            let error = RunError.nonFinite(step: state.globalStep, ranks: decision.nonFiniteRanks, what: what)
+            let error = RunError.nonFinite(step: state.globalStep, ranks: decision.nonFiniteRanks,
+                                           lossRanks: decision.nonFiniteLossRanks, checkpoint: s.checkpoint.latestName)
             try reporter?.export(s.store, epoch: state.epoch, epochFile: false, reason: "failed run")
             try reporter?.status("failed", state, message: error.description)
             throw error
         case .skip:
             reporter?.warn(decision.samples == 0
                           ? "step \(state.globalStep): no quadruplets on any rank (all dropped); skipped"
-                          : "step \(state.globalStep): non-finite loss or gradient on rank(s) \(decision.nonFiniteRanks); "
+                          : "step \(state.globalStep): " + RunError.nonFiniteSource(ranks: decision.nonFiniteRanks,
+                                                                                    lossRanks: decision.nonFiniteLossRanks)
+                            + "; "
                             + "step skipped on every rank (\(state.skippedSteps) so far)")
         case .apply:
             break

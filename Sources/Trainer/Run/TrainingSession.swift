@@ -23,9 +23,10 @@ final class TrainingSession {
     let step: SAMTrainingStep
     let schedule: LearningRateSchedule
     let planner: EpochPlanner
-    let trainRecipe: AugmentationRecipe, testRecipe: AugmentationRecipe
-    let loaderOptions: LoaderOptions
-    let badImages: BadImageHandler
+    let feeds: EpochFeeds
+    let testRecipe: AugmentationRecipe
+    var loaderOptions: LoaderOptions { feeds.loaderOptions }
+    var badImages: BadImageHandler { feeds.badImages }
     private var skippedReported = 0
     var signals = SignalRequests()
     /// Rank 0's reporting (log, metrics, status, exports); nil on other ranks.
@@ -106,17 +107,15 @@ final class TrainingSession {
             decay: c.optim.cosine ? .cosine(epochs: c.run.epochs, minimum: 0) : .exponential(gamma: c.optim.gamma),
             warmupSteps: c.optim.warmupSteps)
 
-        // List and folder layouts have no recipe of their own in the paper: they get RAF-DB's.
-        let recipeKind = AugmentationRecipe.Kind(c.data.kind) ?? .rafdb
-        trainRecipe = try AugmentationRecipe(kind: recipeKind, options: .init(training: true, outputSize: c.model.imageSize))
-        testRecipe = try AugmentationRecipe(kind: recipeKind, options: .init(training: false, outputSize: c.model.imageSize))
+        testRecipe = try EpochFeeds.recipe(c, training: false)
         let sampler = try QuadrupletSampler(labels: train.map(\.label), classCount: classCount,
                                             rule: SamplingRule(c.data.kind), seed: c.run.seed)
         for warning in sampler.warnings { say("sampler: \(warning)") }
         planner = EpochPlanner(sampler: sampler, communicator: comm)
-        loaderOptions = LoaderOptions(threads: c.run.loaderThreads > 0 ? c.run.loaderThreads : compute.threads,
-                                      prefetch: c.run.prefetch)
-        badImages = BadImageHandler(policy: c.data.onBadImage)
+        feeds = try EpochFeeds(config: c, train: train,
+                               loaderOptions: LoaderOptions(threads: c.run.loaderThreads > 0 ? c.run.loaderThreads
+                                                                : compute.threads, prefetch: c.run.prefetch),
+                               badImages: BadImageHandler(policy: c.data.onBadImage))
         if case .fixed(let weights) = c.distributed.rankWeights, weights.count != comm.size {
             throw ConfigError(key: "distributed.rank_weights",
                               "has \(weights.count) weights for \(comm.size) ranks: give one per rank, or auto")
@@ -153,9 +152,7 @@ final class TrainingSession {
     /// figures can be compared with another's, or with a replay, digit for digit.
     func logStep(_ local: SAMTrainingStep.LocalResult, step: Int) {
         guard rankLog.level >= .debug else { return }
-        rankLog.debug(String(format: "step %d: samples %d loss_sum %.17g base_loss_sum %.17g cross_loss_sum %.17g "
-                             + "gradient_norm %.17g compute %.3f s exchange %.3f s sent %d bytes",
-                             step, local.samples, local.lossSum, local.baseLossSum, local.crossLossSum,
+        rankLog.debug("step \(step): \(local.lossFigures) " + String(format: "gradient_norm %.17g compute %.3f s exchange %.3f s sent %d bytes",
                              local.gradientNorm, local.computeSeconds, local.exchangeSeconds, local.bytesSent))
     }
 
@@ -230,22 +227,13 @@ final class TrainingSession {
         if communicator.isLeader { reporter?.warn(text) } else { speak("warning: " + text) }
     }
 
-    /// Unique per step, the same on every rank: with the SAM pass and each sample's plan position
-    /// it keys the dropout masks.
-    func dropoutKey(_ state: TrainingState) -> UInt64 {
-        DropoutStream.key(config.run.seed, UInt64(state.epoch), UInt64(state.globalStep))
-    }
+    func dropoutKey(_ state: TrainingState) -> UInt64 { state.dropoutKey(seed: config.run.seed) }
 
     /// This epoch's feed: rank 0's plan, cut into global batches and this rank's slices, from
-    /// global batch `skipping` on (a resumed epoch continues with its very next batch).
+    /// global batch `skipping` on.
     func feed(epoch: Int, skipping: Int = 0) throws -> StepFeed {
-        var batches = try planner.plan(epoch: epoch).batches(batchSize: config.run.batchSize)
-        if config.run.maxStepsPerEpoch > 0 { batches = Array(batches.prefix(config.run.maxStepsPerEpoch)) }
-        batches = Array(batches.dropFirst(skipping))
-        let loader = try QuadrupletLoader(samples: train, recipe: trainRecipe, batches: batches, rank: communicator.rank,
-                                          worldSize: communicator.size, rankWeights: rankWeights, seed: config.run.seed,
-                                          epoch: epoch, options: loaderOptions, badImages: badImages)
-        return StepFeed(loader: loader, accumulation: config.optim.gradientAccumulation)
+        try feeds.feed(plan: try planner.plan(epoch: epoch), epoch: epoch, skipping: skipping, rank: communicator.rank,
+                       worldSize: communicator.size, rankWeights: rankWeights)
     }
 
     /// How each batch is shared out this epoch (nil: evenly).

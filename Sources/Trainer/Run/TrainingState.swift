@@ -1,3 +1,5 @@
+import Autograd
+
 /// Where a run is: the cursor a checkpoint saves and a resume restores. The same value on every
 /// rank (they advance it on the same collective decisions).
 public struct TrainingState: Sendable, Equatable, Codable {
@@ -20,6 +22,12 @@ public struct TrainingState: Sendable, Equatable, Codable {
         batchInEpoch += batches
         globalStep += 1
         if skipped { skippedSteps += 1 }
+    }
+
+    /// The key of this step's dropout masks: unique per step, the same on every rank (with the SAM
+    /// pass and each sample's plan position it keys every mask).
+    func dropoutKey(seed: UInt64) -> UInt64 {
+        DropoutStream.key(seed, UInt64(epoch), UInt64(globalStep))
     }
 
     mutating func startNextEpoch() {

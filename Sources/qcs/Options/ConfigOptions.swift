@@ -21,7 +21,10 @@ struct ConfigOptions: ParsableArguments {
     var settings: [String] = []
 
     /// `--set` as dotted key → value text; a malformed one is a usage error naming it.
-    func settingOverrides() throws -> [String: String] {
+    func settingOverrides() throws -> [String: String] { try Self.overrides(settings) }
+
+    /// `key=value` settings as dotted key → value text.
+    static func overrides(_ settings: [String]) throws -> [String: String] {
         var overrides: [String: String] = [:]
         for setting in settings {
             guard let equals = setting.firstIndex(of: "="), equals != setting.startIndex else {

@@ -34,7 +34,7 @@ final class RankLogTests: TemporaryRootTestCase {
 
     func testUnwritableFolder_isAClearError() throws {
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: root + "/logs", contents: Data("a file".utf8))
+        _ = FileManager.default.createFile(atPath: root + "/logs", contents: Data("a file".utf8))
         XCTAssertThrowsError(try RankLog(rank: 0).open(runDirectory: root)) { error in
             XCTAssertTrue("\(error)".contains("logs"), "\(error)")
         }
