@@ -70,7 +70,9 @@ let package = Package(
                 "Safetensors", "CBLAS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            swiftSettings: numerics),
+            swiftSettings: numerics,
+            // Function names in stack traces: distributed.debug's mismatch report says where each call was made.
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--export-dynamic"])]),
         .executableTarget(name: "qcs-mpi-check", dependencies: ["Distributed"], path: "Sources/MPICheck",
                           swiftSettings: numerics),
 

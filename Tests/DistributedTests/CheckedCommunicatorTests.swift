@@ -81,3 +81,22 @@ private final class LineCollector: @unchecked Sendable {
     func add(_ line: String) { lock.lock(); stored.append(line); lock.unlock() }
     var lines: [String] { lock.lock(); defer { lock.unlock() }; return stored }
 }
+
+/// The names `CallSite` puts in a mismatch report: what the compiler wraps around a function
+/// is taken off, parameter types are left out.
+final class CallSiteTests: XCTestCase {
+    func testDemangledNames_areShortenedToTheFunctionAndItsLabels() {
+        XCTAssertEqual(CallSite.shortened(CallSite.core(
+            "Trainer.TestFault.inject(step: Swift.Int, over: Distributed.Communicator) throws -> ()")),
+                       "Trainer.TestFault.inject(step:over:)")
+        XCTAssertEqual(CallSite.shortened(CallSite.core(
+            "static Distributed.StepDecision.gather(_: Distributed.RankReport, over: Distributed.Communicator) throws -> "
+            + "Distributed.StepDecision")), "Distributed.StepDecision.gather(_:over:)")
+        XCTAssertEqual(CallSite.core("generic specialization <Swift.Float> of (extension in Distributed):"
+                                     + "Distributed.Communicator.allreduce<A>(_: inout [A], _: Distributed.ReduceOperation) throws -> ()"),
+                       "Distributed.Communicator.allreduce<A>(_: inout [A], _: Distributed.ReduceOperation) throws -> ()")
+        XCTAssertEqual(CallSite.shortened(CallSite.core("closure #1 () throws -> () in Trainer.TrainingRun.run() throws -> "
+                                                        + "Trainer.TrainingRun.Outcome")), "Trainer.TrainingRun.run()")
+        XCTAssertEqual(CallSite.shortened("f(_: [Swift.Int: (Swift.Int, Swift.Int)], b: Swift.Int)"), "f(_:b:)")
+    }
+}

@@ -127,7 +127,27 @@ public final class CheckedCommunicator: Communicator {
             }
         }
         let calls = (0..<size).map { CollectiveCall(encoded: all[($0 * width)..<(($0 + 1) * width)]) }
-        throw CommunicationError.collectiveMismatch(communicator: name, calls: calls.map { $0?.description ?? "?" })
+        let sites = try gatherCallSites()
+        throw CommunicationError.collectiveMismatch(communicator: name, calls: zip(calls, sites).map { call, site in
+            (call?.description ?? "?") + (site.map { " from \($0)" } ?? "")
+        })
+    }
+
+    /// Every rank's `CallSite`, in fixed-width text so that the ranks that disagree can still exchange it.
+    private func gatherCallSites() throws -> [String?] {
+        let width = 160
+        var mine = Array((CallSite.caller() ?? "").utf8.prefix(width))
+        mine += [UInt8](repeating: 0, count: width - mine.count)
+        var all = [UInt8](repeating: 0, count: width * size)
+        try mine.withUnsafeBufferPointer { send in
+            try all.withUnsafeMutableBufferPointer {
+                try base.allgather(send, into: $0, counts: [Int](repeating: width, count: size))
+            }
+        }
+        return (0..<size).map { r in
+            let text = String(decoding: all[(r * width)..<((r + 1) * width)].prefix { $0 != 0 }, as: UTF8.self)
+            return text.isEmpty ? nil : text
+        }
     }
 
     private static func bytes(_ kind: ElementKind) -> Int {
