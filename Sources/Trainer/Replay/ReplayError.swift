@@ -5,6 +5,7 @@ public enum ReplayError: Error, CustomStringConvertible, Equatable {
     case batchStatisticsAcrossRanks(worldSize: Int)
     case rankWeightsMismatch(weights: Int, worldSize: Int)
     case dataDiffers(root: String, directory: String)
+    case dataMissing(root: String, fromCommandLine: Bool)
     case runFinished(directory: String, epochs: Int)
 
     public var description: String {
@@ -24,6 +25,10 @@ public enum ReplayError: Error, CustomStringConvertible, Equatable {
         case .dataDiffers(let root, let directory):
             return "the training split at \(root) is not the one the run in \(directory) trained on (other images or "
                 + "labels): give the run's data set with --data-root"
+        case .dataMissing(let root, let fromCommandLine):
+            return fromCommandLine ? "--data-root \(root): no such folder"
+                : "the run's data set is not at \(root) (its data.root, relative to where it was started): give it with "
+                + "--data-root"
         case .runFinished(let directory, let epochs):
             return "\(directory) is the end of the run (all \(epochs) epochs done): there is no step after it to replay; "
                 + "take an earlier checkpoint"

@@ -95,6 +95,9 @@ public final class StepReplay {
                 .joined(separator: ", ") + " instead of the run's value")
         }
 
+        guard FileManager.default.fileExists(atPath: c.data.root) else {
+            throw ReplayError.dataMissing(root: c.data.root, fromCommandLine: options.dataRoot != nil)
+        }
         let dataset = try DatasetReader(config: c.data).read()
         train = dataset.samples(.train)
         if let saved = manifest.metadata[TrainingCheckpoint.Key.trainList],

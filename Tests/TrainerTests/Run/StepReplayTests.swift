@@ -96,6 +96,8 @@ final class StepReplayTests: XCTestCase {
                        .batchStatisticsAcrossRanks(worldSize: 2))
         XCTAssertNil(refusal { $0.overrides = ["distributed.sync_batch_statistics": "true"]; $0.rank = 0; $0.worldSize = 1 },
                      "one rank holds the whole batch: nothing is missing")
+        XCTAssertEqual(refusal { $0.dataRoot = self.folder.root + "/nowhere" },
+                       .dataMissing(root: folder.root + "/nowhere", fromCommandLine: true))
         let other = try SyntheticRunFolder("replay-other", trainCount: 28, seed: 9)
         defer { other.remove() }
         XCTAssertEqual(refusal { $0.dataRoot = other.root + "/data" },
