@@ -11,6 +11,13 @@ public struct ConfigError: Error, CustomStringConvertible, Equatable {
     public init(key: String, _ message: String) { self.key = key; self.message = message; isFile = false }
     public init(file: String, _ message: String) { key = file; self.message = message; isFile = true }
     public var description: String { isFile ? "config file \(key): \(message)" : "config key '\(key)': \(message)" }
+
+    /// The same error saying that the command line gave the value, when `overrides` (the command
+    /// line's dotted key → value) gave this key; nil otherwise.
+    public func citingCommandLine(_ overrides: [String: String]) -> ConfigError? {
+        guard !isFile, let value = overrides[key] else { return nil }
+        return ConfigError(key: key, "\(message) (from the command line: \(key)=\(value))")
+    }
 }
 
 /// One mapping of a YAML configuration, read field by field. Every key must be consumed:

@@ -85,6 +85,17 @@ public struct DistributedConfig: Sendable, Equatable {
         case fixed([Double])
         /// Slices proportional to each rank's measured speed over the previous epoch.
         case auto
+
+        /// The weights to cut a batch over `worldSize` ranks with (nil: evenly); `measured` are
+        /// `auto`'s, nil before there are any. Fixed weights must number `worldSize` (checked by the caller).
+        func weights(worldSize: Int, measured: [Double]?) -> [Double]? {
+            guard worldSize > 1 else { return nil }
+            switch self {
+            case .equal: return nil
+            case .fixed(let weights): return weights
+            case .auto: return measured
+            }
+        }
     }
 
     public init() {}

@@ -91,9 +91,7 @@ public struct TrainingConfig: Sendable, Equatable {
         do {
             return try parse(yaml: text, source: path, dataRoot: dataRoot, overrides: overrides)
         } catch let error as ConfigError where !error.isFile {
-            if let value = overrides[error.key] {
-                throw ConfigError(key: error.key, "\(error.message) (from the command line: \(error.key)=\(value))")
-            }
+            if let cited = error.citingCommandLine(overrides) { throw cited }
             throw ConfigError(key: error.key, "\(error.message) (in \(path))")
         }
     }

@@ -17,7 +17,7 @@ enum CallSite {
             // The communicator layer itself: this file, the checker, `Communicator`'s helpers.
             let function = core(name)
             if Self.layer.contains(where: function.hasPrefix) { continue }
-            return shortened(core(name))
+            return shortened(function)
         }
         return nil
     }

@@ -133,21 +133,9 @@ public final class CheckedCommunicator: Communicator {
         })
     }
 
-    /// Every rank's `CallSite`, in fixed-width text so that the ranks that disagree can still exchange it.
+    /// Every rank's `CallSite` (nil where it has none).
     private func gatherCallSites() throws -> [String?] {
-        let width = 160
-        var mine = Array((CallSite.caller() ?? "").utf8.prefix(width))
-        mine += [UInt8](repeating: 0, count: width - mine.count)
-        var all = [UInt8](repeating: 0, count: width * size)
-        try mine.withUnsafeBufferPointer { send in
-            try all.withUnsafeMutableBufferPointer {
-                try base.allgather(send, into: $0, counts: [Int](repeating: width, count: size))
-            }
-        }
-        return (0..<size).map { r in
-            let text = String(decoding: all[(r * width)..<((r + 1) * width)].prefix { $0 != 0 }, as: UTF8.self)
-            return text.isEmpty ? nil : text
-        }
+        try base.allgather(Array((CallSite.caller() ?? "").utf8)).map { $0.isEmpty ? nil : String(decoding: $0, as: UTF8.self) }
     }
 
     private static func bytes(_ kind: ElementKind) -> Int {

@@ -47,7 +47,6 @@ public final class StepReplay {
     private let train: [Sample]
     private let store: ParameterStore
     private let step: SAMTrainingStep
-    private let sampler: QuadrupletSampler
     private let feeds: EpochFeeds
     private let rankWeights: [Double]?
     private let watch = NonFiniteWatch()
@@ -60,8 +59,7 @@ public final class StepReplay {
         let c = try Self.configuration(manifest, directory: directory, dataRoot: options.dataRoot,
                                        overrides: options.overrides)
         config = c
-        guard let text = manifest.metadata[TrainingCheckpoint.Key.state],
-              let state = try? JSONDecoder().decode(TrainingState.self, from: Data(text.utf8)) else {
+        guard let state = TrainingCheckpoint.savedState(manifest) else {
             throw ReplayError.notATrainingCheckpoint(directory: directory, missing: "training cursor")
         }
         guard state.epoch < c.run.epochs else { throw ReplayError.runFinished(directory: directory, epochs: c.run.epochs) }
@@ -75,20 +73,13 @@ public final class StepReplay {
         if c.distributed.syncBatchStatistics && worldSize > 1 {
             throw ReplayError.batchStatisticsAcrossRanks(worldSize: worldSize)
         }
-        switch c.distributed.rankWeights {
-        case .equal:
-            rankWeights = nil
-        case .fixed(let weights):
-            guard worldSize == 1 || weights.count == worldSize else {
-                throw ReplayError.rankWeightsMismatch(weights: weights.count, worldSize: worldSize)
-            }
-            rankWeights = worldSize > 1 ? weights : nil
-        case .auto:
-            rankWeights = nil
-            if worldSize > 1 {
-                notes.append("distributed.rank_weights: auto: replayed with even slices, as a run resumed from this "
-                             + "checkpoint starts; the run that went on from it may have split its batches by speed")
-            }
+        if case .fixed(let weights) = c.distributed.rankWeights, worldSize > 1, weights.count != worldSize {
+            throw ReplayError.rankWeightsMismatch(weights: weights.count, worldSize: worldSize)
+        }
+        rankWeights = c.distributed.rankWeights.weights(worldSize: worldSize, measured: nil)
+        if c.distributed.rankWeights == .auto && worldSize > 1 {
+            notes.append("distributed.rank_weights: auto: replayed with even slices, as a run resumed from this "
+                         + "checkpoint starts; the run that went on from it may have split its batches by speed")
         }
         if !options.overrides.isEmpty {
             notes.append("replayed with " + options.overrides.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
@@ -115,9 +106,7 @@ public final class StepReplay {
                                compute: compute, synchronizer: LocalGradientAveraging(store: store),
                                precision: c.run.precision.matrixPrecision)
         step.graph.nonFiniteWatch = watch
-        sampler = try QuadrupletSampler(labels: train.map(\.label), classCount: dataset.classNames.count,
-                                        rule: SamplingRule(c.data.kind), seed: c.run.seed)
-        feeds = try EpochFeeds(config: c, train: train,
+        feeds = try EpochFeeds(config: c, train: train, classCount: dataset.classNames.count,
                                loaderOptions: LoaderOptions(threads: threads, prefetch: c.run.prefetch),
                                badImages: BadImageHandler(policy: c.data.onBadImage))
     }
@@ -128,7 +117,7 @@ public final class StepReplay {
         var state = start
         var replayed = 0
         while replayed < steps, state.epoch < config.run.epochs {
-            let plan = sampler.plan(epoch: state.epoch)
+            let plan = feeds.sampler.plan(epoch: state.epoch)
             let feed = try feeds.feed(plan: plan, epoch: state.epoch, skipping: state.batchInEpoch, rank: rank,
                                       worldSize: worldSize, rankWeights: rankWeights)
             while replayed < steps, let input = feed.next() {
@@ -177,8 +166,7 @@ public final class StepReplay {
     /// `dataRoot` on top.
     static func configuration(_ manifest: CheckpointManifest, directory: String, dataRoot: String?,
                               overrides: [String: String]) throws -> TrainingConfig {
-        guard let text = manifest.metadata[TrainingCheckpoint.Key.config],
-              let saved = try? JSONDecoder().decode([String: String].self, from: Data(text.utf8)) else {
+        guard let saved = TrainingCheckpoint.savedConfiguration(manifest) else {
             throw ReplayError.notATrainingCheckpoint(directory: directory, missing: "configuration")
         }
         var keys = saved.merging(overrides) { _, replay in replay }
@@ -186,8 +174,8 @@ public final class StepReplay {
         do {
             return try TrainingConfig.parse(yaml: "", source: directory + "/manifest.json", dataRoot: keys["data.root"],
                                             overrides: keys)
-        } catch let error as ConfigError where overrides[error.key] != nil {
-            throw ConfigError(key: error.key, "\(error.message) (from the command line: \(error.key)=\(overrides[error.key]!))")
+        } catch let error as ConfigError {
+            throw error.citingCommandLine(overrides) ?? error
         }
     }
 }

@@ -8,6 +8,8 @@ import Foundation
 /// here, so a replayed step sees exactly the images, augmentations and order the rank saw.
 struct EpochFeeds {
     let train: [Sample]
+    /// Draws each epoch's plan (on rank 0 of a run, which broadcasts it).
+    let sampler: QuadrupletSampler
     let recipe: AugmentationRecipe
     let batchSize: Int
     let maxStepsPerEpoch: Int
@@ -16,8 +18,11 @@ struct EpochFeeds {
     let loaderOptions: LoaderOptions
     let badImages: BadImageHandler
 
-    init(config c: TrainingConfig, train: [Sample], loaderOptions: LoaderOptions, badImages: BadImageHandler) throws {
+    init(config c: TrainingConfig, train: [Sample], classCount: Int, loaderOptions: LoaderOptions,
+         badImages: BadImageHandler) throws {
         self.train = train
+        sampler = try QuadrupletSampler(labels: train.map(\.label), classCount: classCount, rule: SamplingRule(c.data.kind),
+                                        seed: c.run.seed)
         recipe = try Self.recipe(c, training: true)
         batchSize = c.run.batchSize
         maxStepsPerEpoch = c.run.maxStepsPerEpoch

@@ -65,6 +65,16 @@ public struct TrainingCheckpoint {
         static let bestTest = "best_test_accuracy", compressionLayout = "compression_state"
     }
 
+    /// The training cursor a checkpoint's manifest records (nil: not a training checkpoint).
+    static func savedState(_ manifest: CheckpointManifest) -> TrainingState? {
+        manifest.metadata[Key.state].flatMap { try? JSONDecoder().decode(TrainingState.self, from: Data($0.utf8)) }
+    }
+
+    /// The resolved configuration (dotted key → value) a checkpoint's manifest records.
+    static func savedConfiguration(_ manifest: CheckpointManifest) -> [String: String]? {
+        manifest.metadata[Key.config].flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) }
+    }
+
     /// Saves the state after `state.globalStep` (collective); returns the directory.
     /// `evaluated`: the test accuracy of exactly these weights, when they were just evaluated.
     func save(_ state: TrainingState, evaluated: Double?, over comm: Communicator) throws -> String {
@@ -126,8 +136,7 @@ public struct TrainingCheckpoint {
         let compatibility = try check(manifest, directory)
         let base = Self.buffers(store: store, optimizer: optimizer, piece: optimizerPiece)
         _ = try ShardedCheckpoint.load(directory, into: base)
-        guard let text = manifest.metadata[Key.state], let state = try? JSONDecoder().decode(TrainingState.self, from: Data(text.utf8)),
-              let steps = manifest.metadata[Key.optimizerSteps].flatMap(Int.init) else {
+        guard let state = Self.savedState(manifest), let steps = manifest.metadata[Key.optimizerSteps].flatMap(Int.init) else {
             throw RunError.resumeMismatch(directory: directory, reason: "its manifest has no training cursor")
         }
         optimizer.stepCount = steps
@@ -156,8 +165,7 @@ public struct TrainingCheckpoint {
     /// The configuration and training list against the manifest's: every difference that
     /// changes the computation, listed, or the changes that do not.
     private func check(_ manifest: CheckpointManifest, _ directory: String) throws -> ResumeCompatibility {
-        guard let text = manifest.metadata[Key.config],
-              let saved = try? JSONDecoder().decode([String: String].self, from: Data(text.utf8)) else {
+        guard let saved = Self.savedConfiguration(manifest) else {
             throw RunError.resumeMismatch(directory: directory, reason: "its manifest records no configuration")
         }
         let compatibility = ResumeCompatibility(saved: saved, current: config.resolved)

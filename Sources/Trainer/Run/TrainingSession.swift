@@ -108,14 +108,12 @@ final class TrainingSession {
             warmupSteps: c.optim.warmupSteps)
 
         testRecipe = try EpochFeeds.recipe(c, training: false)
-        let sampler = try QuadrupletSampler(labels: train.map(\.label), classCount: classCount,
-                                            rule: SamplingRule(c.data.kind), seed: c.run.seed)
-        for warning in sampler.warnings { say("sampler: \(warning)") }
-        planner = EpochPlanner(sampler: sampler, communicator: comm)
-        feeds = try EpochFeeds(config: c, train: train,
+        feeds = try EpochFeeds(config: c, train: train, classCount: classCount,
                                loaderOptions: LoaderOptions(threads: c.run.loaderThreads > 0 ? c.run.loaderThreads
                                                                 : compute.threads, prefetch: c.run.prefetch),
                                badImages: BadImageHandler(policy: c.data.onBadImage))
+        for warning in feeds.sampler.warnings { say("sampler: \(warning)") }
+        planner = EpochPlanner(sampler: feeds.sampler, communicator: comm)
         if case .fixed(let weights) = c.distributed.rankWeights, weights.count != comm.size {
             throw ConfigError(key: "distributed.rank_weights",
                               "has \(weights.count) weights for \(comm.size) ranks: give one per rank, or auto")
@@ -238,11 +236,7 @@ final class TrainingSession {
 
     /// How each batch is shared out this epoch (nil: evenly).
     var rankWeights: [Double]? {
-        switch config.distributed.rankWeights {
-        case .equal: nil
-        case .fixed(let weights): communicator.size > 1 ? weights : nil
-        case .auto: communicator.size > 1 ? speeds.weights : nil
-        }
+        config.distributed.rankWeights.weights(worldSize: communicator.size, measured: speeds.weights)
     }
 
     /// The base path's confusion matrix over the test split, each rank evaluating its part.
