@@ -19,6 +19,7 @@ final class WinogradTests: XCTestCase {
             ([2, 5, 14, 13], [3, 5, 3, 3], 1),
             ([1, 3, 9, 11], [2, 3, 3, 3], 1),
             ([2, 2, 10, 7], [3, 2, 3, 3], 0),
+            ([3, 2, 23, 19], [3, 2, 3, 3], 1),  // 30 tiles an image: whole vectors and a part
             ([1, 64, 14, 14], [8, 64, 3, 3], 1),  // a real channel count: F(4x4)'s error grows with C
         ]
         for (k, (xs, ws, p)) in cases.enumerated() {
