@@ -120,13 +120,7 @@ public final class CheckedCommunicator: Communicator {
         let width = CollectiveCall.width
         let agree = (0..<width).allSatisfy { extremes[$0] == -extremes[width + $0] }
         if agree { return }
-        var all = [Int64](repeating: 0, count: width * size)
-        try fields.withUnsafeBufferPointer { send in
-            try all.withUnsafeMutableBufferPointer {
-                try base.allgather(send, into: $0, counts: [Int](repeating: width, count: size))
-            }
-        }
-        let calls = (0..<size).map { CollectiveCall(encoded: all[($0 * width)..<(($0 + 1) * width)]) }
+        let calls = try base.allgather(fields).map { CollectiveCall(encoded: $0) }
         let sites = try gatherCallSites()
         throw CommunicationError.collectiveMismatch(communicator: name, calls: zip(calls, sites).map { call, site in
             (call?.description ?? "?") + (site.map { " from \($0)" } ?? "")

@@ -35,8 +35,7 @@ public struct CollectiveCall: Equatable, Sendable, CustomStringConvertible {
 
     var encoded: [Int64] { [sequence, operation.rawValue, Self.elementCode(element), count, detail] }
 
-    init?(encoded v: ArraySlice<Int64>) {
-        let v = Array(v)
+    init?(encoded v: [Int64]) {
         guard v.count == Self.width, let operation = Operation(rawValue: v[1]) else { return nil }
         self.init(sequence: v[0], operation: operation, element: Self.element(code: v[2]), count: Int(v[3]), detail: v[4])
     }
