@@ -71,7 +71,7 @@ public struct TrainingCheckpoint {
     }
 
     /// The resolved configuration (dotted key → value) a checkpoint's manifest records.
-    static func savedConfiguration(_ manifest: CheckpointManifest) -> [String: String]? {
+    public static func savedConfiguration(_ manifest: CheckpointManifest) -> [String: String]? {
         manifest.metadata[Key.config].flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) }
     }
 

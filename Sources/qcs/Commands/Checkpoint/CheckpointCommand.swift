@@ -1,6 +1,7 @@
 import ArgumentParser
 import Checkpoint
 import Foundation
+import Trainer
 
 extension QCSCommand {
     struct CheckpointCommand: ParsableCommand {
@@ -47,8 +48,7 @@ extension QCSCommand.CheckpointCommand {
             if let version = m.metadata["qcs_version"] {
                 print("  written by qcs \(version)" + (m.metadata["qcs_commit"].map { " (commit \($0.prefix(12)))" } ?? ""))
             }
-            if let text = m.metadata["config"],
-               let config = try? JSONDecoder().decode([String: String].self, from: Data(text.utf8)) {
+            if let config = TrainingCheckpoint.savedConfiguration(m) {
                 let keys = ["model.preset", "model.embed_dim", "model.image_size", "data.kind", "data.root", "optim.optimizer",
                             "optim.lr", "optim.sam_rho", "train.batch_size", "train.epochs", "train.seed"]
                 print("  config: " + keys.compactMap { k in config[k].map { "\(k) \($0)" } }.joined(separator: ", "))
