@@ -117,9 +117,11 @@ public final class ConfigSection {
         return note(key, v)
     }
 
+    /// A finite number: YAML's `.inf` and `.nan` are numbers to it, never a learning rate or a radius.
     public func double(_ key: String, default value: Double) throws -> Double {
         guard let node = take(key) else { return note(key, value) }
         guard let v = node.float else { throw ConfigError(key: name(key), "expected a number, got \(Self.describe(node))") }
+        guard v.isFinite else { throw ConfigError(key: name(key), "expected a finite number, got \(Self.describe(node))") }
         return note(key, v)
     }
 
@@ -127,6 +129,34 @@ public final class ConfigSection {
         guard let node = take(key) else { return note(key, value) }
         guard let v = node.string else { throw ConfigError(key: name(key), "expected a string, got \(Self.describe(node))") }
         return note(key, v)
+    }
+
+    /// A number a float32 field holds: finite as a Float too (1e39 is a Double, not a Float).
+    public func float(_ key: String, default value: Float) throws -> Float {
+        let v = try double(key, default: Double(value))
+        guard abs(v) <= Double(Float.greatestFiniteMagnitude) else {
+            throw ConfigError(key: name(key), "is \(v), beyond the largest float32 (3.4e38)")
+        }
+        return Float(v)
+    }
+
+    /// A key whose value is one of `choices` (`default` nil: the key must be given). An unknown or
+    /// missing word lists them: "unknown optimizer 'lamb'; choose one of adam, adamw, sgd".
+    public func word(_ key: String, default value: String?, among choices: [String], _ what: String) throws -> String {
+        let given = take(key)
+        guard let node = given ?? value.map({ Node($0) }) else {
+            throw ConfigError(key: name(key), "missing; choose one of \(choices.joined(separator: ", "))")
+        }
+        guard let word = node.string, choices.contains(word) else {
+            throw ConfigError(key: name(key), "unknown \(what) \(Self.describe(node)); choose one of \(choices.joined(separator: ", "))")
+        }
+        return note(key, word)
+    }
+
+    /// `word` for the cases of an enumeration, by their raw values.
+    public func choice<Choice>(_ key: String, default value: Choice, _ what: String) throws -> Choice
+        where Choice: RawRepresentable & CaseIterable, Choice.RawValue == String {
+        Choice(rawValue: try word(key, default: value.rawValue, among: Choice.allCases.map(\.rawValue), what))!
     }
 
     public func bool(_ key: String, default value: Bool) throws -> Bool {
@@ -149,6 +179,7 @@ public final class ConfigSection {
         guard case .sequence(let seq) = node else { throw ConfigError(key: name(key), "expected a list of numbers like [1, 2.5]") }
         return note(key, try seq.map { n in
             guard let v = n.float else { throw ConfigError(key: name(key), "expected numbers, got '\(n.string ?? "?")'") }
+            guard v.isFinite else { throw ConfigError(key: name(key), "expected finite numbers, got '\(n.string ?? "?")'") }
             return v
         })
     }

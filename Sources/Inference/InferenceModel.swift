@@ -38,12 +38,8 @@ public final class InferenceModel {
 
     /// Refuses weights with a NaN or an infinity in a tensor `only` selects, naming the tensors.
     static func requireFinite(_ store: ParameterStore, path: String, only: (String) -> Bool = { _ in true }) throws {
-        let bad = (store.layout.parameters + store.layout.buffers).filter { p in
-            guard only(p.name) else { return false }
-            let t = store.value(p)
-            return (0..<t.count).contains { !t.data[$0].isFinite }
-        }
-        if !bad.isEmpty { throw InferenceError.nonFiniteWeights(path: path, tensors: bad.map(\.name)) }
+        let bad = store.nonFiniteTensors(only: only)
+        if !bad.isEmpty { throw InferenceError.nonFiniteWeights(path: path, tensors: bad) }
     }
 
     /// Builds the model of `config` and fills it from the sharded checkpoint in `checkpointDirectory`

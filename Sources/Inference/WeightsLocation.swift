@@ -14,10 +14,18 @@ public enum WeightsLocation {
         case checkpoint(String)
     }
 
-    /// Where the weights are; exactly one of the two arguments is expected.
+    /// Where the weights are; exactly one of the two arguments is expected. `--checkpoint` may
+    /// also name a weights file (what `--weights` takes) or the checkpoints' `latest` pointer.
     public static func source(weights: String?, checkpoint: String?) throws -> Source {
         if weights == nil, let checkpoint {
             let fm = FileManager.default
+            var isDirectory: ObjCBool = false
+            if fm.fileExists(atPath: checkpoint, isDirectory: &isDirectory), !isDirectory.boolValue {
+                if (checkpoint as NSString).lastPathComponent == "latest" {
+                    return .checkpoint(try CheckpointLocation.checkpoint(checkpoint))
+                }
+                return .file(checkpoint)
+            }
             if fm.fileExists(atPath: checkpoint + "/manifest.json") { return .checkpoint(checkpoint) }
             if let file = try? resolve(weights: nil, checkpoint: checkpoint) { return .file(file) }
             if let directory = CheckpointLocation.resolve(checkpoint) { return .checkpoint(directory) }

@@ -109,11 +109,7 @@ public struct QCSConfig: Sendable, Equatable {
 
     /// Reads a `model:` section: `preset` first, then overrides; unknown keys are errors.
     public init(section s: ConfigSection) throws {
-        let presetName = try s.string("preset", default: "paper")
-        guard let preset = QCSConfig.presets[presetName] else {
-            throw ConfigError(key: "model.preset", "unknown preset '\(presetName)'; choose one of \(QCSConfig.presets.keys.sorted())")
-        }
-        self = preset
+        self = QCSConfig.presets[try s.word("preset", default: "paper", among: QCSConfig.presets.keys.sorted(), "preset")]!
         imageSize = try s.int("image_size", default: imageSize)
         downsample = try s.int("downsample", default: downsample)
         stageWidths = try s.ints("stage_widths", default: stageWidths)
@@ -124,11 +120,11 @@ public struct QCSConfig: Sendable, Equatable {
         crossDepth = try s.int("cross_depth", default: crossDepth)
         mlpRatio = try s.int("mlp_ratio", default: mlpRatio)
         numClasses = try s.int("num_classes", default: numClasses)
-        crossPosDropout = Float(try s.double("cross_pos_dropout", default: Double(crossPosDropout)))
-        crossMLPDropout = Float(try s.double("cross_mlp_dropout", default: Double(crossMLPDropout)))
-        crossProjDropout = Float(try s.double("cross_proj_dropout", default: Double(crossProjDropout)))
-        vitLayerNormEps = Float(try s.double("vit_ln_eps", default: Double(vitLayerNormEps)))
-        csaLayerNormEps = Float(try s.double("csa_ln_eps", default: Double(csaLayerNormEps)))
+        crossPosDropout = try s.float("cross_pos_dropout", default: crossPosDropout)
+        crossMLPDropout = try s.float("cross_mlp_dropout", default: crossMLPDropout)
+        crossProjDropout = try s.float("cross_proj_dropout", default: crossProjDropout)
+        vitLayerNormEps = try s.float("vit_ln_eps", default: vitLayerNormEps)
+        csaLayerNormEps = try s.float("csa_ln_eps", default: csaLayerNormEps)
         try s.finish()
         try validate()
     }

@@ -109,30 +109,17 @@ extension DistributedConfig {
         bucketMB = try s.double("bucket_mb", default: bucketMB)
         syncBatchStatistics = try s.bool("sync_batch_statistics", default: syncBatchStatistics)
         checkReplicasEvery = try s.int("check_replicas_every", default: checkReplicasEvery)
-        let compression = try s.string("gradient_compression", default: gradientCompression.rawValue)
-        guard let c = GradientCompression(rawValue: compression) else {
-            throw ConfigError(key: "distributed.gradient_compression",
-                              "unknown compression '\(compression)'; choose one of "
-                              + GradientCompression.allCases.map(\.rawValue).joined(separator: ", "))
-        }
+        let c = try s.choice("gradient_compression", default: gradientCompression, "compression")
         gradientCompression = c
         blockSize = try s.int("block_size", default: c == .onebit ? 32 : 256)
         compressionStartStep = try s.int("compression_start_step", default: compressionStartStep)
         powerSGDRank = try s.int("powersgd_rank", default: powerSGDRank)
         shardOptimizer = try s.bool("shard_optimizer", default: shardOptimizer)
         wireZstd = try s.bool("wire_zstd", default: wireZstd)
-        let mode = try s.string("debug", default: debug.rawValue)
-        guard let m = DebugMode(rawValue: mode) else {
-            throw ConfigError(key: "distributed.debug",
-                              "unknown mode '\(mode)'; choose one of " + DebugMode.allCases.map(\.rawValue).joined(separator: ", "))
-        }
-        debug = m
+        debug = try s.choice("debug", default: debug, "mode")
         stallSeconds = try s.double("stall_seconds", default: stallSeconds)
-        let action = try s.string("stall_action", default: stallAborts ? "abort" : "report")
-        guard action == "report" || action == "abort" else {
-            throw ConfigError(key: "distributed.stall_action", "unknown action '\(action)'; choose report or abort")
-        }
-        stallAborts = action == "abort"
+        stallAborts = try s.word("stall_action", default: stallAborts ? "abort" : "report", among: ["report", "abort"],
+                                 "action") == "abort"
         guard stallSeconds >= 0 && stallSeconds.isFinite else {
             throw ConfigError(key: "distributed.stall_seconds", "must be a number of seconds, 0 or more (0: never), got \(stallSeconds)")
         }

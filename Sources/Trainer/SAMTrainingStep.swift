@@ -91,6 +91,12 @@ public final class SAMTrainingStep {
         /// The first pass's sums in full precision (`samples … loss_sum … base_loss_sum …
         /// cross_loss_sum …`): what a rank's debug log and `qcs debug replay` print, so that the
         /// two can be compared digit for digit.
+        /// The sums every rank adds in the step's decision.
+        public var figures: StepFigures {
+            StepFigures(lossSum: lossSum, baseLossSum: baseLossSum, crossLossSum: crossLossSum,
+                        baseCorrect: Double(baseCorrect), crossCorrect: Double(crossCorrect))
+        }
+
         public var lossFigures: String {
             String(format: "samples %d loss_sum %.17g base_loss_sum %.17g cross_loss_sum %.17g", samples, lossSum,
                    baseLossSum, crossLossSum)

@@ -123,28 +123,26 @@ public struct TrainingConfig: Sendable, Equatable {
 extension OptimConfig {
     init(section s: ConfigSection) throws {
         self.init()
-        let kindName = try s.string("optimizer", default: kind.rawValue)
-        guard let k = Kind(rawValue: kindName) else {
-            throw ConfigError(key: "optim.optimizer", "unknown optimizer '\(kindName)'; choose one of \(Kind.allCases.map(\.rawValue))")
-        }
-        kind = k
+        kind = try s.choice("optimizer", default: kind, "optimizer")
         learningRate = try s.double("lr", default: learningRate)
         gamma = try s.double("gamma", default: gamma)
         warmupSteps = try s.int("warmup_steps", default: warmupSteps)
         cosine = try s.bool("cosine", default: cosine)
-        weightDecay = Float(try s.double("weight_decay", default: Double(weightDecay)))
-        momentum = Float(try s.double("momentum", default: Double(momentum)))
-        beta1 = Float(try s.double("beta1", default: Double(beta1)))
-        beta2 = Float(try s.double("beta2", default: Double(beta2)))
-        epsilon = Float(try s.double("eps", default: Double(epsilon)))
-        samRho = Float(try s.double("sam_rho", default: Double(samRho)))
-        clipGradNorm = Float(try s.double("clip_grad_norm", default: Double(clipGradNorm)))
+        weightDecay = try s.float("weight_decay", default: weightDecay)
+        momentum = try s.float("momentum", default: momentum)
+        beta1 = try s.float("beta1", default: beta1)
+        beta2 = try s.float("beta2", default: beta2)
+        epsilon = try s.float("eps", default: epsilon)
+        samRho = try s.float("sam_rho", default: samRho)
+        clipGradNorm = try s.float("clip_grad_norm", default: clipGradNorm)
         gradientAccumulation = try s.int("grad_accumulation", default: gradientAccumulation)
         try s.finish()
         func require(_ ok: Bool, _ key: String, _ message: String) throws {
             if !ok { throw ConfigError(key: "optim.\(key)", message) }
         }
-        try require(learningRate > 0, "lr", "must be positive, got \(learningRate)")
+        // Steps run in float32: a rate beyond its range would be an infinite one.
+        try require(learningRate > 0 && learningRate <= Double(Float.greatestFiniteMagnitude), "lr",
+                    "must be a positive float32, got \(learningRate)")
         try require(gamma > 0 && gamma <= 1, "gamma", "must be in (0, 1], got \(gamma)")
         try require(warmupSteps >= 0, "warmup_steps", "must not be negative")
         try require(weightDecay >= 0, "weight_decay", "must not be negative")
@@ -168,18 +166,8 @@ extension RunConfig {
         loaderThreads = try s.int("loader_threads", default: loaderThreads)
         prefetch = try s.int("prefetch", default: prefetch)
         maxStepsPerEpoch = try s.int("max_steps_per_epoch", default: maxStepsPerEpoch)
-        let policy = try s.string("on_nonfinite", default: onNonFinite.rawValue)
-        guard let p = NonFinitePolicy(rawValue: policy) else {
-            throw ConfigError(key: "train.on_nonfinite",
-                              "unknown policy '\(policy)'; choose one of \(NonFinitePolicy.allCases.map(\.rawValue))")
-        }
-        onNonFinite = p
-        let precisionName = try s.string("precision", default: precision.rawValue)
-        guard let chosen = ArithmeticPrecision(rawValue: precisionName) else {
-            throw ConfigError(key: "train.precision",
-                              "unknown precision '\(precisionName)'; choose one of \(ArithmeticPrecision.allCases.map(\.rawValue))")
-        }
-        precision = chosen
+        onNonFinite = try s.choice("on_nonfinite", default: onNonFinite, "policy")
+        precision = try s.choice("precision", default: precision, "precision")
         try s.finish()
         func require(_ ok: Bool, _ key: String, _ message: String) throws {
             if !ok { throw ConfigError(key: "train.\(key)", message) }
@@ -187,9 +175,10 @@ extension RunConfig {
         try require(epochs >= 1, "epochs", "must be at least 1")
         try require(batchSize >= 1, "batch_size", "must be at least 1")
         try require(evalEvery >= 0, "eval_every", "must not be negative (0: never)")
-        try require(threads >= 0, "threads", "must not be negative (0: automatic)")
-        try require(loaderThreads >= 0, "loader_threads", "must not be negative (0: automatic)")
-        try require(prefetch >= 1, "prefetch", "must be at least 1")
+        for (key, value) in [("threads", threads), ("loader_threads", loaderThreads)] {
+            if let problem = ComputePool.threadCountProblem(value, allowsAutomatic: true) { try require(false, key, problem) }
+        }
+        try require(prefetch >= 1 && prefetch <= 64, "prefetch", "must be between 1 and 64 batches, got \(prefetch)")
         try require(maxStepsPerEpoch >= 0, "max_steps_per_epoch", "must not be negative (0: whole epochs)")
     }
 }

@@ -46,7 +46,7 @@ struct BenchCommonOptions: ParsableArguments {
     func validate() throws {
         guard batch > 0 else { throw ValidationError("--batch must be at least 1") }
         guard repeats > 0 else { throw ValidationError("--repeats must be at least 1") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        try ThreadCount.validate(threads)
         guard QCSConfig.presets[preset] != nil else {
             throw ValidationError("unknown --preset \(preset); choose one of \(QCSConfig.presets.keys.sorted())")
         }

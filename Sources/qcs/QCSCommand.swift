@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct QCSCommand: ParsableCommand {
@@ -25,7 +26,28 @@ struct QCSCommand: ParsableCommand {
                       Version.self]
     )
 
+    /// Parses, then runs the command. A usage error the command finds itself while running (two
+    /// options that disagree) is said alone, without the top-level usage the parser would add.
     static func main() {
-        main(NegativeNumberArguments.joined(Array(CommandLine.arguments.dropFirst())))
+        let arguments = NegativeNumberArguments.joined(Array(CommandLine.arguments.dropFirst()))
+        if let problem = CommandSuggestion.problem(Self.self, arguments) {
+            StandardError.print("Error: " + problem)
+            Foundation.exit(ExitCode.validationFailure.rawValue)
+        }
+        var command: ParsableCommand
+        do {
+            command = try parseAsRoot(arguments)
+        } catch {
+            exit(withError: error)
+        }
+        do {
+            try command.run()
+        } catch let error as ValidationError {
+            StandardError.print("Error: \(error.message)")
+            Foundation.exit(ExitCode.validationFailure.rawValue)
+        } catch {
+            exit(withError: error)
+        }
+        Foundation.exit(0)
     }
 }

@@ -77,5 +77,6 @@ final class CheckpointContentsTests: ScratchDirectoryTestCase {
         XCTAssertEqual(CheckpointLocation.resolve(directory), directory)
         XCTAssertEqual(CheckpointLocation.resolve(root), directory)
         XCTAssertNil(CheckpointLocation.resolve(root + "/nothing"))
+        XCTAssertEqual(CheckpointLocation.resolve(root + "/latest"), directory)
     }
 }

@@ -150,4 +150,31 @@ final class CheckpointResumeTests: XCTestCase {
                                        && $0.contains("not completely written") }, "\(lines)")
         XCTAssertTrue(lines.contains { $0.hasPrefix("resume: ") && $0.contains("step 2") }, "\(lines)")
     }
+
+    /// A manifest whose buffer count the shards do not hold is as corrupt as a truncated shard:
+    /// skipped with the reason, the run going on from the one before; with every checkpoint
+    /// damaged the resume stops, naming each, rather than start the run over.
+    func testResumeAuto_skipsAnInconsistentManifest_andRefusesWhenEveryCheckpointIsDamaged() throws {
+        _ = try run(try config(epochs: 3), root + "/run", maxSteps: 3)
+        let checkpoints = root + "/run/checkpoints"
+        func breakManifest(_ step: String) throws {
+            let path = checkpoints + "/\(step)/manifest.json"
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            try text.replacingOccurrences(of: "\"count\" : 427", with: "\"count\" : 437")
+                .write(toFile: path, atomically: true, encoding: .utf8)
+            XCTAssertThrowsError(try CheckpointManifest.read(checkpoints + "/\(step)"))
+        }
+        try breakManifest("step-000000003")
+        let lines = try run(try config(epochs: 3), root + "/run", maxSteps: 4, resume: true)
+        XCTAssertTrue(lines.contains { $0.contains("skipped step-000000003")
+                                       && $0.contains("buffer 'buffers' has 437 elements, its shards hold 427") }, "\(lines)")
+        XCTAssertTrue(lines.contains { $0.hasPrefix("resume: ") && $0.contains("step 2") }, "\(lines)")
+        for step in ["step-000000002", "step-000000003", "step-000000004"] where FileManager.default.fileExists(atPath: checkpoints + "/" + step) {
+            try breakManifest(step)
+        }
+        XCTAssertThrowsError(try run(try config(epochs: 3), root + "/run", resume: true)) {
+            guard case RunError.noCompleteCheckpoint(_, let problems) = $0 else { return XCTFail("\($0)") }
+            XCTAssertGreaterThanOrEqual(problems.count, 2, "\(problems)")
+        }
+    }
 }

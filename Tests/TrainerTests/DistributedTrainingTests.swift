@@ -265,13 +265,13 @@ final class DistributedTrainingTests: XCTestCase {
             r.checkpointRequested = comm.rank == 2
             r.stopSignal = comm.rank == 1 ? SIGTERM : 0
             r.failed = comm.rank == 0
-            r.sums = [Double(comm.rank), 1]
+            r.figures = StepFigures(lossSum: Double(comm.rank), baseLossSum: 0, crossLossSum: 0, baseCorrect: 1, crossCorrect: 0)
             return try StepDecision.gather(r, over: comm)
         }
         for d in decisions {
             XCTAssertEqual(d, decisions[0], "every rank decides the same")
             XCTAssertEqual(d.samples, 3)
-            XCTAssertEqual(d.sums, [3, 3])
+            XCTAssertEqual(d.figures, StepFigures(lossSum: 3, baseLossSum: 0, crossLossSum: 0, baseCorrect: 3, crossCorrect: 0))
             XCTAssertEqual(d.stopSignal, SIGTERM)
             XCTAssertTrue(d.checkpointRequested)
             XCTAssertEqual(d.failedRanks, [0])

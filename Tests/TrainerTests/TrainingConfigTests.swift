@@ -84,6 +84,61 @@ final class TrainingConfigTests: XCTestCase {
         XCTAssertTrue(ResumeCompatibility.mayChange("train.precision"), "precision is how fast, not what is trained")
     }
 
+    /// YAML reads `.inf` and `.nan` as numbers; no key takes them, and a float32 field takes
+    /// nothing beyond float32's range.
+    func testNonFiniteNumbers_andNumbersBeyondFloat32_areRefused() {
+        let base = "model: {preset: tiny}\ndata: {kind: rafdb, root: x}\n"
+        let cases: [(String, String, String)] = [
+            ("optim: {lr: .inf}\n", "optim.lr", "expected a finite number, got '.inf'"),
+            ("optim: {sam_rho: .nan}\n", "optim.sam_rho", "expected a finite number, got '.nan'"),
+            ("optim: {lr: 1.0e+39}\n", "optim.lr", "must be a positive float32"),
+            ("optim: {weight_decay: 1.0e+39}\n", "optim.weight_decay", "beyond the largest float32"),
+            ("distributed: {rank_weights: [1, .inf]}\n", "distributed.rank_weights", "expected finite numbers"),
+            ("distributed: {stall_seconds: -.inf}\n", "distributed.stall_seconds", "expected a finite number"),
+        ]
+        for (yaml, key, text) in cases {
+            XCTAssertThrowsError(try TrainingConfig.parse(yaml: base + yaml, source: "t.yaml"), key) {
+                XCTAssertEqual(($0 as? ConfigError)?.key, key, "\($0)")
+                XCTAssertTrue("\($0)".contains(text), "\($0)")
+            }
+        }
+    }
+
+    /// Thread counts have a bound: ten million threads is a typo, not a machine.
+    func testThreadAndPrefetchCounts_areBounded() throws {
+        let base = "model: {preset: tiny}\ndata: {kind: rafdb, root: x}\n"
+        for (train, key) in [("threads: 10000000", "train.threads"), ("loader_threads: 1025", "train.loader_threads"),
+                             ("threads: -1", "train.threads"), ("prefetch: 65", "train.prefetch")] {
+            XCTAssertThrowsError(try TrainingConfig.parse(yaml: base + "train: {\(train)}\n", source: "t.yaml"), train) {
+                XCTAssertEqual(($0 as? ConfigError)?.key, key, "\($0)")
+            }
+        }
+        XCTAssertEqual(try TrainingConfig.parse(yaml: base + "train: {threads: 1024}\n", source: "t.yaml").run.threads, 1024)
+    }
+
+    /// Every key that takes one of a few words says the same thing when it gets another.
+    func testEveryWordKey_listsItsChoicesTheSameWay() {
+        let base = "model: {preset: tiny}\ndata: {kind: rafdb, root: x}\n"
+        let cases: [(String, String, String)] = [
+            ("model: {preset: huge}\ndata: {kind: rafdb, root: x}\n", "model.preset", "unknown preset 'huge'; choose one of "),
+            ("model: {preset: tiny}\ndata: {kind: imagenet, root: x}\n", "data.kind", "unknown kind 'imagenet'; choose one of rafdb, ferplus"),
+            ("model: {preset: tiny}\ndata: {root: x}\n", "data.kind", "missing; choose one of rafdb, ferplus"),
+            ("model: {preset: tiny}\ndata: {kind: rafdb, root: x, on_bad_image: ignore}\n", "data.on_bad_image", "unknown policy 'ignore'; choose one of skip, stop"),
+            (base + "optim: {optimizer: lamb}\n", "optim.optimizer", "unknown optimizer 'lamb'; choose one of adam, adamw, sgd"),
+            (base + "train: {on_nonfinite: ignore}\n", "train.on_nonfinite", "choose one of stop, skip_step"),
+            (base + "train: {precision: fp8}\n", "train.precision", "unknown precision 'fp8'; choose one of fp32, bf16"),
+            (base + "distributed: {gradient_compression: zip}\n", "distributed.gradient_compression", "choose one of none, fp16"),
+            (base + "distributed: {debug: loud}\n", "distributed.debug", "unknown mode 'loud'; choose one of off, check, detail"),
+            (base + "distributed: {stall_action: kill}\n", "distributed.stall_action", "unknown action 'kill'; choose one of report, abort"),
+        ]
+        for (yaml, key, text) in cases {
+            XCTAssertThrowsError(try TrainingConfig.parse(yaml: yaml, source: "t.yaml"), key) {
+                XCTAssertEqual(($0 as? ConfigError)?.key, key, "\($0)")
+                XCTAssertTrue("\($0)".contains(text), "\($0)")
+            }
+        }
+    }
+
     func testErrors_nameKeyAndFile() {
         let cases: [(String, String)] = [
             ("model: {preset: tiny}\ndata: {kind: rafdb, root: x}\noptim: {lr: -1}\n", "optim.lr"),

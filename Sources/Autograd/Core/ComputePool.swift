@@ -5,10 +5,25 @@ import Foundation
 public final class ComputePool: @unchecked Sendable {
     public let threads: Int
 
+    /// More threads than this is a typo, not a machine: settings above it are refused where they
+    /// are read (`threadCountProblem`), and the environment's are cut to it.
+    public static let threadLimit = 1024
+
+    /// What is wrong with `threads` as a setting (0 means automatic where `allowsAutomatic`), or nil.
+    public static func threadCountProblem(_ threads: Int, allowsAutomatic: Bool) -> String? {
+        let low = allowsAutomatic ? 0 : 1
+        guard threads < low || threads > threadLimit else { return nil }
+        return "must be between \(low) and \(threadLimit)\(allowsAutomatic ? " (0: automatic)" : ""), got \(threads); "
+            + "this machine has \(onlineCores) cores"
+    }
+
+    /// The cores the operating system has online.
+    public static var onlineCores: Int { max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
+
     /// - Parameter threads: worker count; nil means `defaultThreadCount()`.
     public init(threads: Int? = nil) {
         let n = threads ?? ComputePool.defaultThreadCount()
-        self.threads = max(1, n)
+        self.threads = min(max(1, n), Self.threadLimit)
         GEMMThreading.configure(threads: self.threads)
     }
 
@@ -16,9 +31,9 @@ public final class ComputePool: @unchecked Sendable {
     /// else the online cores divided by the `ranksOnNode` processes that share them.
     public static func defaultThreadCount(ranksOnNode: Int = 1) -> Int {
         for key in ["QCS_THREADS", "OMP_NUM_THREADS"] {
-            if let value = getenv(key), let n = Int(String(cString: value)), n > 0 { return n }
+            if let value = getenv(key), let n = Int(String(cString: value)), n > 0 { return min(n, threadLimit) }
         }
-        return max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)) / max(1, ranksOnNode))
+        return max(1, onlineCores / max(1, ranksOnNode))
     }
 
     /// Runs `body` over `0..<count` split into contiguous chunks of at least `grain` items,

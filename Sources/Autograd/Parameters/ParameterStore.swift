@@ -85,6 +85,22 @@ public final class ParameterStore {
         gradients.data.update(repeating: 0, count: gradients.count)
     }
 
+    /// The parameters and buffers holding a NaN or an infinity, in declaration order (`only`
+    /// selects by name): weights like these are never trained from, exported or evaluated.
+    public func nonFiniteTensors(only: (String) -> Bool = { _ in true }) -> [String] {
+        (layout.parameters + layout.buffers).filter { p in
+            guard only(p.name) else { return false }
+            let t = value(p)
+            return !UnsafeBufferPointer(start: t.data, count: t.count).allSatisfy(\.isFinite)
+        }.map(\.name)
+    }
+
+    /// Whether every parameter and buffer is finite (one pass, no names).
+    public var isFinite: Bool {
+        UnsafeBufferPointer(start: values.data, count: values.count).allSatisfy(\.isFinite)
+            && UnsafeBufferPointer(start: bufferValues.data, count: bufferValues.count).allSatisfy(\.isFinite)
+    }
+
     /// Looks a parameter or buffer up by its official name.
     public func named(_ name: String) -> Parameter? {
         layout.parameters.first { $0.name == name } ?? layout.buffers.first { $0.name == name }

@@ -18,6 +18,8 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
     case saveFailed(directory: String, ranks: [Int], reason: String)
     /// The file system refused a read or write.
     case io(file: String, reason: String)
+    /// A path given as a checkpoint leads to none (`CheckpointLocation`).
+    case notACheckpoint(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -43,6 +45,8 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
                 + (reason.isEmpty ? "" : " (\(reason))") + "; the previous checkpoint is untouched"
         case .io(let file, let reason):
             return "\(file): \(reason)"
+        case .notACheckpoint(let path, let reason):
+            return "\(path) is not a checkpoint: \(reason)"
         }
     }
 }

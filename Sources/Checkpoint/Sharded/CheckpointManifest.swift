@@ -99,14 +99,20 @@ public struct CheckpointManifest: Codable, Equatable {
 
     public static func directoryName(step: Int) -> String { String(format: "step-%09d", step) }
 
-    /// Reads and checks `DIR/manifest.json`.
+    /// Reads and checks `DIR/manifest.json`: strict JSON, the fields this format has, and the
+    /// rules of `structuralProblem` (every reader trusts what passes).
     public static func read(_ directory: String) throws -> CheckpointManifest {
         let path = directory + "/manifest.json"
         guard let data = FileManager.default.contents(atPath: path) else {
             throw CheckpointError.manifestMissing(directory: directory)
         }
+        if let problem = JSONSyntax.problem(in: data) {
+            throw CheckpointError.manifestUnreadable(file: path, reason: "\(problem)")
+        }
         let manifest: CheckpointManifest
-        do { manifest = try JSONDecoder().decode(CheckpointManifest.self, from: data) } catch {
+        do { manifest = try JSONDecoder().decode(CheckpointManifest.self, from: data) } catch let error as DecodingError {
+            throw CheckpointError.manifestUnreadable(file: path, reason: Self.describe(error))
+        } catch {
             throw CheckpointError.manifestUnreadable(file: path, reason: "\(error)")
         }
         guard manifest.magic == magicValue else {
@@ -116,6 +122,30 @@ public struct CheckpointManifest: Codable, Equatable {
             throw CheckpointError.manifestUnreadable(
                 file: path, reason: "format \(manifest.formatVersion) is newer than this qcs reads (\(currentFormat)): update qcs")
         }
+        if let problem = manifest.structuralProblem() {
+            throw CheckpointError.manifestUnreadable(file: path, reason: "not a consistent manifest: \(problem)")
+        }
         return manifest
+    }
+
+    /// A decoding error as the field it is about ("shards[1].summary.sha256: missing").
+    static func describe(_ error: DecodingError) -> String {
+        func field(_ path: [CodingKey]) -> String {
+            path.reduce("") { text, key in
+                key.intValue.map { text + "[\($0)]" } ?? (text.isEmpty ? key.stringValue : text + "." + key.stringValue)
+            }
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            return "the field \(field(context.codingPath + [key])) is missing"
+        case .typeMismatch(let type, let context):
+            return "the field \(field(context.codingPath)) is not \(type == String.self ? "text" : "a \(type)")"
+        case .valueNotFound(_, let context):
+            return "the field \(field(context.codingPath)) is null"
+        case .dataCorrupted(let context):
+            return "the field \(field(context.codingPath)): \(context.debugDescription)"
+        @unknown default:
+            return "\(error)"
+        }
     }
 }

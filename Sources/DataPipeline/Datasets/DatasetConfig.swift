@@ -111,21 +111,12 @@ extension DatasetConfig {
     /// Reads a `data:` section; unknown keys, keys of another kind and bad values are errors that
     /// name the key.
     public init(section s: ConfigSection) throws {
-        let kindName = try s.string("kind", default: "")
-        guard let kind = DatasetKind(rawValue: kindName) else {
-            throw ConfigError(key: "data.kind", kindName.isEmpty
-                ? "missing; choose one of \(DatasetKind.allCases.map(\.rawValue))"
-                : "unknown kind '\(kindName)'; choose one of \(DatasetKind.allCases.map(\.rawValue))")
-        }
+        let kind = DatasetKind(rawValue: try s.word("kind", default: nil, among: DatasetKind.allCases.map(\.rawValue), "kind"))!
         let root = try s.string("root", default: "")
         guard !root.isEmpty else { throw ConfigError(key: "data.root", "missing; the folder holding the data set") }
         self.init(kind: kind, root: root)
 
-        let policyName = try s.string("on_bad_image", default: onBadImage.rawValue)
-        guard let policy = BadImagePolicy(rawValue: policyName) else {
-            throw ConfigError(key: "data.on_bad_image", "must be skip or stop, got '\(policyName)'")
-        }
-        onBadImage = policy
+        onBadImage = try s.choice("on_bad_image", default: onBadImage, "policy")
         checkFiles = try s.bool("check_files", default: checkFiles)
 
         for (key, kinds) in DatasetConfig.kindKeys.sorted(by: { $0.key < $1.key }) where s.has(key) && !kinds.contains(kind) {

@@ -17,8 +17,8 @@ public struct RankReport: Sendable, Equatable {
     /// Seconds of forward/backward, of exchange not hidden behind backward, of waiting for data.
     public var computeSeconds = 0.0, exchangeSeconds = 0.0, dataSeconds = 0.0
     public var bytesSent = 0
-    /// Values every rank sums (the trainer's loss and accuracy sums); the same count on every rank.
-    public var sums: [Double] = []
+    /// Its loss and accuracy sums, which the decision adds over ranks.
+    public var figures = StepFigures()
 
     public init() {}
 
@@ -26,7 +26,7 @@ public struct RankReport: Sendable, Equatable {
 
     var encoded: [Double] {
         [Double(stopSignal), checkpointRequested ? 1 : 0, failed ? 1 : 0, lossNonFinite ? 2 : nonFinite ? 1 : 0, Double(samples),
-         computeSeconds, exchangeSeconds, dataSeconds, Double(bytesSent), Double(sums.count)] + sums
+         computeSeconds, exchangeSeconds, dataSeconds, Double(bytesSent), Double(StepFigures.count)] + figures.values
     }
 
     init(decoding v: ArraySlice<Double>) {
@@ -39,7 +39,7 @@ public struct RankReport: Sendable, Equatable {
         samples = Int(f[4])
         computeSeconds = f[5]; exchangeSeconds = f[6]; dataSeconds = f[7]
         bytesSent = Int(f[8])
-        sums = Array(f[Self.fixedFields...])
+        figures = StepFigures(values: f[Self.fixedFields...])
     }
 }
 
@@ -57,11 +57,8 @@ public struct StepDecision: Sendable, Equatable {
     public var nonFiniteRanks: [Int] { reports.indices.filter { reports[$0].nonFinite } }
     public var nonFiniteLossRanks: [Int] { reports.indices.filter { reports[$0].lossNonFinite } }
     public var samples: Int { reports.reduce(0) { $0 + $1.samples } }
-    /// Σ over ranks of each `sums` entry.
-    public var sums: [Double] {
-        guard let first = reports.first else { return [] }
-        return reports.dropFirst().reduce(first.sums) { acc, r in zip(acc, r.sums).map { $0 + $1 } }
-    }
+    /// The step's figures over every rank.
+    public var figures: StepFigures { reports.reduce(StepFigures()) { $0 + $1.figures } }
     /// The rank whose compute took longest, and its seconds.
     public var slowest: (rank: Int, seconds: Double) {
         let i = reports.indices.max { reports[$0].computeSeconds < reports[$1].computeSeconds } ?? 0

@@ -53,7 +53,7 @@ public final class StepReplay {
     private let fault = TestFault.fromEnvironment()
 
     public init(_ options: Options) throws {
-        let directory = CheckpointLocation.resolve(options.checkpoint) ?? options.checkpoint
+        let directory = try CheckpointLocation.checkpoint(options.checkpoint)
         self.directory = directory
         let manifest = try CheckpointManifest.read(directory)
         let c = try Self.configuration(manifest, directory: directory, dataRoot: options.dataRoot,

@@ -66,6 +66,25 @@ public final class RunDirectory {
         metrics.write(Data("\n".utf8))
     }
 
+    /// Drops the records of steps after `step` (a resumed run does them again), so the file holds
+    /// each step once. Records are appended in step order, so those form its tail. Returns how
+    /// many were dropped.
+    public func dropMetrics(after step: Int) throws -> Int {
+        let data = try Data(contentsOf: metricsURL)
+        var offset = 0, cut: Int?, dropped = 0
+        for line in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+            defer { offset += line.count + 1 }
+            guard !line.isEmpty else { continue }
+            let recorded = (try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any])?["step"] as? Int
+            if cut == nil, let recorded, recorded > step { cut = offset }
+            if cut != nil { dropped += 1 }
+        }
+        guard let cut else { return 0 }
+        try metrics.truncate(atOffset: UInt64(cut))
+        try metrics.seekToEnd()
+        return dropped
+    }
+
     /// Replaces status.json atomically (write a temporary file, then rename over the old one).
     public func writeStatus(_ status: [String: Any]) throws {
         let data = try JSONSerialization.data(withJSONObject: Self.jsonSafe(status), options: [.sortedKeys, .prettyPrinted])
@@ -133,11 +152,19 @@ public enum RunError: Error, CustomStringConvertible {
     /// `--init-weights` filled too little of the model and `--allow-partial` was not given
     /// (every rank read the same file and found the same).
     case partialInitialWeights(path: String, share: Double, report: String)
+    /// `--init-weights` holds NaN or infinite values in these tensors (every rank read the same file).
+    case nonFiniteInitialWeights(path: String, tensors: [String])
+    /// The update of `step` left a parameter or statistic non-finite (replicas are identical, so
+    /// every rank finds it); nothing after it was saved or exported.
+    case updateNotFinite(step: Int, checkpoint: (directory: String, step: Int)?)
+    /// Every one of the run's `steps` was skipped (`on_nonfinite: skip_step`): nothing was learnt.
+    case noStepApplied(steps: Int)
 
     /// Raised on every rank alike at the same step: the ranks can exit in order, no abort needed.
     public var isCollective: Bool {
         switch self {
-        case .worldDisagrees, .ranksFailed, .nonFinite, .replicasDiverged, .collectiveFailure, .partialInitialWeights: true
+        case .worldDisagrees, .ranksFailed, .nonFinite, .replicasDiverged, .collectiveFailure, .partialInitialWeights,
+             .nonFiniteInitialWeights, .updateNotFinite, .noStepApplied: true
         case .cannotCreate, .emptySplit, .runDirectoryInUse, .resumeMismatch, .noCompleteCheckpoint,
              .runDirectoryHoldsARun: false
         }
@@ -185,13 +212,26 @@ public enum RunError: Error, CustomStringConvertible {
             let replay = checkpoint.map { "qcs debug replay --checkpoint \($0.directory) --rank \(rank) --steps \(step - $0.step) "
                 + "shows where the first non-finite value appears" } ?? "with checkpoint.every set, qcs debug replay can show "
                 + "where the first non-finite value appears"
-            return "step \(step): \(Self.nonFiniteSource(ranks: ranks, lossRanks: lossRanks)); the step was not applied and "
-                + "the weights of the last good step were kept. \(replay). Lower optim.lr, set optim.clip_grad_norm, or set "
+            return "step \(step): \(Self.nonFiniteSource(ranks: ranks, lossRanks: lossRanks)); the step was not applied: "
+                + "the weights are those after step \(step - 1). \(replay). Lower optim.lr, set optim.clip_grad_norm, or set "
                 + "train.on_nonfinite: skip_step."
         case .partialInitialWeights(let path, let share, let report):
             return String(format: "--init-weights %@ fills only %.0f %% of the model's tensors:\n", path, 100 * share) + report
                 + "\nIs it a model of this architecture and size (the config's model: section)? To train from it "
                 + "anyway, add --allow-partial (--backbone-only loads just ir_back.*)."
+        case .nonFiniteInitialWeights(let path, let tensors):
+            return "--init-weights \(path) holds NaN or infinite values in \(tensors.count) tensor\(tensors.count == 1 ? "" : "s"): "
+                + tensors.prefix(5).joined(separator: ", ") + (tensors.count > 5 ? ", …" : "")
+                + ". Training from it would give non-finite losses; export the weights again, or start without --init-weights."
+        case .updateNotFinite(let step, let checkpoint):
+            return "step \(step): the update left non-finite weights (the loss and gradients were finite, so the step was "
+                + "too large: optim.lr, or Adam's eps); nothing after step \(step - 1) was saved or exported. "
+                + (checkpoint.map { "Resume from \($0.directory) (step \($0.step)) with a lower optim.lr" }
+                   ?? "Start again with a lower optim.lr") + ", or set optim.clip_grad_norm."
+        case .noStepApplied(let steps):
+            return "all \(steps) steps were skipped for non-finite values (train.on_nonfinite: skip_step): nothing was learnt, "
+                + "so no weights were exported. The initial weights or the data give non-finite losses from the start: "
+                + "qcs debug replay of the first checkpoint shows where (set checkpoint.every)."
         }
     }
 }

@@ -25,8 +25,16 @@ final class RunReporter {
     let board = MetricsBoard()
     let metricsServer: MetricsServer?
     private var bytesSentTotal = 0.0
-    /// TensorBoard scalars in RUN/tensorboard/ (nil when the folder cannot be written: warned once).
-    var events: TensorBoardEvents?
+    /// TensorBoard scalars in RUN/tensorboard/, its file made with the first step (a start that has
+    /// nothing to do leaves none); nil when the folder cannot be written (warned once).
+    private(set) lazy var events: TensorBoardEvents? = {
+        do {
+            return try TensorBoardEvents(directory: run.url.appendingPathComponent("tensorboard").path)
+        } catch {
+            warn("no TensorBoard events: \(error)")
+            return nil
+        }
+    }()
 
     init(config: TrainingConfig, options: TrainingRun.Options, messages: @escaping (RunMessage) -> Void) throws {
         self.config = config
@@ -46,11 +54,6 @@ final class RunReporter {
         let board = self.board
         metricsServer = try options.metricsPort.map { try MetricsServer(host: options.metricsHost, port: $0, board: board) }
         if let m = metricsServer { log("metrics: http://\(m.host):\(m.port)/metrics (Prometheus text format)") }
-        do {
-            events = try TensorBoardEvents(directory: run.url.appendingPathComponent("tensorboard").path)
-        } catch {
-            warn("no TensorBoard events: \(error)")
-        }
     }
 
     func checkpointWritten(_ directory: String, step: Int) {
@@ -87,6 +90,16 @@ final class RunReporter {
         }
     }
 
+    /// The run goes on from `step`: what metrics.jsonl says of later steps (an attempt that ended
+    /// before its next checkpoint) goes, since those steps are done again.
+    func forgetSteps(after step: Int) throws {
+        let dropped = try run.dropMetrics(after: step)
+        if dropped > 0 {
+            log("resume: dropped \(dropped) record\(dropped == 1 ? "" : "s") of steps after \(step) from metrics.jsonl "
+                + "(those steps are done again)")
+        }
+    }
+
     func log(_ text: String) { messages(RunMessage(.info, text)) }
     func warn(_ text: String) { messages(RunMessage(.warning, "warning: " + text)) }
 
@@ -101,9 +114,7 @@ final class RunReporter {
     /// metrics record, a status update and, every `logEvery` steps, a line.
     func step(_ decision: StepDecision, mine: SAMTrainingStep.LocalResult, state: TrainingState, learningRate lr: Float,
               stepsInEpoch: Int, stepInEpoch: Int, applied: Bool, replicasChecked: Bool) throws {
-        let s = decision.sums, n = Double(max(decision.samples, 1))
-        let loss = s[0] / n, baseLoss = s[1] / n, crossLoss = s[2] / n
-        let baseAccuracy = s[3] / (4 * n), crossAccuracy = s[4] / (4 * n)
+        let (loss, baseLoss, crossLoss, baseAccuracy, crossAccuracy) = decision.figures.means(samples: decision.samples)
         meter.record(done: state.globalStep)
         samplesDone += decision.samples
         sampleMeter.record(done: samplesDone)
@@ -147,10 +158,11 @@ final class RunReporter {
         try status("training", state, loss: loss)
     }
 
-    func epoch(_ state: TrainingState, meanLoss: Double, trainAccuracy: Double, test: ClassificationMetrics?,
-               classNames: [String]) throws {
+    func epoch(_ state: TrainingState, test: ClassificationMetrics?, classNames: [String]) throws {
+        let tally = state.epochTally, meanLoss = tally.meanLoss
         var record: [String: Any] = ["kind": "epoch", "epoch": state.epoch + 1, "step": state.globalStep, "loss": meanLoss,
-                                     "train_base_accuracy": trainAccuracy]
+                                     "train_base_accuracy": tally.baseAccuracy, "loss_steps": tally.steps - tally.skipped]
+        if tally.partial { record["loss_partial"] = true }
         events?.add(step: state.globalStep, scalars: [("train/epoch_loss", meanLoss)]
                     + (test.map { [("test/accuracy", $0.accuracy), ("test/mean_class_accuracy", $0.meanClassAccuracy)] } ?? []))
         if let test {
@@ -159,9 +171,9 @@ final class RunReporter {
                       help: "Best test accuracy of this run.")
             record["test_accuracy"] = test.accuracy
             record["test_mean_class_accuracy"] = test.meanClassAccuracy
-            log(String(format: "epoch %d/%d: train loss %.4f, test accuracy %.4f (mean class %.4f)",
-                       state.epoch + 1, config.run.epochs, meanLoss, test.accuracy, test.meanClassAccuracy))
         }
+        log(String(format: "epoch %d/%d: train loss %.4f", state.epoch + 1, config.run.epochs, meanLoss) + tally.coverage
+            + (test.map { String(format: ", test accuracy %.4f (mean class %.4f)", $0.accuracy, $0.meanClassAccuracy) } ?? ""))
         run.appendMetrics(record)
         if let test {
             // A picture that cannot be drawn is worth a warning, not the run.

@@ -101,17 +101,20 @@ public final class TrainingRun {
             throw error
         }
         var state = try s.resumedState(options.resume)
+        if let done = finishedAlready(state) {
+            s.reporter?.log(done)
+            return .finished
+        }
+        try s.reporter?.forgetSteps(after: state.globalStep)
         s.watchdog?.start()
         defer { s.watchdog?.stop() }
         do {
             return try train(s, &state)
         } catch {
             rankLog.error("\(error)")
-            // status.json tells the truth even when the error is this rank's alone (best effort: the
-            // error may be the run directory itself).
-            if !((error as? RunError)?.isCollective ?? false) {
-                try? s.reporter?.status("failed", state, message: "\(error)")
-            }
+            // status.json tells the truth, whoever met the error (best effort: the error may be the run
+            // directory itself).
+            try? s.reporter?.status("failed", state, message: "\(error)")
             throw error
         }
     }
@@ -127,7 +130,6 @@ public final class TrainingRun {
                 s.reporter?.begin(totalSteps: min(options.maxSteps ?? .max, total), done: state.globalStep)
                 started = true
             }
-            var tally = EpochTally()
             // Messages, logs and stall reports number a step from 1, as metrics and checkpoints do.
             s.activity.enter(.data, step: state.globalStep + 1)
             while let input = feed.next() {
@@ -143,9 +145,9 @@ public final class TrainingRun {
                 try s.fault?.inject(step: number, over: communicator)
                 let decision = try StepDecision.gather(report(local, input, &s.signals), over: communicator)
                 let verdict = Verdict(decision, local: local, policy: config.run.onNonFinite)
-                if verdict == .apply { try s.applyUpdate(learningRate: lr, local) } else { s.step.discard() }
+                if verdict == .apply { try s.applyUpdate(learningRate: lr, local, step: number) } else { s.step.discard() }
                 state.advance(batches: input.globalBatches, skipped: verdict != .apply)
-                tally.add(decision, applied: verdict == .apply)
+                state.epochTally.add(decision, applied: verdict == .apply)
                 s.speeds.record(decision)
                 let checked = try ReplicaCheck(every: config.distributed.checkReplicasEvery)
                     .run(s.store, step: state.globalStep, over: communicator)
@@ -162,13 +164,13 @@ public final class TrainingRun {
                 state.bestTestAccuracy = max(state.bestTestAccuracy ?? 0, test.accuracy)
                 state.lastTestAccuracy = test.accuracy
             }
-            try s.reporter?.epoch(state, meanLoss: tally.meanLoss, trainAccuracy: tally.baseAccuracy, test: test,
-                                  classNames: s.classNames)
+            try s.reporter?.epoch(state, test: test, classNames: s.classNames)
             if let line = s.wireZstdGain { s.reporter?.log(line) }
             try s.reporter?.export(s.store, epoch: state.epoch, epochFile: true, reason: nil)
             state.startNextEpoch()
             try s.saveCheckpoint(state, reason: nil, evaluated: test?.accuracy)
         }
+        try requireLearning(state)
         try s.reporter?.status("finished", state)
         s.reporter?.log("finished: \(state.globalStep) steps; weights in \(s.reporter?.latestWeights ?? "")")
         return .finished
@@ -188,7 +190,7 @@ public final class TrainingRun {
         r.exchangeSeconds = local.exchangeSeconds
         r.dataSeconds = input.dataSeconds
         r.bytesSent = local.bytesSent
-        r.sums = [local.lossSum, local.baseLossSum, local.crossLossSum, Double(local.baseCorrect), Double(local.crossCorrect)]
+        r.figures = local.figures
         return r
     }
 
@@ -234,6 +236,7 @@ public final class TrainingRun {
             try s.saveCheckpoint(state, reason: nil)
         }
         if let maxSteps = options.maxSteps, state.globalStep >= maxSteps {
+            try requireLearning(state)
             try s.saveCheckpoint(state, reason: nil)
             try reporter?.export(s.store, epoch: state.epoch, epochFile: false, reason: nil)
             try reporter?.status("finished", state)
@@ -241,6 +244,24 @@ public final class TrainingRun {
             return .finished
         }
         return nil
+    }
+
+    /// Why a run resumed at `state` has nothing left to do, or nil: started again, a finished
+    /// command changes nothing (no step, no checkpoint, no export).
+    private func finishedAlready(_ state: TrainingState) -> String? {
+        if state.epoch >= config.run.epochs {
+            return "already finished: all \(config.run.epochs) epochs done, at step \(state.globalStep); nothing to do "
+                + "(raise train.epochs or --epochs to train on)"
+        }
+        if let maxSteps = options.maxSteps, state.globalStep >= maxSteps {
+            return "already at step \(state.globalStep) of --max-steps \(maxSteps); nothing to do (a larger --max-steps trains on)"
+        }
+        return nil
+    }
+
+    /// A run that ends having applied no step learnt nothing, whatever its policy let it skip.
+    private func requireLearning(_ state: TrainingState) throws {
+        if state.globalStep > 0 && state.skippedSteps == state.globalStep { throw RunError.noStepApplied(steps: state.globalStep) }
     }
 
     private func evaluateIfDue(_ epoch: Int, _ s: TrainingSession) throws -> ClassificationMetrics? {
@@ -275,20 +296,6 @@ public final class TrainingRun {
     }
 }
 
-/// An epoch's training figures over the applied steps, from the step decisions (global sums).
-struct EpochTally {
-    private var lossSum = 0.0, baseCorrect = 0.0, samples = 0
-
-    mutating func add(_ d: StepDecision, applied: Bool) {
-        guard applied else { return }
-        lossSum += d.sums[0]
-        baseCorrect += d.sums[3]
-        samples += d.samples
-    }
-
-    var meanLoss: Double { samples > 0 ? lossSum / Double(samples) : .nan }
-    var baseAccuracy: Double { samples > 0 ? baseCorrect / Double(4 * samples) : 0 }
-}
 
 /// What a step's decision means for the update (the same on every rank).
 enum Verdict: Equatable {

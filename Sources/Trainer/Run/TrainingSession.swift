@@ -65,6 +65,11 @@ final class TrainingSession {
         if let notice = c.run.precision.notice { say("warning: \(notice)") }
         compute = ComputePool(threads: c.run.threads > 0 ? c.run.threads
                                   : ComputePool.defaultThreadCount(ranksOnNode: comm.localSize))
+        if c.run.threads > 0, c.run.threads * comm.localSize > ComputePool.onlineCores {
+            say("warning: train.threads \(c.run.threads) for each of \(comm.localSize) rank(s) on this node is more than its "
+                + "\(ComputePool.onlineCores) cores: the threads take turns, which is slower (train.threads: 0 shares the "
+                + "cores out)")
+        }
         (model, store) = QCSModel.build(c.model, seed: c.run.seed)
         let agreement = WorldAgreement(config: c, options: options, train: train, test: test, parameters: store.values.count)
         try agreement.check(over: comm)
@@ -77,6 +82,8 @@ final class TrainingSession {
             if report.loadedShare < TrainingRun.Options.partialLoadThreshold && !options.allowPartialInitialWeights {
                 throw RunError.partialInitialWeights(path: path, share: report.loadedShare, report: report.summary(limit: 12))
             }
+            let bad = store.nonFiniteTensors()
+            if !bad.isEmpty { throw RunError.nonFiniteInitialWeights(path: path, tensors: bad) }
         }
         if c.run.precision == .bf16 {
             say("precision: bf16 matrix products on \(BFloat16Kernel.best), float32 weights, gradients and other ops")
@@ -113,6 +120,11 @@ final class TrainingSession {
                                                                 : compute.threads, prefetch: c.run.prefetch),
                                badImages: BadImageHandler(policy: c.data.onBadImage))
         for warning in feeds.sampler.warnings { say("sampler: \(warning)") }
+        let perEpoch = feeds.sampler.quadrupletsPerEpoch
+        if c.run.batchSize > perEpoch {
+            say("warning: train.batch_size \(c.run.batchSize) is more than the \(perEpoch) quadruplets of an epoch: each step "
+                + "takes the whole epoch, \(perEpoch) quadruplets (a smaller batch_size gives more steps per epoch)")
+        }
         planner = EpochPlanner(sampler: feeds.sampler, communicator: comm)
         if case .fixed(let weights) = c.distributed.rankWeights, weights.count != comm.size {
             throw ConfigError(key: "distributed.rank_weights",
@@ -165,11 +177,14 @@ final class TrainingSession {
 
     /// The optimiser step, then (each rank having normalised with its own statistics) the
     /// running statistics made equal again.
-    func applyUpdate(learningRate lr: Float, _ local: SAMTrainingStep.LocalResult) throws {
+    /// A finite loss and gradient can still overflow the weights (a huge learning rate): the replicas
+    /// are identical, so every rank finds that alike and stops before anything is saved or exported.
+    func applyUpdate(learningRate lr: Float, _ local: SAMTrainingStep.LocalResult, step number: Int) throws {
         try step.applyUpdate(learningRate: lr)
         if !config.distributed.syncBatchStatistics {
             try bufferAverage.apply(store, localSamples: local.samples, globalSamples: local.globalSamples, over: communicator)
         }
+        guard store.isFinite else { throw RunError.updateNotFinite(step: number, checkpoint: checkpoint.latestName) }
     }
 
     /// The cursor to start from: a fresh one, or the one of the checkpoint `resume` names (its
@@ -182,7 +197,7 @@ final class TrainingSession {
         case nil:
             return TrainingState()
         case .directory(let path):
-            directory = path
+            directory = path  // resolved below, on every rank alike
         case .auto:
             guard let found = checkpoint.newestComplete() else {
                 say("resume: no checkpoint in \(checkpoint.root); starting fresh")
@@ -196,7 +211,7 @@ final class TrainingSession {
         }
         let (rank, size) = (communicator.rank, communicator.size)
         let (state, changes, compression) = try Collectively.run(communicator) {
-            try checkpoint.restore(directory, rank: rank, worldSize: size)
+            try checkpoint.restore(CheckpointLocation.checkpoint(directory), rank: rank, worldSize: size)
         }
         for change in changes { say("resume: \(change) (taken from this run's config and command line)") }
         if let compression { say("resume: \(compression)") }

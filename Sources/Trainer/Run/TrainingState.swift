@@ -14,8 +14,30 @@ public struct TrainingState: Sendable, Equatable, Codable {
     /// Best test accuracy of any evaluation so far, and that of the latest one.
     public var bestTestAccuracy: Double?
     public var lastTestAccuracy: Double?
+    /// The figures of the epoch in progress so far.
+    public var epochTally = EpochTally()
 
     public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case epoch, batchInEpoch, globalStep, skippedSteps, bestTestAccuracy, lastTestAccuracy, epochTally
+    }
+
+    /// Also reads the cursors of checkpoints written before the tally was kept.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        epoch = try c.decode(Int.self, forKey: .epoch)
+        batchInEpoch = try c.decode(Int.self, forKey: .batchInEpoch)
+        globalStep = try c.decode(Int.self, forKey: .globalStep)
+        skippedSteps = try c.decode(Int.self, forKey: .skippedSteps)
+        bestTestAccuracy = try c.decodeIfPresent(Double.self, forKey: .bestTestAccuracy)
+        lastTestAccuracy = try c.decodeIfPresent(Double.self, forKey: .lastTestAccuracy)
+        if let tally = try c.decodeIfPresent(EpochTally.self, forKey: .epochTally) {
+            epochTally = tally
+        } else {
+            epochTally.partial = batchInEpoch > 0
+        }
+    }
 
     /// One step done over `batches` global batches.
     mutating func advance(batches: Int, skipped: Bool) {
@@ -33,5 +55,6 @@ public struct TrainingState: Sendable, Equatable, Codable {
     mutating func startNextEpoch() {
         epoch += 1
         batchInEpoch = 0
+        epochTally = EpochTally()
     }
 }

@@ -59,7 +59,7 @@ extension QCSCommand.Debug {
             guard rank >= 0 else { throw ValidationError("--rank must be 0 or more") }
             if let worldSize, worldSize < 1 { throw ValidationError("--world-size must be at least 1") }
             guard steps >= 1 else { throw ValidationError("--steps must be at least 1") }
-            if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+            try ThreadCount.validate(threads)
             _ = try ConfigOptions.overrides(settings)
         }
 

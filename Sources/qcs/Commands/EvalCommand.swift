@@ -52,7 +52,7 @@ extension QCSCommand {
 
         func validate() throws {
             guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
-            if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+            try ThreadCount.validate(threads)
         }
 
         func run() throws {

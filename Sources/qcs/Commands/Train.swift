@@ -65,8 +65,9 @@ extension QCSCommand {
         var maxSteps: Int?
 
         @Option(help: ArgumentHelp("Continue a run: `auto` takes the newest complete checkpoint in --run-dir "
-                                   + "(falling back to older ones, or starting fresh when there is none); or a "
-                                   + "checkpoint directory.", valueName: "auto|dir"))
+                                   + "(falling back to older ones; starting fresh when the run has none, stopping "
+                                   + "with each problem named when every one is damaged); or a checkpoint directory.",
+                                   valueName: "auto|dir"))
         var resume: String?
 
         @Option(help: ArgumentHelp("Also write a checkpoint every N steps (they are always written at epoch ends, "
@@ -109,11 +110,11 @@ extension QCSCommand {
             let world = try ProcessWorld(concurrentThreads: true)
             let comm = world.communicator
             do {
-                var overrides: [String: String] = [:]
-                overrides["train.epochs"] = epochs.map(String.init)
-                overrides["checkpoint.every"] = checkpointEvery.map(String.init)
-                overrides["train.precision"] = precisionOption.precision?.rawValue
-                let cfg = try configOptions.load(overrides: overrides)
+                let cfg = try configOptions.load([
+                    .init(flag: "--epochs", key: "train.epochs", value: epochs.map(String.init)),
+                    .init(flag: "--checkpoint-every", key: "checkpoint.every", value: checkpointEvery.map(String.init)),
+                    .init(flag: "--precision", key: "train.precision", value: precisionOption.precision?.rawValue),
+                ])
                 var options = TrainingRun.Options(runDirectory: runDir)
                 options.initialWeights = initWeights
                 options.initialScope = backboneOnly ? .backbone : .wholeModel

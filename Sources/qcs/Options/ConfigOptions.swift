@@ -37,9 +37,22 @@ struct ConfigOptions: ParsableArguments {
 
     func validate() throws { _ = try settingOverrides() }
 
-    /// The config, with `--set` and then `overrides` (dotted key → value) replacing single keys.
-    func load(overrides: [String: String] = [:]) throws -> TrainingConfig {
-        let merged = try settingOverrides().merging(overrides) { _, command in command }
+    /// A command's own option that sets a config key (`--epochs` sets `train.epochs`).
+    struct KeyOption {
+        let flag: String, key: String, value: String?
+    }
+
+    /// The config, with `--set` and the command's own options replacing single keys. An option
+    /// and a `--set` of the same key that disagree are refused: neither silently wins.
+    func load(_ options: [KeyOption] = []) throws -> TrainingConfig {
+        var merged = try settingOverrides()
+        for option in options {
+            guard let value = option.value else { continue }
+            if let set = merged[option.key], set != value {
+                throw ValidationError("\(option.flag) \(value) and --set \(option.key)=\(set) both set \(option.key): give one of them")
+            }
+            merged[option.key] = value
+        }
         return try TrainingConfig.load(path: config, dataRoot: dataRoot, overrides: merged)
     }
 

@@ -82,7 +82,7 @@ final class DatasetConfigTests: XCTestCase {
     }
 
     func testConfig_badPolicy_isRejected() {
-        assertConfigError("data: {kind: rafdb, root: /r, on_bad_image: ignore}", key: "data.on_bad_image", mentions: "skip or stop")
+        assertConfigError("data: {kind: rafdb, root: /r, on_bad_image: ignore}", key: "data.on_bad_image", mentions: "choose one of skip, stop")
     }
 
     func testConfig_listKinds_needListsAndClasses() {

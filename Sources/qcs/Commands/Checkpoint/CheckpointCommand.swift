@@ -15,8 +15,9 @@ extension QCSCommand {
             """,
             subcommands: [Inspect.self, Verify.self, Export.self, Reshard.self])
 
-        /// A checkpoint directory, a checkpoints folder or a run directory (its newest checkpoint).
-        static func resolve(_ path: String) -> String { CheckpointLocation.resolve(path) ?? path }
+        /// A checkpoint directory, its `latest` pointer, a checkpoints folder or a run directory
+        /// (its newest checkpoint).
+        static func resolve(_ path: String) throws -> String { try CheckpointLocation.checkpoint(path) }
     }
 }
 
@@ -32,7 +33,7 @@ extension QCSCommand.CheckpointCommand {
         var showConfig = false
 
         func run() throws {
-            let dir = QCSCommand.CheckpointCommand.resolve(directory)
+            let dir = try QCSCommand.CheckpointCommand.resolve(directory)
             let m = try CheckpointManifest.read(dir)
             print("checkpoint \(dir): step \(m.step), written by \(m.worldSize) rank\(m.worldSize == 1 ? "" : "s"), "
                   + "format \(m.formatVersion)")
@@ -41,7 +42,21 @@ extension QCSCommand.CheckpointCommand {
                       + (b.isPerRank ? " (per rank: each rank's own, for \(m.worldSize) ranks only)" : ""))
             }
             if let layout = m.metadata["compression_state"] { print("  compression state: \(layout)") }
-            let bytes = m.shards.reduce(0) { $0 + $1.summary.bytes }, raw = m.shards.reduce(0) { $0 + $1.summary.rawBytes }
+            // Sizes as the files are, not as the manifest says they should be: a difference is named.
+            var bytes = 0
+            for shard in m.shards {
+                let path = dir + "/" + shard.file
+                guard let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int else {
+                    print("  \(shard.file): missing (qcs checkpoint verify checks every shard)")
+                    continue
+                }
+                bytes += size
+                if size != shard.summary.bytes {
+                    print("  \(shard.file): \(size) bytes where the manifest records \(shard.summary.bytes) "
+                          + "(qcs checkpoint verify checks every shard)")
+                }
+            }
+            let raw = m.shards.reduce(0) { $0 + $1.summary.rawBytes }
             print(String(format: "  %d shards, %.1f MiB on disk for %.1f MiB of values (%.2fx)", m.shards.count,
                          Double(bytes) / 1_048_576, Double(raw) / 1_048_576, Double(raw) / Double(max(bytes, 1))))
             if let state = m.metadata["state"] { print("  cursor: \(state)") }
@@ -71,7 +86,7 @@ extension QCSCommand.CheckpointCommand {
         var directory: String
 
         func run() throws {
-            let dir = QCSCommand.CheckpointCommand.resolve(directory)
+            let dir = try QCSCommand.CheckpointCommand.resolve(directory)
             let problems: [CheckpointError]
             do { problems = try ShardedCheckpoint.verify(dir) } catch {
                 StandardError.print("error: \(error)")

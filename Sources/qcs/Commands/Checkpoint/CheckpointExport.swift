@@ -29,7 +29,7 @@ extension QCSCommand.CheckpointCommand {
             guard let type = SafetensorsDType(rawValue: dtype.uppercased()), [.f32, .f16, .bf16].contains(type) else {
                 throw ValidationError("--dtype must be f32, f16 or bf16, not '\(dtype)'")
             }
-            let dir = QCSCommand.CheckpointCommand.resolve(directory)
+            let dir = try QCSCommand.CheckpointCommand.resolve(directory)
             let contents = try CheckpointContents(directory: dir)
             // Written beside the target and renamed, so a failed export never leaves a partial file there.
             let partial = safetensors + ".partial"

@@ -31,8 +31,13 @@ extension QCSCommand.CheckpointCommand {
         }
 
         func run() throws {
-            let dir = QCSCommand.CheckpointCommand.resolve(directory)
+            let dir = try QCSCommand.CheckpointCommand.resolve(directory)
             let contents = try CheckpointContents(directory: dir)
+            if let smallest = contents.manifest.buffers.filter({ !$0.isPerRank }).min(by: { $0.count < $1.count }),
+               smallest.count < worldSize {
+                throw ValidationError("--world-size \(worldSize) is more than the \(smallest.count) values of buffer "
+                                      + "'\(smallest.name)': every rank must hold a part of every buffer")
+            }
             let dropped = try contents.reshard(worldSize: worldSize, into: out)
             let problems = try ShardedCheckpoint.verify(out)
             guard problems.isEmpty else {
