@@ -25,9 +25,9 @@ public final class InferenceModel {
         let (model, store) = QCSModel.build(config)
         store.requiresGrad = false
         let report = try OfficialWeights.load(weightsPath, into: store, strict: false)
-        let loaded = Set(report.loaded)
-        let needed = (store.layout.parameters + store.layout.buffers).map(\.name).filter(OfficialNames.isInference)
-        let missing = needed.filter { !loaded.contains($0) }
+        // The load's own rule of what a file must hold (BatchNorm counters are optional everywhere),
+        // over the inference path's tensors.
+        let missing = (report.missing + report.shapeMismatches.map(\.name)).filter(OfficialNames.isInference)
         guard missing.isEmpty else {
             throw InferenceError.incompleteInferenceWeights(path: weightsPath, missing: missing,
                                                             report: report.summary(limit: 4))

@@ -164,6 +164,26 @@ final class InferenceEndToEndTests: XCTestCase {
         }
     }
 
+    /// Many converters and float-only exports leave BatchNorm's `num_batches_tracked` out: predict
+    /// and eval take such a file as `--init-weights` does, with the same predictions.
+    func testWeightsWithoutTheBatchNormCounters_loadAsTheWholeFileDoes() throws {
+        try writeSyntheticSet()
+        let whole = try exportWeights()
+        let kept = (whole.store.layout.parameters + whole.store.layout.buffers).filter { !$0.name.hasSuffix(".num_batches_tracked") }
+        XCTAssertGreaterThan(whole.store.layout.buffers.count - (kept.count - whole.store.layout.parameters.count), 10)
+        let path = root + "/no-counters.safetensors"
+        try SafetensorsWriter(path: path).write(kept.map { (name: $0.name, tensor: whole.store.value($0)) })
+        let model = try InferenceModel(config: .tiny, weightsPath: path)
+        XCTAssertFalse(model.loadReport.absentCounters.isEmpty)
+        let reference = try InferenceModel(config: .tiny, weightsPath: whole.path)
+        let size = QCSConfig.tiny.imageSize
+        let images = Tensor(shape: [2, 3, size, size]) { Float.random(in: -1...1) }
+        XCTAssertEqual(model.logits(images), reference.logits(images))
+        // `--init-weights` of a training run takes the same file.
+        let (_, store) = QCSModel.build(.tiny, seed: 1)
+        XCTAssertTrue(try OfficialWeights.load(path, into: store, strict: true).isComplete)
+    }
+
     func testWeightsHoldingNaNOrInfinity_areRefusedNamingTheTensors() throws {
         let (_, store) = QCSModel.build(.tiny, seed: 3)
         let head = try XCTUnwrap(store.layout.parameters.first { $0.name == "VIT_base.head.linear.weight" })
