@@ -6,6 +6,7 @@ import Foundation
 public final class ProcessWorld {
     public let communicator: Communicator
     private let mpi: MPIEnvironment?
+    private var launcherWatch: LauncherWatch?
 
     public static let launcherVariables = ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK"]
 
@@ -25,6 +26,7 @@ public final class ProcessWorld {
             }
             self.mpi = mpi
             communicator = mpi.world
+            launcherWatch = LauncherWatch(rank: mpi.rank)
         } else {
             mpi = nil
             communicator = LocalCommunicator()

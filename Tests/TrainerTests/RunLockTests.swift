@@ -18,6 +18,33 @@ final class RunLockTests: XCTestCase {
         XCTAssertNoThrow(try RunLock(directory: url), "a released lock can be taken again")
     }
 
+    /// A resume started as the previous run's last process exits waits for its lock (bounded,
+    /// said once); a holder still training is refused at once.
+    func testAHolderWhoseRunEnded_isWaitedFor_andALiveTrainingIsNot() throws {
+        let folder = try SyntheticRunFolder("lockwait")
+        defer { folder.remove() }
+        let url = URL(fileURLWithPath: folder.root)
+        try #"{"state": "training"}"#.write(toFile: folder.root + "/status.json", atomically: true, encoding: .utf8)
+        /// The first lock, released from another thread while the second waits.
+        final class Held: @unchecked Sendable { var lock: RunLock?; init(_ lock: RunLock) { self.lock = lock } }
+        let first = Held(try RunLock(directory: url))
+        var said: [String] = []
+        let start = Date()
+        XCTAssertThrowsError(try RunLock(directory: url, waiting: 10) { said.append($0) })
+        XCTAssertLessThan(Date().timeIntervalSince(start), 1, "a live training is not waited for")
+        XCTAssertEqual(said, [])
+
+        try #"{"state": "stopped"}"#.write(toFile: folder.root + "/status.json", atomically: true, encoding: .utf8)
+        let holder = DispatchQueue(label: "holder")
+        holder.asyncAfter(deadline: .now() + 0.6) { first.lock = nil }
+        let second = try RunLock(directory: url, waiting: 10) { said.append($0) }
+        XCTAssertEqual(said.count, 1)
+        XCTAssertTrue(said.first?.contains("pid \(getpid())") ?? false, "\(said)")
+        withExtendedLifetime(second) {}
+        holder.sync {}
+        XCTAssertNil(first.lock)
+    }
+
     func testTwoRunsIntoOneDirectory_theSecondIsRefusedBeforeWritingAnything() throws {
         let folder = try SyntheticRunFolder("lockrun")
         defer { folder.remove() }

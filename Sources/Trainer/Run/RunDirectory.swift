@@ -16,7 +16,10 @@ public final class RunDirectory {
     public var metricsURL: URL { Self.metricsFile(in: url) }
     public var plotsURL: URL { url.appendingPathComponent("plots") }
 
-    public init(path: String) throws {
+    /// - Parameters:
+    ///   - lockWait: seconds to wait for a holder of the lock that is exiting (`RunLock`).
+    ///   - say: how the wait is announced.
+    public init(path: String, lockWait: TimeInterval = 0, say: (String) -> Void = { _ in }) throws {
         url = URL(fileURLWithPath: path)
         let fm = FileManager.default
         // Foundation's own error for these is "NSCocoaErrorDomain error 512": say what is in the way.
@@ -38,7 +41,7 @@ public final class RunDirectory {
         } catch {
             throw RunError.cannotCreate(path: path, reason: error.localizedDescription)
         }
-        lock = try RunLock(directory: url)
+        lock = try RunLock(directory: url, waiting: lockWait, say: say)
         let metricsURL = Self.metricsFile(in: url)
         if !fm.fileExists(atPath: metricsURL.path) { _ = fm.createFile(atPath: metricsURL.path, contents: nil) }
         guard let handle = try? FileHandle(forWritingTo: metricsURL) else {

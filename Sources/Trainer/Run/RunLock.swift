@@ -10,17 +10,28 @@ final class RunLock {
     private let fd: Int32
     let path: String
 
-    /// Takes the lock or throws `RunError.runDirectoryInUse` naming the holder.
-    init(directory: URL) throws {
+    /// Takes the lock or throws `RunError.runDirectoryInUse` naming the holder. A holder on its way
+    /// out (`holderIsExiting`) is waited for up to `waiting` seconds, said once through `say`: a
+    /// resume started as the previous job's last rank exits should not fail for that.
+    init(directory: URL, waiting: TimeInterval = 0, say: (String) -> Void = { _ in }) throws {
         path = directory.appendingPathComponent(".lock").path
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
             throw RunError.cannotCreate(path: path, reason: String(cString: strerror(errno)))
         }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+        var deadline: Date?
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
             let holder = Self.read(fd)
-            close(fd)
-            throw RunError.runDirectoryInUse(path: directory.path, holder: holder.isEmpty ? "another process" : holder)
+            if deadline == nil, waiting > 0, Self.holderIsExiting(directory: directory, holder: holder) {
+                deadline = Date().addingTimeInterval(waiting)
+                say(String(format: "waiting up to %.0f s for %@ to exit: it holds the run directory's lock, and its run "
+                           + "has ended or its launcher is gone", waiting, holder))
+            }
+            guard let deadline, Date() < deadline else {
+                close(fd)
+                throw RunError.runDirectoryInUse(path: directory.path, holder: holder.isEmpty ? "another process" : holder)
+            }
+            Thread.sleep(forTimeInterval: 0.2)
         }
         self.fd = fd
         var host = [CChar](repeating: 0, count: 256)
@@ -42,6 +53,28 @@ final class RunLock {
         }
         let text = read(fd)
         return text.isEmpty ? "another process" : text
+    }
+
+    /// Whether the holder is on its way out: its run said it ended (status.json is `stopped`,
+    /// `finished` or `failed`), or (on this host) its process is gone, a zombie, or a child of
+    /// init (its launcher died). A training that is still at work is none of these.
+    static func holderIsExiting(directory: URL, holder: String) -> Bool {
+        if let data = FileManager.default.contents(atPath: directory.appendingPathComponent("status.json").path),
+           let state = (try? JSONSerialization.jsonObject(with: data) as? [String: Any])?["state"] as? String,
+           state != "training" {
+            return true
+        }
+        let words = holder.split(separator: " ")
+        var host = [CChar](repeating: 0, count: 256)
+        gethostname(&host, host.count)
+        guard words.count >= 4, words[0] == "pid", let pid = Int32(words[1]), words[3] == String(cString: host)[...] else {
+            return false
+        }
+        // /proc/PID/stat: "pid (comm) state ppid …"; comm may hold spaces, so read after its ')'.
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return true }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        return fields.count >= 2 && (fields[0] == "Z" || fields[1] == "1")
     }
 
     deinit {

@@ -40,7 +40,10 @@ final class RunReporter {
         self.config = config
         self.options = options
         self.messages = messages
-        run = try RunDirectory(path: options.runDirectory)
+        // A resume may start as the previous job's last rank exits: its lock is waited for, briefly.
+        run = try RunDirectory(path: options.runDirectory, lockWait: options.resume == nil ? 0 : 30) {
+            messages(RunMessage(.info, $0))
+        }
         meter = ProgressMeter(total: 1)
         // A directory that holds a run is continued (--resume) or left alone, never overwritten: refused
         // before a port is bound or an event file is made in it.
