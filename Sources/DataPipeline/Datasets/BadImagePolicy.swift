@@ -15,6 +15,8 @@ public final class BadImageHandler: @unchecked Sendable {
     public let policy: BadImagePolicy
     private let lock = NSLock()
     private var skippedImages: [DatasetError] = []
+    /// Each image once, however many quadruplets and epochs it turns up in.
+    private var skippedNames: Set<String> = []
 
     public init(policy: BadImagePolicy) {
         self.policy = policy
@@ -27,14 +29,17 @@ public final class BadImageHandler: @unchecked Sendable {
             return try sample.source.load(with: decoder)
         } catch {
             guard policy == .skip else { throw error }
+            let name = sample.source.description
             lock.lock()
-            skippedImages.append(.unreadableImage(image: sample.source.description, reason: (error as? ImageCodecError)?.problem ?? "\(error)"))
+            if skippedNames.insert(name).inserted {
+                skippedImages.append(.unreadableImage(image: name, reason: (error as? ImageCodecError)?.problem ?? "\(error)"))
+            }
             lock.unlock()
             return nil
         }
     }
 
-    /// The images skipped so far, in the order they were met.
+    /// The images skipped so far, each once, in the order they were first met.
     public var skipped: [DatasetError] {
         lock.lock()
         defer { lock.unlock() }

@@ -1,3 +1,4 @@
+import Checkpoint
 import Foundation
 
 /// What `qcs status` says about a run directory: its state, where it is, how fast it goes, when
@@ -36,7 +37,8 @@ public struct RunStatus {
         if state == "training" {
             if holder == nil {
                 headline += ": no process holds the run any more, it ended without saying so (killed?); "
-                    + "qcs train --resume auto continues it"
+                    + (newestCheckpoint.map { "qcs train --resume auto continues it from step \($0.step)" }
+                       ?? "it wrote no checkpoint, so qcs train --resume auto starts it over from step 0")
             } else if let age, age > max(Self.quietSeconds, 20 / max(fields["steps_per_second"] as? Double ?? 1, 1e-3)) {
                 headline += ": no step for \(ProgressMeter.duration(age)) (hung? a rank waiting on another?)"
             }
@@ -60,6 +62,8 @@ public struct RunStatus {
             var text = "  last checkpoint: \(dir) (step \(c["step"] as? Int ?? 0)"
             if let written = (c["written"] as? String).flatMap(Self.date) { text += ", \(Self.ago(now.timeIntervalSince(written)))" }
             lines.append(text + ")")
+        } else if let newest = newestCheckpoint {
+            lines.append("  last checkpoint: \(newest.directory) (step \(newest.step), written before this process started)")
         } else {
             lines.append("  last checkpoint: none yet")
         }
@@ -74,6 +78,14 @@ public struct RunStatus {
             }
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// The checkpoint a resume would take first, as the disk has it (status.json names only those
+    /// the last process wrote).
+    var newestCheckpoint: (directory: String, step: Int)? {
+        guard let directory = CheckpointLocation.resolve(self.directory.path),
+              let manifest = try? CheckpointManifest.read(directory) else { return nil }
+        return (directory, manifest.step)
     }
 
     public struct Problem: Error, CustomStringConvertible {

@@ -122,6 +122,32 @@ final class RAFDBReaderTests: XCTestCase {
         XCTAssertEqual(problems.problems, [.emptySplit(split: .test, source: scratch.path + "/basic/EmoLabel/list_patition_label.txt")])
     }
 
+    /// A line that is not UTF-8 is that line's problem, not a "missing image" of a name made of
+    /// replacement characters; the other lines are read.
+    func testRAFDB_aLineThatIsNotUTF8_isNamedAsSuch() throws {
+        let scratch = try ScratchDirectory()
+        try DatasetFixtures.rafdb(scratch, lines: [], images: ["train_00001.jpg", "test_0001.jpg"])
+        let list = "basic/EmoLabel/list_patition_label.txt"
+        try scratch.write(list, Array("train_00001.jpg 2\ntrain_".utf8) + [0xFF, 0xFE] + Array("02.jpg 3\ntest_0001.jpg 6\n".utf8))
+        let (data, problems) = try DatasetReader(config: config(scratch)).readAll()
+        XCTAssertEqual(problems, [.malformedLine(file: scratch.path + "/" + list, line: 2, expected: "UTF-8 text",
+                                                 found: "byte 0xFF at column 7")])
+        XCTAssertEqual(data.samples(.train).map(\.label), [1])
+        XCTAssertEqual(data.samples(.test).map(\.label), [5])
+    }
+
+    /// A root that is not there is one problem, the root, not every file of the listing.
+    func testRAFDB_aRootThatIsNotThere_isTheOneProblem() throws {
+        let scratch = try ScratchDirectory()
+        for (root, text) in [(scratch.path + "/nowhere", "no such folder"), (try scratch.write("a-file", text: "x"), "a file, not")] {
+            XCTAssertThrowsError(try DatasetReader(config: DatasetConfig(kind: .rafdb, root: root)).readAll()) {
+                guard let problems = $0 as? DatasetProblems else { return XCTFail("\($0)") }
+                XCTAssertEqual(problems.problems.map(\.file), [root])
+                XCTAssertTrue("\(problems)".contains(text) && "\(problems)".contains("--data-root"), "\(problems)")
+            }
+        }
+    }
+
     func testRAFDB_windowsLineEndingsAndByteOrderMark_areAccepted() throws {
         let scratch = try ScratchDirectory()
         try DatasetFixtures.rafdb(scratch, lines: [], images: ["train_00001.jpg", "test_0001.jpg"])
