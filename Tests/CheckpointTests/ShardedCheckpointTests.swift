@@ -122,4 +122,21 @@ final class ShardedCheckpointTests: ScratchDirectoryTestCase {
         XCTAssertEqual(try String(contentsOfFile: root + "/latest", encoding: .utf8), "step-000000012")
         XCTAssertNoThrow(try CheckpointManifest.read(root + "/step-000000006"))
     }
+
+    /// A save that cannot even make its folder says why, in the operating system's words.
+    func testASaveThatCannotMakeItsFolder_saysWhy() throws {
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        try "in the way".write(toFile: root + "/checkpoints", atomically: true, encoding: .utf8)
+        let target = root + "/checkpoints"
+        XCTAssertThrowsError(try InProcessWorld.run(size: 1) { comm in
+            let state = State(salt: 1)
+            return try withExtendedLifetime(state) {
+                try ShardedCheckpoint.save(state.buffers, step: 3, metadata: [:], root: target, over: comm)
+            }
+        }) {
+            let text = "\($0)"
+            XCTAssertTrue(text.contains("cannot create \(target)/step-000000003.tmp: "), text)
+            XCTAssertTrue(text.lowercased().contains("exist") || text.lowercased().contains("directory"), text)
+        }
+    }
 }

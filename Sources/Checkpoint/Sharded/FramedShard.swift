@@ -40,7 +40,8 @@ public final class FramedShardWriter {
         self.path = path
         self.frameBytes = frameBytes
         guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
-            throw CheckpointError.io(file: path, reason: "cannot create the file (check the directory and its permissions)")
+            throw CheckpointError.io(file: path, reason: "cannot create the file: \(String(cString: strerror(errno))) "
+                                     + "(check the directory, its permissions and free space)")
         }
         self.handle = handle
         context = ZSTD_createCCtx()

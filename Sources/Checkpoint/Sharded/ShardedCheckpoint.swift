@@ -48,15 +48,21 @@ public enum ShardedCheckpoint {
         let temporary = final + ".tmp"
         let fm = FileManager.default
         var setup: [Int32] = [0]
+        var setupFailure = ""
         if comm.isLeader {
             do {
                 try fm.createDirectory(atPath: (final as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
                 try? fm.removeItem(atPath: temporary)
                 try fm.createDirectory(atPath: temporary, withIntermediateDirectories: true)
-            } catch { setup[0] = 1 }
+            } catch {
+                setup[0] = 1
+                setupFailure = ": " + error.localizedDescription
+            }
         }
         try comm.allreduce(&setup, .max)
-        if setup[0] != 0 { throw CheckpointError.saveFailed(directory: final, ranks: [0], reason: "cannot create \(temporary)") }
+        if setup[0] != 0 {
+            throw CheckpointError.saveFailed(directory: final, ranks: [0], reason: "cannot create \(temporary)\(setupFailure)")
+        }
 
         // 2. This rank's shard.
         let (ranges, totals) = try elementRanges(buffers, over: comm)
@@ -218,7 +224,7 @@ public enum ShardedCheckpoint {
 
     private static func writeSynced(_ data: Data, to path: String) throws {
         guard FileManager.default.createFile(atPath: path, contents: data), let handle = FileHandle(forWritingAtPath: path) else {
-            throw CheckpointError.io(file: path, reason: "cannot write")
+            throw CheckpointError.io(file: path, reason: "cannot write: \(String(cString: strerror(errno)))")
         }
         try handle.synchronize()
         try handle.close()

@@ -44,8 +44,9 @@ public final class RunDirectory {
         lock = try RunLock(directory: url, waiting: lockWait, say: say)
         let metricsURL = Self.metricsFile(in: url)
         if !fm.fileExists(atPath: metricsURL.path) { _ = fm.createFile(atPath: metricsURL.path, contents: nil) }
-        guard let handle = try? FileHandle(forWritingTo: metricsURL) else {
-            throw RunError.cannotCreate(path: metricsURL.path, reason: "cannot open for appending")
+        let handle: FileHandle
+        do { handle = try FileHandle(forWritingTo: metricsURL) } catch {
+            throw RunError.cannotCreate(path: metricsURL.path, reason: "cannot open for appending: \(error.localizedDescription)")
         }
         handle.seekToEndOfFile()
         metrics = handle
