@@ -2,8 +2,8 @@
 """Converts PyTorch `.pth` weights of QCS or IR-50 to one safetensors file under the official
 QCS state-dict names, which `OfficialWeights.load` (Sources/Checkpoint) reads.
 
-Run:  /root/torch-venv/bin/python scripts/convert_pth_to_safetensors.py ir50.pth ir50.safetensors
-      /root/torch-venv/bin/python scripts/convert_pth_to_safetensors.py --list rafdb_best.pth
+Run:  PYTHON scripts/convert_pth_to_safetensors.py ir50.pth ir50.safetensors
+      PYTHON scripts/convert_pth_to_safetensors.py --list rafdb_best.pth
 Needs torch only; the build and the tests never run this.
 
 Inputs understood:

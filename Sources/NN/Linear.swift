@@ -9,7 +9,7 @@ public struct Linear {
     /// - Parameters:
     ///   - weightInit: nil gives PyTorch's default, Kaiming-uniform (a = √5) = U(±1/√In).
     ///   - biasInit: nil gives PyTorch's default, U(±1/√In).
-    ///   Inside the ViTs the spec asks for `Linear.vitWeightInit` and `Linear.vitBiasInit`.
+    ///   Inside the ViTs docs/MODEL.md asks for `Linear.vitWeightInit` and `Linear.vitBiasInit`.
     public init(name: String, inFeatures: Int, outFeatures: Int, bias: Bool = true,
                 layout: inout ParameterLayout, weightInit: Initializer? = nil, biasInit: Initializer? = nil) {
         precondition(inFeatures > 0 && outFeatures > 0, "Linear \(name): sizes must be positive")

@@ -1,6 +1,6 @@
 import Config
 
-/// The architecture of a QCS model. `paper` is the spec exactly; `tiny` and `mid` are the same
+/// The architecture of a QCS model. `paper` is docs/MODEL.md's model exactly; `tiny` and `mid` are the same
 /// architecture at sizes small enough for tests. Read from the `model:` section of a config file,
 /// where `preset:` picks the starting point and every other key overrides one field.
 public struct QCSConfig: Sendable, Equatable {

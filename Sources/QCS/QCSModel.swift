@@ -68,7 +68,7 @@ public struct QCSModel {
                                      projectionDropout: config.crossProjDropout, layout: &layout)
     }
 
-    /// A model and freshly initialised parameters (spec initialisation, from `seed`).
+    /// A model and freshly initialised parameters (docs/MODEL.md's initialisation, from `seed`).
     public static func build(_ config: QCSConfig, seed: UInt64 = 0) -> (QCSModel, ParameterStore) {
         var layout = ParameterLayout()
         let model = QCSModel(config: config, layout: &layout)

@@ -5,7 +5,7 @@ import Foundation
 @testable import Safetensors
 
 /// The paper-size model against PyTorch, on demand: `scripts/reference/check_paper_size.sh` writes
-/// the spec-initialised paper weights, one image and PyTorch's base logits, then runs this test
+/// the paper weights initialised as docs/MODEL.md says, one image and PyTorch's base logits, then runs this test
 /// with QCS_PAPER_CHECK pointing at that file. Skipped otherwise (the file is 270 MB).
 final class PaperSizeCheckTests: XCTestCase {
     func testPaperModel_baseLogitsMatchPyTorch() throws {

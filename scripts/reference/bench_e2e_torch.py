@@ -5,7 +5,7 @@ the same RAF-DB-layout image folder read from disk by a DataLoader (PIL decode, 
 flip, normalisation: fewer steps than qcs's RAF-DB recipe, so the peer's data work is lighter),
 quadruplets as qcs samples them, SAM around Adam with both passes' gradients averaged by DDP.
 
-    /root/torch-venv/bin/python scripts/reference/bench_e2e_torch.py --data DIR --ranks 2 --batch 8 --steps 4
+    PYTHON scripts/reference/bench_e2e_torch.py --data DIR --ranks 2 --batch 8 --steps 4
 
 --batch is the global batch (quadruplets over all ranks). The first step is a warm-up. Prints one
 JSON object as its last line: median seconds per step, median data wait, quadruplets/s and the

@@ -26,7 +26,7 @@ def median_time(fn, repeats):
 
 
 class Block(nn.Module):
-    """Pre-norm transformer block written from the spec (LN, MHSA with qkv bias, MLP with GELU)."""
+    """Pre-norm transformer block written from docs/MODEL.md (LN, MHSA with qkv bias, MLP with GELU)."""
 
     def __init__(self, width, heads, ratio=4):
         super().__init__()

@@ -7,7 +7,7 @@ one in qcs's scheme (`QCSScheme`: bfloat16 operands, float32 results, Winograd a
 Prints the loss of each, the relative difference of all gradients together (in norm) and the
 largest per-tensor relative difference. Needs only torch.
 
-    /root/torch-venv/bin/python scripts/reference/bf16_gradient_error.py [--batch 3 8 24]
+    PYTHON scripts/reference/bf16_gradient_error.py [--batch 3 8 24]
 """
 import argparse
 import os

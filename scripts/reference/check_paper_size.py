@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""Paper-size check of the QCS base path: build the `paper` preset with the spec's
+"""Paper-size check of the QCS base path: build the `paper` preset with docs/MODEL.md's
 initialisation, save its weights (official names) with one normalised 224x224 image and the
 PyTorch base logits, so the Swift engine can load the same file and compare.
 
     scripts/reference/check_paper_size.sh [PYTHON] [OUT.safetensors]
-    /root/torch-venv/bin/python scripts/reference/check_paper_size.py --out /tmp/qcs_paper_check/paper.safetensors
+    PYTHON scripts/reference/check_paper_size.py --out /tmp/qcs_paper_check/paper.safetensors
 
 The file (about 270 MB) holds: every parameter and buffer under its official name (F32;
 num_batches_tracked I64 []), `input` [1, 3, 224, 224], `base_logits.eval` [1, K] (eval mode:

@@ -14,7 +14,7 @@ called with fixed parameters): bilinear resize at the sizes the recipes use, hor
 centre crop, rotation by fixed angles, each colour-jitter adjustment with fixed factors, and
 ToTensor + Normalize with the ImageNet statistics.
 
-Run:  /root/torch-venv/bin/python scripts/reference/make_augment_fixtures.py
+Run:  PYTHON scripts/reference/make_augment_fixtures.py
 Needs numpy, Pillow, torch, torchvision; the Swift build and tests never run it. The inputs come
 from a fixed numpy seed, so regenerating with the same library versions rewrites identical bytes.
 """

@@ -6,7 +6,7 @@ literal (so the test target needs no resource files) and the RGB pixels Pillow d
 (`Image.open(...).convert("RGB")`), which the Swift decoder must reproduce within a small
 tolerance (libjpeg builds may differ in IDCT rounding).
 
-Run:  /root/torch-venv/bin/python scripts/reference/make_codec_fixtures.py
+Run:  PYTHON scripts/reference/make_codec_fixtures.py
 Needs Pillow only; tests and builds never run this.
 """
 import io

@@ -10,7 +10,7 @@ Inputs are drawn as float32 (so the stored values are exactly what was used); Py
 computes in float64 and the results are stored as float32, so the fixtures carry no float32
 rounding of their own and the Swift tests measure only the engine's error.
 
-Run:  /root/torch-venv/bin/python scripts/reference/make_engine_fixtures.py
+Run:  PYTHON scripts/reference/make_engine_fixtures.py
 Needs torch only; tests and builds never run this. Files are written by `save_safetensors`
 below rather than the `safetensors` package, whose header order changes from run to run: this
 way regenerating unchanged cases gives byte-identical files.
@@ -224,8 +224,8 @@ def write_readme():
         "Golden results from PyTorch for `PyTorchFixtureTests.swift`, one safetensors file per case.",
         "Regenerate (needs the PyTorch venv, plus `safetensors` for the second script; tests never do):",
         "",
-        "    /root/torch-venv/bin/python scripts/reference/make_engine_fixtures.py",
-        "    /root/torch-venv/bin/python scripts/reference/make_safetensors_fixture.py",
+        "    PYTHON scripts/reference/make_engine_fixtures.py",
+        "    PYTHON scripts/reference/make_safetensors_fixture.py",
         "",
         "Naming: inputs and parameters under their own names (`x`, `weight`, `bias`, ...), the fixed",
         "upstream gradient `dy` (a scalar 0.75 for losses), the forward output `y`, and for every",

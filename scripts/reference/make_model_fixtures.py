@@ -8,7 +8,7 @@ the state after one SAM(Adam) step. Values are drawn as float32, computed in flo
 as float32 (integer labels and num_batches_tracked as I64). The same pipeline is re-run in
 float32 and the float32-vs-float64 differences are written to the README as a noise guide.
 
-    /root/torch-venv/bin/python scripts/reference/make_model_fixtures.py [--out DIR] [--full-mid]
+    PYTHON scripts/reference/make_model_fixtures.py [--out DIR] [--full-mid]
 
 Needs only torch (files are written by qcs_reference.write_safetensors, byte-for-byte
 reproducible); with the `safetensors` package installed each file is read back with it and
@@ -41,7 +41,7 @@ BRANCHES = ref.BRANCHES
 
 def init_fixture_(model, gen):
     """Generic values everywhere (no parameter at 0, 1 or another special value; activations O(1)),
-    so a wrong broadcast, a dropped bias or a swapped scale shows. Not the spec's initialisation
+    so a wrong broadcast, a dropped bias or a swapped scale shows. Not docs/MODEL.md's initialisation
     (check_paper_size.py covers that):
       conv/linear weights N(0, 1/fan_in) (std 1/√fan_in), every bias N(0, 0.1²);
       BatchNorm/LayerNorm weight 1 + N(0, 0.1²), bias N(0, 0.1²);
@@ -400,7 +400,7 @@ def write_readme(out_dir, s):
     w("`Tests/QCSTests`. Regenerate (needs the PyTorch venv; the Swift build and tests never do). The output is")
     w("byte-for-byte reproducible: rerunning must leave `git status` clean.")
     w("")
-    w("    /root/torch-venv/bin/python scripts/reference/make_model_fixtures.py")
+    w("    PYTHON scripts/reference/make_model_fixtures.py")
     w("")
     w("| file | preset | batch B | seed | tokens N per group / T total | parameters | size |")
     w("|---|---|---|---|---|---|---|")
@@ -417,7 +417,7 @@ def write_readme(out_dir, s):
     w("")
     w("## How the values were made")
     w("")
-    w("- Parameters: *not* the spec's initialisation, but generic values so that no parameter sits at 0 or 1")
+    w("- Parameters: *not* docs/MODEL.md's initialisation, but generic values so that no parameter sits at 0 or 1")
     w("  (see `init_fixture_` in the script): conv/linear weights N(0, 1/fan_in), every bias N(0, 0.1²),")
     w("  BatchNorm/LayerNorm weight 1 + N(0, 0.1²) and bias N(0, 0.1²), running_mean N(0, 0.1²),")
     w("  running_var 1 + U(0, 0.5), PReLU slopes 0.25 + N(0, 0.05²), θ N(0, 0.5²), cls_token and")

@@ -2,7 +2,7 @@
 """Writes Tests/AutogradTests/Fixtures/pytorch_dtypes.safetensors with PyTorch's own
 `safetensors` package, so the Swift reader is tested against a file it did not write.
 
-Run:  /root/torch-venv/bin/python scripts/reference/make_safetensors_fixture.py
+Run:  PYTHON scripts/reference/make_safetensors_fixture.py
 Needs torch and safetensors (pip install safetensors); tests and builds never run this.
 """
 import pathlib

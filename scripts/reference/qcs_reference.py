@@ -13,7 +13,7 @@ VIT_*.patch_embed, eca_block, CON1, IRLinear1/2, blocks.*.conv) are not built.
 
 Run as a script to check the names against the TSV, print parameter counts of the paper
 preset and run the numerical self-checks:
-    /root/torch-venv/bin/python scripts/reference/qcs_reference.py --tsv PATH [--skip-gradcheck]
+    PYTHON scripts/reference/qcs_reference.py --tsv PATH [--skip-gradcheck]
 """
 import argparse
 import copy
@@ -295,7 +295,7 @@ class CrossSimilarityAttention(nn.Module):
         return xs, list(qk), list(v)
 
     def weights_from_table(self, qk):
-        """The four m vectors [B, N] from four distance matrices and transposes (the spec's table)."""
+        """The four m vectors [B, N] from four distance matrices and transposes (docs/MODEL.md's table)."""
         t = lambda m: m.transpose(-2, -1)
         d21 = pairwise_distance(qk[1], qk[0])
         d43 = pairwise_distance(qk[3], qk[2])
@@ -309,7 +309,7 @@ class CrossSimilarityAttention(nn.Module):
     def weights_direct(self, qk):
         """The same m vectors from eight partner-by-target distance matrices, written with
         different library calls (torch.cdist, F.normalize) — for verification only."""
-        # (target, same-class partner, cross-class partner) per the spec's pairing list.
+        # (target, same-class partner, cross-class partner) per docs/MODEL.md's pairing list.
         pairs = [(0, 1, 2), (1, 0, 3), (2, 3, 0), (3, 2, 1)]
         k = 1 + torch.tanh(self.theta)
         dist = lambda a, b: torch.cdist(a, b, compute_mode="donot_use_mm_for_euclid_dist")
@@ -435,7 +435,7 @@ class QCS(nn.Module):
 # MARK: - Initialisation
 
 def init_spec_(model):
-    """The spec's initialisation. Construction already gave PyTorch's defaults everywhere
+    """docs/MODEL.md's initialisation. Construction already gave PyTorch's defaults everywhere
     (Kaiming-uniform a=√5 weights, U(±1/√fan_in) biases, PReLU 0.25, BN/LN 1 and 0, θ = 0);
     inside both ViTs: Linear weights truncated normal std 0.01 (cut at ±2 absolute, i.e. not
     cut in practice), biases 0, LayerNorm 1/0, cls token and position embedding truncated
@@ -454,7 +454,7 @@ def init_spec_(model):
 
 
 def build(cfg_or_preset="paper", seed=None):
-    """A QCS model with the spec's initialisation (seeded if `seed` is given)."""
+    """A QCS model with docs/MODEL.md's initialisation (seeded if `seed` is given)."""
     cfg = make_config(cfg_or_preset) if isinstance(cfg_or_preset, str) else cfg_or_preset
     if seed is not None:
         torch.manual_seed(seed)
@@ -607,7 +607,7 @@ def check_attention():
 
 
 def check_pairing(model, generator):
-    """The spec's table (4 matrices + transposes) equals 8 directly computed distance matrices."""
+    """docs/MODEL.md's table (4 matrices + transposes) equals 8 directly computed distance matrices."""
     cfg = model.cfg
     n, d = tokens_per_group(cfg), cfg["embed_dim"]
     worst = 0.0

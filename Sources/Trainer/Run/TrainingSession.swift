@@ -210,12 +210,13 @@ final class TrainingSession {
             directory = found.directory
         }
         let (rank, size) = (communicator.rank, communicator.size)
-        let (state, changes, compression) = try Collectively.run(communicator) {
-            try checkpoint.restore(CheckpointLocation.checkpoint(directory), rank: rank, worldSize: size)
+        let (resolved, (state, changes, compression)) = try Collectively.run(communicator) {
+            let resolved = try CheckpointLocation.checkpoint(directory)
+            return (resolved, try checkpoint.restore(resolved, rank: rank, worldSize: size))
         }
         for change in changes { say("resume: \(change) (taken from this run's config and command line)") }
         if let compression { say("resume: \(compression)") }
-        say("resume: \(directory), epoch \(min(state.epoch, config.run.epochs - 1) + 1), step \(state.globalStep)")
+        say("resume: \(resolved), epoch \(min(state.epoch, config.run.epochs - 1) + 1), step \(state.globalStep)")
         return state
     }
 

@@ -23,7 +23,7 @@ final class AugmentationRecipeTests: XCTestCase {
         return RGBImage(width: width, height: height, pixels: p)
     }
 
-    // MARK: - The spec's recipes
+    // MARK: - The recipes of docs/DATA.md
 
     func testRecipes_trainMatchSpecStepByStep() throws {
         XCTAssertEqual(try recipe(.rafdb, training: true).imageSteps,
@@ -186,7 +186,7 @@ final class AugmentationRecipeTests: XCTestCase {
         }
     }
 
-    func testRandomErasing_probabilityAreaAndAspectWithinSpec() {
+    func testRandomErasing_probabilityAreaAndAspectWithinTheRecipe() {
         let e = RandomErasing(probability: 0.5, scale: 0.02...0.1)
         var erased = 0
         let side = 56, trials = 3000

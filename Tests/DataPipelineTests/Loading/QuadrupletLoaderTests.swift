@@ -143,8 +143,9 @@ final class QuadrupletLoaderTests: XCTestCase {
         XCTAssertEqual(kept, plan.indices.filter { !usesBad.contains($0) })
         let uses = plan.map { $0.images.filter { $0 == bad }.count }.reduce(0, +)
         XCTAssertEqual(skippedImages, uses)
-        XCTAssertEqual(handler.skipped.count, uses)
-        XCTAssertEqual(Set(handler.skipped.map(\.file)), [path])
+        // The handler lists the image once, however many quadruplets used it.
+        XCTAssertGreaterThan(uses, 1, "the fixture must use the corrupt image more than once")
+        XCTAssertEqual(handler.skipped.map(\.file), [path])
     }
 
     func testSkip_keptQuadruplets_matchARunWithoutTheBadFile() throws {
