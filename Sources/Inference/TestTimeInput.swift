@@ -1,3 +1,4 @@
+import Imaging
 import Autograd
 import DataPipeline
 import QCS

@@ -1,4 +1,4 @@
-import DataPipeline
+import Imaging
 
 /// A confusion matrix drawn as a heat map: one cell per (true, predicted) pair, coloured by the
 /// share of its row (so a rare class's mistakes are as visible as a frequent one's), with the

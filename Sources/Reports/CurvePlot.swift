@@ -1,4 +1,4 @@
-import DataPipeline
+import Imaging
 import Foundation
 
 /// Line charts of training curves without a plotting library: a titled frame, axes with round

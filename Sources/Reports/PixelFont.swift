@@ -1,4 +1,4 @@
-import DataPipeline
+import Imaging
 
 /// A 5x7 bitmap font (upper-case letters, digits, a little punctuation) for labelling report
 /// images without a font library. Lower-case letters are drawn as capitals; a character it does

@@ -86,8 +86,15 @@ public struct DistributedConfig: Sendable, Equatable {
         /// Slices proportional to each rank's measured speed over the previous epoch.
         case auto
 
+        /// Why these weights cannot cut batches over `worldSize` ranks, or nil: fixed weights number
+        /// one per rank (a world of one uses none). Training and `qcs debug replay` both ask here.
+        func countProblem(worldSize: Int) -> String? {
+            guard worldSize > 1, case .fixed(let weights) = self, weights.count != worldSize else { return nil }
+            return "has \(weights.count) weights for \(worldSize) ranks"
+        }
+
         /// The weights to cut a batch over `worldSize` ranks with (nil: evenly); `measured` are
-        /// `auto`'s, nil before there are any. Fixed weights must number `worldSize` (checked by the caller).
+        /// `auto`'s, nil before there are any. Fixed weights must number `worldSize` (`countProblem`).
         func weights(worldSize: Int, measured: [Double]?) -> [Double]? {
             guard worldSize > 1 else { return nil }
             switch self {

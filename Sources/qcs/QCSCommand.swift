@@ -1,4 +1,5 @@
 import ArgumentParser
+import BuildInfo
 import Foundation
 
 @main
@@ -20,7 +21,7 @@ struct QCSCommand: ParsableCommand {
 
         Configs/README.md lists every config key; --set key=value replaces one on any command that reads a config.
         """,
-        version: "0.1.0",
+        version: QCSVersion.description,
         subcommands: [Synth.self, DataCommand.self, Train.self, Status.self, CheckpointCommand.self, Predict.self, Eval.self, Bench.self,
                       Debug.self,
                       Version.self]

@@ -2,7 +2,7 @@ import ArgumentParser
 import Autograd
 import CBLAS
 import Foundation
-import QCS
+import BuildInfo
 
 extension QCSCommand {
     struct Version: ParsableCommand {

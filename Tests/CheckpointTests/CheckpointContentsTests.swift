@@ -1,3 +1,4 @@
+import TestSupport
 import XCTest
 import Foundation
 @testable import Autograd
@@ -7,7 +8,7 @@ import QCS
 import Safetensors
 
 /// The offline tools: a checkpoint read whole, resharded to another world size, exported to safetensors.
-final class CheckpointContentsTests: ScratchDirectoryTestCase {
+final class CheckpointContentsTests: ScratchTestCase {
     var root: String { scratch }
 
     /// The tiny model's parameters and statistics (seeded), plus an optimiser-like buffer, saved by `ranks` ranks.

@@ -1,9 +1,10 @@
+import TestSupport
 import XCTest
 import Foundation
 @testable import Autograd
 @testable import Checkpoint
 
-final class FramedShardTests: ScratchDirectoryTestCase {
+final class FramedShardTests: ScratchTestCase {
     var directory: String { scratch }
 
     override func setUpWithError() throws {

@@ -1,3 +1,4 @@
+import TestSupport
 import XCTest
 import Foundation
 @testable import Autograd
@@ -6,7 +7,7 @@ import Foundation
 
 /// A manifest is checked once, where it is read, for every reader: one that is not exactly JSON,
 /// or whose names, counts and ranges do not add up, is unreadable, never trusted half-way.
-final class ManifestValidationTests: ScratchDirectoryTestCase {
+final class ManifestValidationTests: ScratchTestCase {
     /// A two-rank checkpoint of two buffers with a tensor table.
     func save() throws -> String {
         let root = scratch

@@ -1,3 +1,4 @@
+import TestSupport
 import XCTest
 import Foundation
 @testable import Autograd
@@ -6,7 +7,7 @@ import Foundation
 
 /// Per-rank buffers (compression residuals): each rank saves all of its own and gets back exactly
 /// its own; a count that differs is refused; resharding leaves them out.
-final class PerRankBufferTests: ScratchDirectoryTestCase {
+final class PerRankBufferTests: ScratchTestCase {
     /// Rank r's residual: 5 + 3r values (so parts differ in length), a function of (r, i, salt).
     static func residual(rank: Int, salt: Float) -> Tensor {
         let t = Tensor(zeros: [5 + 3 * rank])

@@ -1,10 +1,11 @@
+import TestSupport
 import XCTest
 import Foundation
 @testable import Autograd
 @testable import Checkpoint
 @testable import Distributed
 
-final class ShardedCheckpointTests: ScratchDirectoryTestCase {
+final class ShardedCheckpointTests: ScratchTestCase {
     var root: String { scratch }
 
     /// Three buffers of awkward sizes, their contents a function of (buffer, index, salt).

@@ -1,5 +1,5 @@
 import XCTest
-@testable import DataPipeline
+@testable import Imaging
 @testable import Reports
 
 final class CurvePlotTests: XCTestCase {

@@ -1,3 +1,4 @@
+import TestSupport
 import Autograd
 import Checkpoint
 import Foundation
@@ -7,22 +8,13 @@ import XCTest
 
 /// What a resume checks and keeps: the configuration against the checkpoint's, the manifest's
 /// records, and which checkpoints survive pruning.
-final class CheckpointResumeTests: XCTestCase {
-    var root = ""
-
-    override func setUpWithError() throws { root = try SyntheticRunFolder("resume", trainCount: 28).root }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: root) }
-
+final class CheckpointResumeTests: SyntheticRunTestCase {
     func config(optim: String = "lr: 1.0e-3", epochs: Int = 2, train: String = "", checkpoint: String = "",
                 data: String? = nil) throws -> TrainingConfig {
-        try TrainingConfig.parse(yaml: """
-            model: {preset: tiny}
-            data: {kind: rafdb, root: \(data ?? root + "/data")}
-            optim: {\(optim)}
-            train: {batch_size: 4, max_steps_per_epoch: 2, threads: 1, loader_threads: 1, epochs: \(epochs)\(train)}
-            checkpoint: {every: 1\(checkpoint)}
-            """, source: "test")
+        try TrainingConfig.parse(yaml: folder.tinyConfig(optim: optim, train: "batch_size: 4, max_steps_per_epoch: 2, "
+                                                          + "epochs: \(epochs)\(train)",
+                                                          extra: "checkpoint: {every: 1\(checkpoint)}", dataRoot: data),
+                                 source: "test")
     }
 
     func run(_ c: TrainingConfig, _ directory: String, maxSteps: Int? = nil, resume: Bool = false) throws -> [String] {

@@ -1,3 +1,4 @@
+import TestSupport
 import XCTest
 import Foundation
 @testable import Autograd
@@ -227,7 +228,7 @@ final class DistributedTrainingTests: XCTestCase {
         let outcomes = try runRanks(2, { rank in try self.config(train: rank == 1 ? ", epochs: 1, seed: 7" : ", epochs: 1") },
                                     directory: root + "/mismatch")
         for o in outcomes {
-            guard case .failure(RunError.worldDisagrees(let rank, let what)) = o else { return XCTFail("\(o)") }
+            guard case .failure(CoordinationError.ranksDisagree(let rank, let what)) = o else { return XCTFail("\(o)") }
             XCTAssertEqual(rank, 1)
             XCTAssertEqual(what, ["configuration"])
         }
@@ -241,7 +242,7 @@ final class DistributedTrainingTests: XCTestCase {
             return Result { try WorldAgreement(config: c, options: options, train: [], test: [], parameters: 1).check(over: comm) }
         }
         for r in results {
-            guard case .failure(RunError.worldDisagrees(1, ["configuration"])) = r else { return XCTFail("\(r)") }
+            guard case .failure(CoordinationError.ranksDisagree(1, ["configuration"])) = r else { return XCTFail("\(r)") }
         }
     }
 
@@ -252,7 +253,7 @@ final class DistributedTrainingTests: XCTestCase {
             return Result { try ReplicaCheck(every: 1).run(store, step: 4, over: comm) }
         }
         for r in results {
-            guard case .failure(RunError.replicasDiverged(let step, let ranks)) = r else { return XCTFail("\(r)") }
+            guard case .failure(CoordinationError.replicasDiverged(let step, let ranks)) = r else { return XCTFail("\(r)") }
             XCTAssertEqual(step, 4)
             XCTAssertEqual(ranks, [2])
         }

@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import XCTest
 @testable import Checkpoint
@@ -6,21 +7,11 @@ import XCTest
 
 /// A run's beginning and end as an operator meets them: a finished command started again, a
 /// resume after a kill, weights that are not finite going in or coming out, a run that learnt nothing.
-final class RunLifecycleTests: XCTestCase {
-    var root = ""
-
-    override func setUpWithError() throws { root = try SyntheticRunFolder("lifecycle", trainCount: 28).root }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: root) }
-
+final class RunLifecycleTests: SyntheticRunTestCase {
     func config(optim: String = "lr: 1.0e-3", train: String = "") throws -> TrainingConfig {
-        try TrainingConfig.parse(yaml: """
-            model: {preset: tiny}
-            data: {kind: rafdb, root: \(root)/data}
-            optim: {\(optim)}
-            train: {epochs: 2, batch_size: 4, max_steps_per_epoch: 3, threads: 1, loader_threads: 1, eval_every: 0\(train)}
-            checkpoint: {every: 1}
-            """, source: "test")
+        try TrainingConfig.parse(yaml: folder.tinyConfig(optim: optim, train: "epochs: 2, batch_size: 4, max_steps_per_epoch: 3, "
+                                                          + "eval_every: 0\(train)", extra: "checkpoint: {every: 1}"),
+                                 source: "test")
     }
 
     @discardableResult

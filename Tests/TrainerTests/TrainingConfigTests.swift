@@ -139,6 +139,17 @@ final class TrainingConfigTests: XCTestCase {
         }
     }
 
+    /// One rule for fixed rank weights, which training and debug replay both apply: one per rank,
+    /// and a world of one uses none.
+    func testFixedRankWeights_numberOnePerRank() {
+        let fixed = DistributedConfig.RankWeights.fixed([2, 1])
+        XCTAssertEqual(fixed.countProblem(worldSize: 3), "has 2 weights for 3 ranks")
+        XCTAssertNil(fixed.countProblem(worldSize: 2))
+        XCTAssertNil(fixed.countProblem(worldSize: 1))
+        XCTAssertNil(DistributedConfig.RankWeights.equal.countProblem(worldSize: 5))
+        XCTAssertNil(DistributedConfig.RankWeights.auto.countProblem(worldSize: 5))
+    }
+
     func testErrors_nameKeyAndFile() {
         let cases: [(String, String)] = [
             ("model: {preset: tiny}\ndata: {kind: rafdb, root: x}\noptim: {lr: -1}\n", "optim.lr"),

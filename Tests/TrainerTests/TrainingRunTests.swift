@@ -1,3 +1,5 @@
+import TestSupport
+@testable import Imaging
 import XCTest
 import Foundation
 @testable import Checkpoint
@@ -7,20 +9,9 @@ import Foundation
 
 /// `qcs train` through the library: a small synthetic set on disk, two short epochs, and what
 /// the run leaves for its operator.
-final class TrainingRunTests: XCTestCase {
-    var root = ""
-
-    override func setUpWithError() throws { root = try SyntheticRunFolder("train", trainCount: 28).root }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: root) }
-
+final class TrainingRunTests: SyntheticRunTestCase {
     func config(_ extra: String = "") throws -> TrainingConfig {
-        try TrainingConfig.parse(yaml: """
-            model: {preset: tiny}
-            data: {kind: rafdb, root: \(root)/data}
-            optim: {lr: 1.0e-3\(extra)}
-            train: {epochs: 2, batch_size: 4, max_steps_per_epoch: 3, threads: 1, loader_threads: 1}
-            """, source: "test")
+        try TrainingConfig.parse(yaml: folder.tinyConfig(optim: "lr: 1.0e-3\(extra)"), source: "test")
     }
 
     func testRun_writesStatusMetricsAndLoadableWeights() throws {

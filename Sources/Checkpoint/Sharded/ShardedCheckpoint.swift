@@ -33,18 +33,18 @@ public enum ShardedCheckpoint {
     @discardableResult
     public static func save(_ buffers: [CheckpointBuffer], tensors: [CheckpointManifest.TensorEntry] = [], step: Int,
                             metadata: [String: String], root: String, over comm: Communicator,
-                            frameBytes: Int = 4 << 20) throws -> String {
+                            frameBytes: Int = 4 << 20, fault: SaveFaultInjection? = nil) throws -> String {
         let final = root + "/" + CheckpointManifest.directoryName(step: step)
         try save(buffers, tensors: tensors, step: step, metadata: metadata, into: final, latestIn: root, over: comm,
-                 frameBytes: frameBytes)
+                 frameBytes: frameBytes, fault: fault)
         return final
     }
 
     /// Saves `buffers` as checkpoint `step` in the directory `final` (replacing one there); with
-    /// `latestIn`, also points that folder's `latest` at it.
+    /// `latestIn`, also points that folder's `latest` at it. `fault`: a test's kill in mid-shard.
     public static func save(_ buffers: [CheckpointBuffer], tensors: [CheckpointManifest.TensorEntry], step: Int,
                             metadata: [String: String], into final: String, latestIn root: String?,
-                            over comm: Communicator, frameBytes: Int) throws {
+                            over comm: Communicator, frameBytes: Int, fault: SaveFaultInjection? = nil) throws {
         let temporary = final + ".tmp"
         let fm = FileManager.default
         var setup: [Int32] = [0]
@@ -70,7 +70,7 @@ public enum ShardedCheckpoint {
         var failure = ""
         do {
             entry = try writeShard(buffers, ranges: ranges, rank: comm.rank, worldSize: comm.size, step: step,
-                                   directory: temporary, frameBytes: frameBytes)
+                                   directory: temporary, frameBytes: frameBytes, fault: fault)
         } catch { failure = "\(error)" }
 
         // 3. Did every rank manage?
@@ -206,8 +206,7 @@ public enum ShardedCheckpoint {
     }
 
     private static func writeShard(_ buffers: [CheckpointBuffer], ranges: [Range<Int>], rank: Int, worldSize: Int, step: Int,
-                                   directory: String, frameBytes: Int) throws -> CheckpointManifest.Shard {
-        let fault = SaveFaultInjection.current
+                                   directory: String, frameBytes: Int, fault: SaveFaultInjection?) throws -> CheckpointManifest.Shard {
         let file = CheckpointManifest.shardFile(rank: rank, of: worldSize)
         let writer = try FramedShardWriter(path: directory + "/" + file, frameBytes: frameBytes)
         var entries: [CheckpointManifest.Shard.Range] = []

@@ -1,3 +1,4 @@
+import Imaging
 import Autograd
 
 /// The per-image preprocessing of one data set and split, as the released QCS code runs it

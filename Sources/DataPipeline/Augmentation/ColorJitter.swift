@@ -1,3 +1,4 @@
+import Imaging
 import Autograd
 
 /// torchvision's `ColorJitter(brightness, contrast, saturation, hue)`: each enabled adjustment

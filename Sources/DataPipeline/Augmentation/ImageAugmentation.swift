@@ -1,3 +1,4 @@
+import Imaging
 import Autograd
 
 /// One 8-bit step of a recipe, before normalisation. Random steps draw from the generator they

@@ -1,3 +1,4 @@
+import Imaging
 /// `ToTensor` then `Normalize(mean, std)`: uint8 HWC → float32 CHW, (v/255 − mean[c]) / std[c],
 /// each operation rounded to float32 as PyTorch does it.
 public struct ImageNormalization: Sendable, Equatable, CustomStringConvertible {

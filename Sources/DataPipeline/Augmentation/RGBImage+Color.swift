@@ -1,3 +1,4 @@
+import Imaging
 /// The four colour adjustments of torchvision's `ColorJitter` on PIL images, restated from
 /// Pillow's arithmetic: brightness, contrast and saturation blend the image with a "degenerate"
 /// image (black, mean grey, per-pixel grey) in float32 and truncate; hue goes through Pillow's

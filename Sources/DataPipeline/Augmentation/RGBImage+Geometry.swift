@@ -1,3 +1,4 @@
+import Imaging
 import Foundation
 
 /// Flips, crops and rotation on 8-bit images, with torchvision's (PIL back end) conventions.

@@ -1,3 +1,4 @@
+import Imaging
 /// Bilinear resizing that reproduces Pillow's `Image.resize(size, Image.BILINEAR)`, which is what
 /// torchvision's `Resize` runs on PIL images in the official training code.
 ///

@@ -1,3 +1,4 @@
+import Imaging
 import Foundation
 
 /// What to do with an image that is missing or cannot be decoded (`on_bad_image:` in a config).

@@ -1,3 +1,4 @@
+import Imaging
 /// FERPlus: the pixels of FER2013's `fer2013.csv` (`emotion,pixels,Usage`; 48x48 grey values as
 /// text) with the votes of `fer2013new.csv` (`Usage,Image name,` then ten vote columns). The two
 /// files describe the same images row by row. Each image's label is its majority emotion

@@ -1,3 +1,4 @@
+import Imaging
 /// A data set read from disk: its classes and, per split, the labelled samples. Holds no pixels
 /// except FERPlus's, which come as text in its CSV and are kept as grey bytes.
 public struct LabeledDataset: Sendable {

@@ -1,3 +1,4 @@
+import Imaging
 /// Where a sample's pixels come from.
 public enum ImageSource: Sendable, Equatable, CustomStringConvertible {
     /// An encoded image file (JPEG or PNG, told apart by its bytes).

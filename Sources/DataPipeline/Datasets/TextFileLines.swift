@@ -1,3 +1,4 @@
+import Imaging
 import Foundation
 
 /// A small text file (a list file) as numbered lines: UTF-8, a leading byte-order mark removed,

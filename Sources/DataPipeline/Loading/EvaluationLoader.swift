@@ -1,3 +1,4 @@
+import Imaging
 import Autograd
 
 /// Decodes and preprocesses this rank's contiguous part of a split for evaluation, in batches of

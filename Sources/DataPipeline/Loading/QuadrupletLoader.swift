@@ -1,3 +1,4 @@
+import Imaging
 import Autograd
 
 /// Decodes and augments this rank's share of an epoch's quadruplet plan on background threads,

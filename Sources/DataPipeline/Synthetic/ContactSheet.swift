@@ -1,3 +1,4 @@
+import Imaging
 /// A grid of images for looking at data: one row per class, a coloured bar at the left of each
 /// row (the class swatch), a thin gap between cells.
 public enum ContactSheet {

@@ -1,3 +1,4 @@
+import Imaging
 import Foundation
 
 /// RGB in 0…1. A plain struct rather than SIMD3 because generic SIMD arithmetic is very slow in

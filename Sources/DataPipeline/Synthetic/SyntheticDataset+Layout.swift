@@ -1,3 +1,4 @@
+import Imaging
 import Foundation
 
 /// Writing the data set in RAF-DB basic's layout:

@@ -3,7 +3,7 @@ public enum ReplayError: Error, CustomStringConvertible, Equatable {
     case notATrainingCheckpoint(directory: String, missing: String)
     case rankOutOfRange(rank: Int, worldSize: Int)
     case batchStatisticsAcrossRanks(worldSize: Int)
-    case rankWeightsMismatch(weights: Int, worldSize: Int)
+    case rankWeightsMismatch(String)
     case dataDiffers(root: String, directory: String)
     case dataMissing(root: String, fromCommandLine: Bool)
     case runFinished(directory: String, epochs: Int)
@@ -19,8 +19,8 @@ public enum ReplayError: Error, CustomStringConvertible, Equatable {
                 + "so one rank's forward needs the others' statistics; replay --world-size 1 computes the whole global "
                 + "batch, or --set distributed.sync_batch_statistics=false replays this rank with its own statistics "
                 + "(not what the run computed)"
-        case .rankWeightsMismatch(let weights, let worldSize):
-            return "distributed.rank_weights has \(weights) weights for \(worldSize) ranks: give the run's --world-size, "
+        case .rankWeightsMismatch(let problem):
+            return "distributed.rank_weights \(problem): give the run's --world-size, "
                 + "or --set distributed.rank_weights=equal"
         case .dataDiffers(let root, let directory):
             return "the training split at \(root) is not the one the run in \(directory) trained on (other images or "

@@ -29,6 +29,8 @@ public final class StepReplay {
         public var dataRoot: String?
         /// Config keys replaced for the replay (dotted key → value); the run's values otherwise.
         public var overrides: [String: String] = [:]
+        /// A test's bad input, replayed as the run met it (none unless a test asks).
+        public var faults = TestFaults()
         public init(checkpoint: String, rank: Int) {
             self.checkpoint = checkpoint
             self.rank = rank
@@ -50,11 +52,12 @@ public final class StepReplay {
     private let feeds: EpochFeeds
     private let rankWeights: [Double]?
     private let watch = NonFiniteWatch()
-    private let fault = TestFault.fromEnvironment()
+    private let fault: TestFault?
 
     public init(_ options: Options) throws {
         let directory = try CheckpointLocation.checkpoint(options.checkpoint)
         self.directory = directory
+        fault = options.faults.step
         let manifest = try CheckpointManifest.read(directory)
         let c = try Self.configuration(manifest, directory: directory, dataRoot: options.dataRoot,
                                        overrides: options.overrides)
@@ -73,8 +76,8 @@ public final class StepReplay {
         if c.distributed.syncBatchStatistics && worldSize > 1 {
             throw ReplayError.batchStatisticsAcrossRanks(worldSize: worldSize)
         }
-        if case .fixed(let weights) = c.distributed.rankWeights, worldSize > 1, weights.count != worldSize {
-            throw ReplayError.rankWeightsMismatch(weights: weights.count, worldSize: worldSize)
+        if let problem = c.distributed.rankWeights.countProblem(worldSize: worldSize) {
+            throw ReplayError.rankWeightsMismatch(problem)
         }
         rankWeights = c.distributed.rankWeights.weights(worldSize: worldSize, measured: nil)
         if c.distributed.rankWeights == .auto && worldSize > 1 {
@@ -118,8 +121,9 @@ public final class StepReplay {
         var replayed = 0
         while replayed < steps, state.epoch < config.run.epochs {
             let plan = feeds.sampler.plan(epoch: state.epoch)
-            let feed = try feeds.feed(plan: plan, epoch: state.epoch, skipping: state.batchInEpoch, rank: rank,
-                                      worldSize: worldSize, rankWeights: rankWeights)
+            let feed = try feeds.feed(plan: plan, epoch: state.epoch, skipping: state.batchInEpoch,
+                                      firstStep: state.globalStep + 1, rank: rank, worldSize: worldSize,
+                                      rankWeights: rankWeights, fault: fault)
             while replayed < steps, let input = feed.next() {
                 try each(try replay(input, plan: plan, state: state))
                 state.advance(batches: input.globalBatches, skipped: false)
@@ -131,7 +135,6 @@ public final class StepReplay {
 
     private func replay(_ input: StepFeed.Input, plan: [Quadruplet], state: TrainingState) throws -> ReplayedStep {
         watch.clear()
-        fault?.corrupt(input.batches, rank: rank, step: state.globalStep + 1)
         let inputs = input.batches.flatMap { nonFiniteImages($0, plan: plan) }
         let local = try step.computeGradients(input.batches, globalBatches: input.globalBatches,
                                               dropoutKey: state.dropoutKey(seed: config.run.seed), step: state.globalStep)

@@ -46,12 +46,13 @@ struct EpochFeeds {
     }
 
     /// Rank `rank`'s feed of the epoch whose plan is `plan`, from global batch `skipping` on (a
-    /// resumed epoch continues with its very next batch). `rankWeights` nil: even slices.
-    func feed(plan: [Quadruplet], epoch: Int, skipping: Int, rank: Int, worldSize: Int,
-              rankWeights: [Double]?) throws -> StepFeed {
+    /// resumed epoch continues with its very next batch), whose first step is global step
+    /// `firstStep` (from 1). `rankWeights` nil: even slices; `fault`: a test's bad input.
+    func feed(plan: [Quadruplet], epoch: Int, skipping: Int, firstStep: Int, rank: Int, worldSize: Int,
+              rankWeights: [Double]?, fault: TestFault? = nil) throws -> StepFeed {
         let loader = try QuadrupletLoader(samples: train, recipe: recipe, batches: Array(try batches(of: plan).dropFirst(skipping)),
                                           rank: rank, worldSize: worldSize, rankWeights: rankWeights, seed: seed,
                                           epoch: epoch, options: loaderOptions, badImages: badImages)
-        return StepFeed(loader: loader, accumulation: accumulation)
+        return StepFeed(loader: loader, accumulation: accumulation, firstStep: firstStep, rank: rank, fault: fault)
     }
 }

@@ -1,3 +1,4 @@
+import Distributed
 import Foundation
 
 /// The files a training run leaves for its operator, all under one directory:
@@ -134,8 +135,6 @@ public enum RunError: Error, CustomStringConvertible {
     case cannotCreate(path: String, reason: String)
     /// The data set has no images in a split the run needs.
     case emptySplit(split: String, dataset: String)
-    /// A rank read another configuration, data set or model than rank 0.
-    case worldDisagrees(rank: Int, what: [String])
     /// Ranks could not do their part of a step (each has printed why, prefixed with its rank).
     case ranksFailed(ranks: [Int], step: Int)
     /// Another live training holds the run directory (`RunLock`).
@@ -146,10 +145,6 @@ public enum RunError: Error, CustomStringConvertible {
     case noCompleteCheckpoint(directory: String, problems: [String])
     /// The run directory holds a run already and no `--resume` was given.
     case runDirectoryHoldsARun(path: String, state: String)
-    /// Some ranks failed at a step every rank takes together (`Collectively`); every rank stops with it.
-    case collectiveFailure(String)
-    /// The ranks' parameters are no longer identical (`distributed.check_replicas_every`).
-    case replicasDiverged(step: Int, ranks: [Int])
     /// A loss or gradient norm was NaN or infinite under `train.on_nonfinite: stop`.
     /// `lossRanks`: those whose own loss was non-finite; `checkpoint`: the newest one, to replay from.
     case nonFinite(step: Int, ranks: [Int], lossRanks: [Int], checkpoint: (directory: String, step: Int)?)
@@ -167,11 +162,16 @@ public enum RunError: Error, CustomStringConvertible {
     /// Raised on every rank alike at the same step: the ranks can exit in order, no abort needed.
     public var isCollective: Bool {
         switch self {
-        case .worldDisagrees, .ranksFailed, .nonFinite, .replicasDiverged, .collectiveFailure, .partialInitialWeights,
-             .nonFiniteInitialWeights, .updateNotFinite, .noStepApplied: true
+        case .ranksFailed, .nonFinite, .partialInitialWeights, .nonFiniteInitialWeights, .updateNotFinite, .noStepApplied: true
         case .cannotCreate, .emptySplit, .runDirectoryInUse, .resumeMismatch, .noCompleteCheckpoint,
              .runDirectoryHoldsARun: false
         }
+    }
+
+    /// Whether every rank meets `error` alike at the same point (a `RunError` that says so, or any
+    /// of the coordinator's checks), so that the ranks can exit in order.
+    public static func isCollective(_ error: Error) -> Bool {
+        (error as? RunError)?.isCollective ?? (error is CoordinationError)
     }
 
     /// Which ranks a non-finite step came from: those whose loss was, when any (their gradient
@@ -189,9 +189,6 @@ public enum RunError: Error, CustomStringConvertible {
             return "cannot write the run directory \(path): \(reason). Check the path and its permissions."
         case .emptySplit(let split, let dataset):
             return "the \(split) split of \(dataset) has no images; check data.root and the list files (qcs data check)."
-        case .worldDisagrees(let rank, let what):
-            return "rank \(rank) differs from rank 0 in its \(what.joined(separator: ", ")): every rank must run the same "
-                + "qcs with the same config and data set (check the paths and files on rank \(rank)'s node)."
         case .ranksFailed(let ranks, let step):
             return "rank\(ranks.count == 1 ? "" : "s") \(ranks.map(String.init).joined(separator: ", ")) could not do step "
                 + "\(step) (see \(ranks.count == 1 ? "its" : "their") message above); the run stopped without updating."
@@ -205,12 +202,6 @@ public enum RunError: Error, CustomStringConvertible {
                 + ". Start afresh in another --run-dir, or restore the files"
         case .runDirectoryHoldsARun(let path, let state):
             return "\(path) already holds a run (\(state)): continue it with --resume auto, or give another --run-dir"
-        case .collectiveFailure(let reason):
-            return reason
-        case .replicasDiverged(let step, let ranks):
-            return "after step \(step) the parameters of rank\(ranks.count == 1 ? "" : "s") "
-                + "\(ranks.map(String.init).joined(separator: ", ")) differ from rank 0's: the replicas diverged. This is a "
-                + "bug or a hardware fault; please report it with the run's config and metrics.jsonl."
         case .nonFinite(let step, let ranks, let lossRanks, let checkpoint):
             let rank = lossRanks.first ?? ranks.first ?? 0
             let replay = checkpoint.map { "qcs debug replay --checkpoint \($0.directory) --rank \(rank) --steps \(step - $0.step) "

@@ -22,11 +22,18 @@ final class StepFeed {
     private let accumulation: Int
     private var remaining: Int
     private var failed = false
+    /// The global step number (from 1) of the next input; a test's fault to put into this rank's inputs.
+    private var step: Int
+    private let rank: Int
+    private let fault: TestFault?
 
-    init(loader: QuadrupletLoader, accumulation: Int) {
+    init(loader: QuadrupletLoader, accumulation: Int, firstStep: Int, rank: Int, fault: TestFault?) {
         self.loader = loader
         self.accumulation = accumulation
         remaining = loader.batchCount
+        step = firstStep
+        self.rank = rank
+        self.fault = fault
     }
 
     /// Steps left in this epoch.
@@ -55,6 +62,8 @@ final class StepFeed {
             }
         }
         input.dataSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        fault?.corrupt(input.batches, rank: rank, step: step)
+        step += 1
         return input
     }
 }

@@ -1,9 +1,31 @@
+import Checkpoint
 import Distributed
 import Foundation
 import QCS
 
+/// The test-only faults of a run (scripts/test-ranks shows with them what the debugging tools
+/// and the checkpoint's guarantees do): one value the run is given (`TrainingRun.Options.faults`,
+/// `StepReplay.Options.faults`), read from the environment by the command line alone. Empty,
+/// nothing happens. The trainer applies them in three places only: a feed's input, the step
+/// decision, a shard being written.
+public struct TestFaults: Sendable {
+    /// `QCS_TEST_FAULT=KIND:RANK:STEP`.
+    var step: TestFault?
+    /// `QCS_TEST_KILL_DURING_SAVE=R[@S]`.
+    var killDuringSave: SaveFaultInjection?
+
+    public init() {}
+
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> TestFaults {
+        var faults = TestFaults()
+        faults.step = TestFault.fromEnvironment(environment)
+        faults.killDuringSave = SaveFaultInjection.fromEnvironment(environment)
+        return faults
+    }
+}
+
 /// A fault the multi-process tests inject to show what the debugging tools report
-/// (`QCS_TEST_FAULT=KIND:RANK:STEP`, set by scripts/test-ranks only). Unset, nothing happens.
+/// (`QCS_TEST_FAULT=KIND:RANK:STEP`, set by scripts/test-ranks only).
 ///
 /// - `extra_barrier`: rank RANK calls one barrier the others do not, before step STEP's decision:
 ///   the divergence `distributed.debug: check` must name instead of hanging.
@@ -11,8 +33,8 @@ import QCS
 ///   watchdog must name.
 /// - `nan_input`: the first pixel of rank RANK's first anchor image in step STEP becomes NaN, in
 ///   training and in `qcs debug replay` alike: the bad input replay must trace to its first op.
-struct TestFault {
-    enum Kind: String {
+struct TestFault: Sendable {
+    enum Kind: String, Sendable {
         case extraBarrier = "extra_barrier"
         case sleep
         case nanInput = "nan_input"
@@ -23,7 +45,7 @@ struct TestFault {
     let step: Int
     let seconds: Double
 
-    static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> TestFault? {
+    static func fromEnvironment(_ environment: [String: String]) -> TestFault? {
         guard let text = environment["QCS_TEST_FAULT"] else { return nil }
         let parts = text.split(separator: ":")
         guard parts.count == 3, let kind = Kind(rawValue: String(parts[0])), let rank = Int(parts[1]),

@@ -2,6 +2,7 @@ import Autograd
 import Checkpoint
 import Distributed
 import Foundation
+import BuildInfo
 import Optim
 import QCS
 
@@ -23,9 +24,12 @@ public struct TrainingCheckpoint {
     let config: TrainingConfig
     /// `WorldAgreement.trainList`: a resume must see the same training images and labels.
     let trainList: UInt64
+    /// A test's kill in the middle of a shard (nil: none).
+    let fault: SaveFaultInjection?
 
     init(store: ParameterStore, optimizer: Optimizer, optimizerPiece: Range<Int>? = nil, compression: BucketSum? = nil,
-         runDirectory: String, config: TrainingConfig, trainList: UInt64) {
+         runDirectory: String, config: TrainingConfig, trainList: UInt64, fault: SaveFaultInjection? = nil) {
+        self.fault = fault
         self.store = store
         self.optimizer = optimizer
         self.optimizerPiece = optimizerPiece
@@ -94,7 +98,8 @@ public struct TrainingCheckpoint {
         metadata[Key.bestTest] = state.bestTestAccuracy.map { "\($0)" }
         metadata[Key.compressionLayout] = compression?.stateLayout
         let directory = try ShardedCheckpoint.save(buffers, tensors: tensors, step: state.globalStep, metadata: metadata,
-                                                   root: root, over: comm, frameBytes: config.checkpoint.frameBytes)
+                                                   root: root, over: comm, frameBytes: config.checkpoint.frameBytes,
+                                                   fault: fault)
         if comm.isLeader { prune(keeping: directory) }
         return directory
     }

@@ -37,6 +37,8 @@ public final class TrainingRun {
         /// What each rank writes to its own log, `RUN/logs/rank-RRRRR.log` (debug: also a line per
         /// step with its local losses in full precision).
         public var logLevel = RunMessage.Level.info
+        /// Test-only faults (none unless a test asks: `TestFaults.fromEnvironment()` in the CLI).
+        public var faults = TestFaults()
         public init(runDirectory: String) { self.runDirectory = runDirectory }
     }
 
@@ -88,8 +90,8 @@ public final class TrainingRun {
         }
     }
 
-    /// Trains; throws `RunError.ranksFailed`/`.nonFinite`/`.worldDisagrees` on every rank
-    /// alike (`isCollective`), anything else on the rank that met it.
+    /// Trains; throws `RunError.ranksFailed`/`.nonFinite`… (`isCollective`) and `CoordinationError`
+    /// on every rank alike, anything else on the rank that met it.
     @discardableResult
     public func run() throws -> Outcome {
         let s: TrainingSession
@@ -123,7 +125,7 @@ public final class TrainingRun {
     private func train(_ s: TrainingSession, _ state: inout TrainingState) throws -> Outcome {
         var started = false
         while state.epoch < config.run.epochs {
-            let feed = try s.feed(epoch: state.epoch, skipping: state.batchInEpoch)
+            let feed = try s.feed(state)
             let stepsInEpoch = feed.stepsLeft + state.batchInEpoch / config.optim.gradientAccumulation
             if !started {
                 let total = stepsInEpoch * config.run.epochs
@@ -136,14 +138,12 @@ public final class TrainingRun {
                 let number = state.globalStep + 1
                 s.activity.enter(.compute, step: number)
                 if let error = input.error { s.speak("could not load its slice: \(error)") }
-                s.fault?.corrupt(input.batches, rank: communicator.rank, step: number)
                 let lr = s.schedule.rate(epoch: state.epoch, step: state.globalStep)
                 let local = try s.step.computeGradients(input.batches, globalBatches: input.globalBatches,
                                                        dropoutKey: s.dropoutKey(state), step: state.globalStep)
                 s.logStep(local, step: number)
                 s.activity.enter(.decision, step: number)
-                try s.fault?.inject(step: number, over: communicator)
-                let decision = try StepDecision.gather(report(local, input, &s.signals), over: communicator)
+                let decision = try s.decide(report(local, input, &s.signals), step: number)
                 let verdict = Verdict(decision, local: local, policy: config.run.onNonFinite)
                 if verdict == .apply { try s.applyUpdate(learningRate: lr, local, step: number) } else { s.step.discard() }
                 state.advance(batches: input.globalBatches, skipped: verdict != .apply)

@@ -35,7 +35,8 @@ final class TrainingSession {
     let checkpoint: TrainingCheckpoint
     let bufferAverage: RunningStatisticsAverage
     let rankLog: RankLog
-    let fault = TestFault.fromEnvironment()
+    /// A test's faults (`TrainingRun.Options.faults`; none in a real run).
+    let faults: TestFaults
     /// What this rank is doing, and the thread that reports when that stops changing.
     let activity = RankActivity()
     let watchdog: StallWatchdog?
@@ -44,6 +45,7 @@ final class TrainingSession {
          messages: @escaping (RunMessage) -> Void, rankLog given: RankLog? = nil, recorder: FlightRecorder? = nil) throws {
         config = c
         communicator = comm
+        faults = options.faults
         let rankLog = given ?? RankLog(rank: comm.rank, level: options.logLevel)
         self.rankLog = rankLog
         // Every rank logs its own setup (rank 0's lines reach its log through `messages`).
@@ -108,7 +110,7 @@ final class TrainingSession {
         checkpoint = TrainingCheckpoint(store: store, optimizer: step.optimizer, optimizerPiece: shards?.owned,
                                         compression: (synchronizer as? BucketedGradientExchange)?.bucketSum,
                                         runDirectory: options.runDirectory, config: c,
-                                        trainList: agreement.trainList)
+                                        trainList: agreement.trainList, fault: options.faults.killDuringSave)
         schedule = LearningRateSchedule(
             base: c.optim.learningRate,
             decay: c.optim.cosine ? .cosine(epochs: c.run.epochs, minimum: 0) : .exponential(gamma: c.optim.gamma),
@@ -126,9 +128,8 @@ final class TrainingSession {
                 + "takes the whole epoch, \(perEpoch) quadruplets (a smaller batch_size gives more steps per epoch)")
         }
         planner = EpochPlanner(sampler: feeds.sampler, communicator: comm)
-        if case .fixed(let weights) = c.distributed.rankWeights, weights.count != comm.size {
-            throw ConfigError(key: "distributed.rank_weights",
-                              "has \(weights.count) weights for \(comm.size) ranks: give one per rank, or auto")
+        if let problem = c.distributed.rankWeights.countProblem(worldSize: comm.size) {
+            throw ConfigError(key: "distributed.rank_weights", problem + ": give one per rank, or auto")
         }
 
         watchdog = comm.size > 1 && c.distributed.stallSeconds > 0
@@ -243,11 +244,18 @@ final class TrainingSession {
 
     func dropoutKey(_ state: TrainingState) -> UInt64 { state.dropoutKey(seed: config.run.seed) }
 
-    /// This epoch's feed: rank 0's plan, cut into global batches and this rank's slices, from
-    /// global batch `skipping` on.
-    func feed(epoch: Int, skipping: Int = 0) throws -> StepFeed {
-        try feeds.feed(plan: try planner.plan(epoch: epoch), epoch: epoch, skipping: skipping, rank: communicator.rank,
-                       worldSize: communicator.size, rankWeights: rankWeights)
+    /// The epoch's feed from the cursor on: rank 0's plan of `state.epoch`, cut into global batches
+    /// and this rank's slices, from the cursor's next batch.
+    func feed(_ state: TrainingState) throws -> StepFeed {
+        try feeds.feed(plan: try planner.plan(epoch: state.epoch), epoch: state.epoch, skipping: state.batchInEpoch,
+                       firstStep: state.globalStep + 1, rank: communicator.rank, worldSize: communicator.size,
+                       rankWeights: rankWeights, fault: faults.step)
+    }
+
+    /// Every rank's report of step `number` made one decision (a test's fault strikes just before).
+    func decide(_ report: RankReport, step number: Int) throws -> StepDecision {
+        try faults.step?.inject(step: number, over: communicator)
+        return try StepDecision.gather(report, over: communicator)
     }
 
     /// How each batch is shared out this epoch (nil: evenly).

@@ -70,6 +70,7 @@ extension QCSCommand.Debug {
             options.threads = threads
             options.dataRoot = dataRoot
             options.overrides = try ConfigOptions.overrides(settings)
+            options.faults = .fromEnvironment()
             let replay = try StepReplay(options)
             let s = replay.start
             print("replay: rank \(replay.rank) of \(replay.worldSize) from \(replay.directory) (after step \(s.globalStep)), "

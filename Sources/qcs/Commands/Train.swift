@@ -125,11 +125,12 @@ extension QCSCommand {
                 options.metricsPort = metricsPort
                 options.metricsHost = metricsHost
                 options.logLevel = logLevel.level
+                options.faults = .fromEnvironment()
                 // Only rank 0 speaks; the other ranks' console stays silent (and opens no log file).
                 let console = try RunConsole(level: logLevel.level, logFile: comm.isLeader ? logFile : nil)
                 try TrainingRun(config: cfg, options: options, communicator: comm, sink: console).run()
                 try world.finish()
-            } catch let error as RunError where error.isCollective {
+            } catch where RunError.isCollective(error) {
                 // Every rank stopped at the same point: rank 0 says why, all exit in order.
                 if comm.isLeader { StandardError.print("error: \(error)") }
                 try? world.finish()

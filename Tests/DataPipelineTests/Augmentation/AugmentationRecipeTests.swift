@@ -1,3 +1,4 @@
+@testable import Imaging
 import Autograd
 @testable import DataPipeline
 import XCTest

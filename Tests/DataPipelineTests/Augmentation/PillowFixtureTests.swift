@@ -1,3 +1,4 @@
+import Imaging
 import DataPipeline
 import XCTest
 

@@ -1,3 +1,5 @@
+import TestSupport
+@testable import Imaging
 import XCTest
 import Foundation
 @testable import DataPipeline

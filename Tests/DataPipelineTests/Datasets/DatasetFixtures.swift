@@ -1,3 +1,5 @@
+import TestSupport
+import Imaging
 import DataPipeline
 import XCTest
 

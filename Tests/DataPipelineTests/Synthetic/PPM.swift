@@ -1,3 +1,4 @@
+import Imaging
 import DataPipeline
 
 /// Binary PPM (P6): the trivial image encoder the tests write with, so they need no codec.

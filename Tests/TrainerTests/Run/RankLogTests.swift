@@ -1,21 +1,22 @@
+import TestSupport
 import XCTest
 import Foundation
 @testable import Trainer
 
 /// A rank's own log: lines said before its file is open are kept and written first, a reopened
 /// log is appended to, lines past its level are left out, and every line names its rank.
-final class RankLogTests: TemporaryRootTestCase {
+final class RankLogTests: ScratchTestCase {
     func lines(rank: Int) throws -> [Substring] {
-        try String(contentsOfFile: RankLog.path(runDirectory: root, rank: rank), encoding: .utf8).split(separator: "\n")
+        try String(contentsOfFile: RankLog.path(runDirectory: scratch, rank: rank), encoding: .utf8).split(separator: "\n")
     }
 
     func testLinesBeforeOpen_areWrittenFirst_andAReopenedLogIsAppendedTo() throws {
         let log = RankLog(rank: 3, level: .info)
         log.info("before open")
         log.debug("too detailed")
-        try log.open(runDirectory: root)
+        try log.open(runDirectory: scratch)
         log.warning("two\nlines")
-        XCTAssertEqual(log.path, root + "/logs/rank-00003.log")
+        XCTAssertEqual(log.path, scratch + "/logs/rank-00003.log")
         var got = try lines(rank: 3)
         XCTAssertEqual(got.count, 3, "\(got)")
         XCTAssertTrue(got[0].hasSuffix(" rank 3 info before open"), String(got[0]))
@@ -25,7 +26,7 @@ final class RankLogTests: TemporaryRootTestCase {
                         "each line starts with its time")
 
         let resumed = RankLog(rank: 3, level: .debug)
-        try resumed.open(runDirectory: root)
+        try resumed.open(runDirectory: scratch)
         resumed.debug("after resume")
         got = try lines(rank: 3)
         XCTAssertEqual(got.count, 4)
@@ -33,9 +34,9 @@ final class RankLogTests: TemporaryRootTestCase {
     }
 
     func testUnwritableFolder_isAClearError() throws {
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-        _ = FileManager.default.createFile(atPath: root + "/logs", contents: Data("a file".utf8))
-        XCTAssertThrowsError(try RankLog(rank: 0).open(runDirectory: root)) { error in
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        _ = FileManager.default.createFile(atPath: scratch + "/logs", contents: Data("a file".utf8))
+        XCTAssertThrowsError(try RankLog(rank: 0).open(runDirectory: scratch)) { error in
             XCTAssertTrue("\(error)".contains("logs"), "\(error)")
         }
     }

@@ -1,3 +1,4 @@
+import TestSupport
 import XCTest
 import Foundation
 @testable import Distributed
@@ -5,13 +6,13 @@ import Foundation
 
 /// The stall watchdog: one report per stall, with the collective the rank waits in, a state file
 /// beside its log; and the verdict rank 0 draws from the state files.
-final class StallWatchdogTests: TemporaryRootTestCase {
+final class StallWatchdogTests: ScratchTestCase {
     func testAPhaseUnchangedForTooLong_isReportedOnce_withTheCollectiveInFlight() throws {
         let log = RankLog(rank: 1, level: .info)
-        try log.open(runDirectory: root)
+        try log.open(runDirectory: scratch)
         let activity = RankActivity(), recorder = FlightRecorder(capacity: 4)
         let watchdog = StallWatchdog(.init(seconds: 10, abort: false), rank: 1, size: 2, activity: activity,
-                                     recorder: recorder, log: log, runDirectory: root, abort: { XCTFail("no abort") })
+                                     recorder: recorder, log: log, runDirectory: scratch, abort: { XCTFail("no abort") })
         activity.enter(.decision, step: 7)
         for _ in 0..<5 { recorder.end(recorder.begin("main", "#1 barrier")) }
         _ = recorder.begin("main", "#6 allgather of 3 int64")
@@ -22,7 +23,7 @@ final class StallWatchdogTests: TemporaryRootTestCase {
         let text = try String(contentsOfFile: log.path!, encoding: .utf8)
         XCTAssertTrue(text.contains("rank 1 warning stalled: step 7, phase decision for 11 s, waiting in main #6 allgather of 3 int64"),
                       text)
-        let data = try XCTUnwrap(FileManager.default.contents(atPath: StallWatchdog.statePath(runDirectory: root, rank: 1)))
+        let data = try XCTUnwrap(FileManager.default.contents(atPath: StallWatchdog.statePath(runDirectory: scratch, rank: 1)))
         let state = try JSONDecoder().decode(RankState.self, from: data)
         XCTAssertEqual(state.step, 7)
         XCTAssertEqual(state.phase, "decision")

@@ -1,6 +1,7 @@
+import TestSupport
 import XCTest
 import Foundation
-import DataPipeline
+import Imaging
 
 /// Decode throughput on a RAF-DB-like image (100x100 aligned face JPEG). Skipped unless
 /// QCS_BENCH=1, since timings mean little in a debug build or on a busy machine:

@@ -1,4 +1,4 @@
-import DataPipeline
+import Imaging
 
 /// Deterministic pictures for codec tests.
 enum CodecTestImages {

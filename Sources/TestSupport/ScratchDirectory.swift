@@ -1,10 +1,11 @@
 import Foundation
 
-/// A fresh directory under the system's temporary directory, removed when the test ends.
-final class ScratchDirectory {
-    let path: String
+/// A fresh directory under the system's temporary directory, made at once and removed when the
+/// value goes away: for tests that write a few files.
+public final class ScratchDirectory {
+    public let path: String
 
-    init(_ label: String = "qcs-data-io") throws {
+    public init(_ label: String = "qcs-scratch") throws {
         path = (NSTemporaryDirectory() as NSString).appendingPathComponent("\(label)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }
@@ -12,11 +13,11 @@ final class ScratchDirectory {
     deinit { try? FileManager.default.removeItem(atPath: path) }
 
     /// `relative` joined to the directory.
-    func file(_ relative: String) -> String { path + "/" + relative }
+    public func file(_ relative: String) -> String { path + "/" + relative }
 
     /// Writes `bytes` to `relative`, creating the folders on the way.
     @discardableResult
-    func write(_ relative: String, _ bytes: [UInt8]) throws -> String {
+    public func write(_ relative: String, _ bytes: [UInt8]) throws -> String {
         let full = file(relative)
         try FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent,
                                                 withIntermediateDirectories: true)
@@ -27,7 +28,7 @@ final class ScratchDirectory {
     }
 
     @discardableResult
-    func write(_ relative: String, text: String) throws -> String {
+    public func write(_ relative: String, text: String) throws -> String {
         try write(relative, Array(text.utf8))
     }
 }

@@ -6,9 +6,9 @@ import Darwin
 
 /// Whole-file reads and writes with POSIX calls, so errors carry the system's reason
 /// (`strerror`) and reads land straight in a Swift array.
-enum FileBytes {
+public enum FileBytes {
     /// The file's contents.
-    static func load(_ path: String) throws -> [UInt8] {
+    public static func load(_ path: String) throws -> [UInt8] {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw ImageCodecError.unreadableFile(file: path, reason: errnoText()) }
         defer { close(fd) }
@@ -40,7 +40,7 @@ enum FileBytes {
 
     /// Writes `bytes` to a temporary file beside `path`, then renames it into place, so a reader
     /// (or a rerun after an interruption) never sees a half-written image.
-    static func save(_ bytes: [UInt8], to path: String) throws {
+    public static func save(_ bytes: [UInt8], to path: String) throws {
         let temporary = "\(path).tmp-\(getpid())"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw ImageCodecError.unwritableFile(file: path, reason: errnoText()) }

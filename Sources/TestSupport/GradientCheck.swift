@@ -1,3 +1,5 @@
+import Autograd
+
 /// What a gradient check found: the worst disagreement between the analytic gradient and the
 /// central finite difference, over all checked elements.
 public struct GradientCheckReport: CustomStringConvertible {

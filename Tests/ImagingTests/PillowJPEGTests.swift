@@ -1,5 +1,5 @@
 import XCTest
-@testable import DataPipeline
+@testable import Imaging
 
 /// JPEG variants our encoder does not write, checked against Pillow's decoding of the same bytes.
 final class PillowJPEGTests: XCTestCase {

@@ -44,21 +44,11 @@ struct WorldAgreement: Equatable {
         return t.value
     }
 
-    var encoded: [Int64] {
-        [Int64(bitPattern: configuration), Int64(bitPattern: trainList), Int64(trainCount), Int64(testCount),
-         Int64(parameters)]
-    }
-
-    /// Throws the same `RunError.worldDisagrees` on every rank when any rank differs from rank 0.
+    /// Throws the same `CoordinationError.ranksDisagree` on every rank when any rank differs from rank 0.
     func check(over comm: Communicator) throws {
-        guard comm.size > 1 else { return }
-        let all = try comm.allgather(encoded)
-        let reference = all[0]
-        let names = ["configuration", "training list", "training images", "test images", "model parameters"]
-        for (rank, values) in all.enumerated() where values != reference {
-            let what = zip(names, zip(values, reference)).filter { $0.1.0 != $0.1.1 }.map(\.0)
-            throw RunError.worldDisagrees(rank: rank, what: what)
-        }
+        try AgreementCheck([("configuration", Int64(bitPattern: configuration)), ("training list", Int64(bitPattern: trainList)),
+                            ("training images", Int64(trainCount)), ("test images", Int64(testCount)),
+                            ("model parameters", Int64(parameters))]).check(over: comm)
     }
 }
 

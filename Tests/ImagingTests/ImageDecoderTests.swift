@@ -1,5 +1,6 @@
+import TestSupport
 import XCTest
-@testable import DataPipeline
+@testable import Imaging
 
 final class ImageDecoderTests: XCTestCase {
     let decoder = ImageDecoder()

@@ -1,5 +1,5 @@
 import Autograd
-import Distributed
+import Optim
 import Optim
 
 /// ZeRO stage 1's division of the flat parameter buffer (Rajbhandari et al., SC 2020): rank r
