@@ -39,6 +39,9 @@ public final class TrainingRun {
         public var logLevel = RunMessage.Level.info
         /// Test-only faults (none unless a test asks: `TestFaults.fromEnvironment()` in the CLI).
         public var faults = TestFaults()
+        /// Seconds this process may take to let go of the run once it has reported how it ended,
+        /// before it exits anyway (`TeardownDeadline`; nil: no deadline, as for a library caller).
+        public var teardownDeadline: TimeInterval?
         public init(runDirectory: String) { self.runDirectory = runDirectory }
     }
 
@@ -111,12 +114,15 @@ public final class TrainingRun {
         s.watchdog?.start()
         defer { s.watchdog?.stop() }
         do {
-            return try train(s, &state)
+            let outcome = try train(s, &state)
+            armTeardownDeadline(status: 0)
+            return outcome
         } catch {
             rankLog.error("\(error)")
             // status.json tells the truth, whoever met the error (best effort: the error may be the run
             // directory itself).
             try? s.reporter?.status("failed", state, message: "\(error)")
+            armTeardownDeadline(status: 1)
             throw error
         }
     }
@@ -244,6 +250,12 @@ public final class TrainingRun {
             return .finished
         }
         return nil
+    }
+
+    private func armTeardownDeadline(status: Int32) {
+        if let seconds = options.teardownDeadline {
+            TeardownDeadline.arm(rank: communicator.rank, status: status, seconds: seconds)
+        }
     }
 
     /// Why a run resumed at `state` has nothing left to do, or nil: started again, a finished

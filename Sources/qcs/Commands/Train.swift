@@ -126,6 +126,8 @@ extension QCSCommand {
                 options.metricsHost = metricsHost
                 options.logLevel = logLevel.level
                 options.faults = .fromEnvironment()
+                // Reported and saved: a teardown that hangs (threads that will not end) must not keep the job.
+                options.teardownDeadline = 60
                 // Only rank 0 speaks; the other ranks' console stays silent (and opens no log file).
                 let console = try RunConsole(level: logLevel.level, logFile: comm.isLeader ? logFile : nil)
                 try TrainingRun(config: cfg, options: options, communicator: comm, sink: console).run()
