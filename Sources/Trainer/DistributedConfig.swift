@@ -52,8 +52,9 @@ public struct DistributedConfig: Sendable, Equatable {
         public var isTwoPhase: Bool { self == .fp16 || self == .bf16 || usesBlocks }
     }
 
-    /// A new summer for `gradient_compression` (with fresh state: one per exchange).
-    public func makeBucketSum() -> BucketSum {
+    /// A new summer for `gradient_compression` (with fresh state: one per exchange); PowerSGD's
+    /// products run on `compute`.
+    public func makeBucketSum(compute: ComputePool) -> BucketSum {
         switch gradientCompression {
         case .none: FullPrecisionSum()
         case .fp16: HalfPrecisionSum(format: .fp16, zstd: wireZstd)
@@ -62,7 +63,7 @@ public struct DistributedConfig: Sendable, Equatable {
                                      zstd: wireZstd)
         case .onebit: ErrorFeedbackSum(name: "onebit", codec: SignBlockCodec(blockSize: blockSize),
                                        startStep: compressionStartStep, zstd: wireZstd)
-        case .powersgd: PowerSGDSum(matrixRank: powerSGDRank, startStep: compressionStartStep)
+        case .powersgd: PowerSGDSum(matrixRank: powerSGDRank, startStep: compressionStartStep, compute: compute)
         }
     }
 

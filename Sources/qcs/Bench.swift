@@ -181,7 +181,7 @@ struct BenchSettings {
     func run() throws {
         if mode == .dist { return try runDistributed() }
         if mode == .compress { return try runCompression() }
-        let compute = ComputePool(threads: threads)
+        let compute = ComputePool(threads: threads, options: try EngineEnvironment.options())
         let core = BLASKernels.name
         if let warning = BLASKernels.warning { print("warning: \(warning)") }
         print("qcs bench \(mode.rawValue): batch \(batch), \(compute.threads) threads, OpenBLAS kernels \(core), "
@@ -229,7 +229,8 @@ struct BenchSettings {
     private func runDistributed() throws {
         let world = try ProcessWorld(concurrentThreads: true)
         let comm = world.communicator
-        let compute = ComputePool(threads: threads ?? ComputePool.defaultThreadCount(ranksOnNode: comm.localSize))
+        let compute = ComputePool(threads: threads ?? ComputePool.defaultThreadCount(ranksOnNode: comm.localSize),
+                                  options: try EngineEnvironment.options())
         let say: (String) -> Void = { if comm.isLeader { print($0); fflush(stdout) } }
         let core = BLASKernels.name
         if let warning = BLASKernels.warning { say("warning: \(warning)") }

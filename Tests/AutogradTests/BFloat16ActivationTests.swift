@@ -27,8 +27,8 @@ final class BFloat16ActivationTests: XCTestCase {
         let w3 = randomTensor([16, 16, 3, 3], seed: 4, scale: 0.3), w4 = randomTensor([5, 16 * 25], seed: 5, scale: 0.1)
         let b4 = randomTensor([5], seed: 6)
         func gradients(compact: Bool) -> [[UInt32]] {
-            let g = Graph(compute: ComputePool(threads: 2), matrixPrecision: .bfloat16(.avx2))
-            g.bf16ConvChoice = .gemm
+            let g = Graph(compute: ComputePool(threads: 2, options: EngineOptions(bf16Conv: .gemm)),
+                          matrixPrecision: .bfloat16(.avx2))
             g.storesBFloat16Activations = compact
             let inputs = [x, w1, w2, w3, w4, b4].map { g.input($0, requiresGrad: true) }
             let h = inputs[0].conv2d(weight: inputs[1], bias: nil, stride: 2, padding: 1)

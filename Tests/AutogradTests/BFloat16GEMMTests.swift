@@ -157,14 +157,14 @@ final class BFloat16GEMMTests: XCTestCase {
             let u = rowsTall ? Case(transposeA: false, transposeB: true, m: 300, n: 100, k: 260, beta: 1) : t
             let y = rowsTall ? Operands(u, seed: 10) : x
             let expected = rowsTall ? run(.scalar, u, y) : whole
-            _ = ComputePool(threads: 3)
+            let compute = ComputePool(threads: 3)
             var c = y.c
             y.a.withUnsafeBufferPointer { a in
                 y.b.withUnsafeBufferPointer { b in
                     c.withUnsafeMutableBufferPointer { cp in
                         matrixProduct(.bfloat16(.scalar), transposeA: false, transposeB: true, m: u.m, n: u.n, k: u.k,
                                       a: a.baseAddress!, lda: u.lda, b: b.baseAddress!, ldb: u.ldb,
-                                      beta: 1, c: cp.baseAddress!, ldc: u.ldc)
+                                      beta: 1, c: cp.baseAddress!, ldc: u.ldc, compute: compute)
                     }
                 }
             }

@@ -52,7 +52,7 @@ final class BFloat16OpsTests: XCTestCase {
     func testConvKernelChoice_inBFloat16_winogradUnlessGEMMsAreChosen() {
         let geo = ConvGeometry(input: [2, 16, 8, 8], weight: [16, 16, 3, 3], stride: 1, padding: 1)
         func path(_ precision: MatrixPrecision, _ choice: BFloat16ConvChoice) -> String {
-            switch ConvKernel(geo, precision: precision, bf16Choice: choice) {
+            switch ConvKernel(geo, precision: precision, options: EngineOptions(bf16Conv: choice)) {
             case .winograd: "winograd"
             case .gemm(let plan): plan.precision == precision ? "gemm" : "gemm in \(plan.precision)"
             }
@@ -64,7 +64,7 @@ final class BFloat16OpsTests: XCTestCase {
         XCTAssertEqual(path(.bfloat16(.avx512bf16), .winograd), "winograd")
         XCTAssertEqual(path(.bfloat16(.avx2), .gemm), "gemm")
         let strided = ConvGeometry(input: [2, 16, 8, 8], weight: [32, 16, 3, 3], stride: 2, padding: 1)
-        if case .gemm(let plan) = ConvKernel(strided, precision: .bfloat16(.avx2), bf16Choice: .winograd) {
+        if case .gemm(let plan) = ConvKernel(strided, precision: .bfloat16(.avx2), options: EngineOptions(bf16Conv: .winograd)) {
             XCTAssertEqual(plan.precision, .bfloat16(.avx2))
         } else {
             XCTFail("a strided conv is an im2col GEMM, in bfloat16")
@@ -75,8 +75,7 @@ final class BFloat16OpsTests: XCTestCase {
         let x = randomTensor([3, 16, 9, 9], seed: 1), w = randomTensor([16, 16, 3, 3], seed: 2, scale: 0.2)
         let dy = randomTensor([3, 16, 9, 9], seed: 3)
         func run(_ precision: MatrixPrecision) -> (Tensor, Tensor, Tensor) {
-            let g = Graph(compute: ComputePool(threads: 2), matrixPrecision: precision)
-            g.bf16ConvChoice = .gemm
+            let g = Graph(compute: ComputePool(threads: 2, options: EngineOptions(bf16Conv: .gemm)), matrixPrecision: precision)
             let vx = g.input(x, requiresGrad: true), vw = g.input(w, requiresGrad: true)
             let y = vx.conv2d(weight: vw, bias: nil, stride: 1, padding: 1)
             g.backward(y, seedGradient: dy)

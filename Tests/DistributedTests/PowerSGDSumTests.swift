@@ -28,7 +28,7 @@ final class PowerSGDSumTests: XCTestCase {
              gradient: @escaping @Sendable (Int, Int) -> [Float] = { gradient(rank: $0, step: $1) })
         throws -> [(results: [[Float]], own: [Float], residual: [Float], bytes: Int)] {
         try InProcessWorld.run(size: size) { comm in
-            let sum = PowerSGDSum(matrixRank: r, startStep: startStep)
+            let sum = PowerSGDSum(matrixRank: r, startStep: startStep, compute: ComputePool(threads: 1))
             sum.prepare(buckets: [Self.bucket], rank: comm.rank, ranks: comm.size, streams: 1)
             let count = Self.bucket.range.count
             var own = [Float](repeating: 0, count: count), results: [[Float]] = [], bytes = 0
@@ -117,7 +117,7 @@ final class PowerSGDSumTests: XCTestCase {
 
     func testReset_bringsBackTheSeededQAndZeroResiduals() throws {
         let states = try InProcessWorld.run(size: 2) { comm -> [Float] in
-            let sum = PowerSGDSum(matrixRank: 2)
+            let sum = PowerSGDSum(matrixRank: 2, compute: ComputePool(threads: 1))
             sum.prepare(buckets: [Self.bucket], rank: comm.rank, ranks: 2, streams: 1)
             let start = sum.state[1].tensor.array
             var g = Self.gradient(rank: comm.rank, step: 0)

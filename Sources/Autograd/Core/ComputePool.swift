@@ -1,9 +1,11 @@
 import Foundation
 
-/// The threads of one rank: they run the blocks of every large GEMM (`GEMMThreading`) and the
-/// elementwise and reduction kernels, from one setting, so ranks sharing a node never oversubscribe it.
+/// The threads of one rank: they run the blocks of every large GEMM (`productBlocks`) and the
+/// elementwise and reduction kernels, from one setting, so ranks sharing a node never oversubscribe
+/// it. It carries the engine's switches (`EngineOptions`) to every op and kernel it is given to.
 public final class ComputePool: @unchecked Sendable {
     public let threads: Int
+    public let options: EngineOptions
 
     /// More threads than this is a typo, not a machine: settings above it are refused where they
     /// are read (`threadCountProblem`), and the environment's are cut to it.
@@ -20,11 +22,14 @@ public final class ComputePool: @unchecked Sendable {
     /// The cores the operating system has online.
     public static var onlineCores: Int { max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
 
-    /// - Parameter threads: worker count; nil means `defaultThreadCount()`.
-    public init(threads: Int? = nil) {
+    /// - Parameters:
+    ///   - threads: worker count; nil means `defaultThreadCount()`.
+    ///   - options: the engine's switches (the defaults unless the process was started with others).
+    public init(threads: Int? = nil, options: EngineOptions = EngineOptions()) {
         let n = threads ?? ComputePool.defaultThreadCount()
         self.threads = min(max(1, n), Self.threadLimit)
-        GEMMThreading.configure(threads: self.threads)
+        self.options = options
+        configureBLAS()
     }
 
     /// This process's share of the node: `QCS_THREADS`, else `OMP_NUM_THREADS` (both per process),

@@ -16,8 +16,6 @@ public final class Graph {
     public var batchReduction: BatchReduction?
     /// How convolutions, linear layers and attention multiply (`MatrixPrecision`).
     public var matrixPrecision: MatrixPrecision
-    /// In bfloat16, Winograd or bfloat16 GEMMs for the 3x3 convs (`QCS_BF16_CONV`, else per kernel).
-    public var bf16ConvChoice = BFloat16ConvChoice.environment
     /// In bfloat16, whether the inputs that only a bfloat16 GEMM's backward (conv, linear) or a
     /// PReLU's reads are kept as bfloat16 (`BFloat16Tensor`). On by default; off keeps them
     /// float32, which tests use to show the products' gradients do not change.

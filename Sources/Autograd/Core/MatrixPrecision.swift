@@ -46,10 +46,6 @@ public enum BFloat16ConvChoice: String, Sendable, CaseIterable {
     public var keepsWinograd: Bool {
         self != .gemm
     }
-
-    /// `QCS_BF16_CONV` (gemm or winograd), else automatic.
-    public static let environment: BFloat16ConvChoice =
-        getenv("QCS_BF16_CONV").flatMap { BFloat16ConvChoice(rawValue: String(cString: $0)) } ?? .automatic
 }
 
 /// The code that multiplies bfloat16 operands. All four take the same sums in the same order

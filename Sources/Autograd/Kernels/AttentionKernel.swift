@@ -88,7 +88,7 @@ enum AttentionKernel {
             return
         }
         let per = (s.pairs + workers - 1) / workers
-        GEMMThreading.withSingleThreadedBLAS {
+        compute.withSingleThreadedBLAS {
             compute.parallelFor(workers, grain: 1) { r in
                 for worker in r {
                     for pair in (worker * per)..<min(s.pairs, (worker + 1) * per) { body(pair, worker) }

@@ -59,11 +59,11 @@ enum ConvGEMM {
                 // One image: the GEMM writes straight into its output planes, on top of the bias.
                 let y = out + n0 * O * P
                 if let bias { fillRows(y, bias, rows: O, width: P, compute: compute) }
-                gemm(plan.precision, .none, .none, O, P, K, weight, K, col, P, bias == nil ? 0 : 1, y, P)
+                gemm(plan.precision, .none, .none, O, P, K, weight, K, col, P, bias == nil ? 0 : 1, y, P, compute)
             } else {
                 // Several images: GEMM into [O, T·P], then scatter to NCHW adding the bias.
                 let product = workspace + K * t * P
-                gemm(plan.precision, .none, .none, O, t * P, K, weight, K, col, t * P, 0, product, t * P)
+                gemm(plan.precision, .none, .none, O, t * P, K, weight, K, col, t * P, 0, product, t * P, compute)
                 compute.parallelFor(t * O, grain: planeGrain(P)) { planes in
                     for q in planes {
                         let (j, o) = q.quotientAndRemainder(dividingBy: O)
@@ -109,15 +109,15 @@ enum ConvGEMM {
             let xTile = x + n0 * geo.inChannels * geo.inPlane
             if let dWeight {
                 let col = columns(geo, xTile, images: t, workspace: workspace, compute: compute)
-                gemm(plan.precision, .none, .transpose, O, K, width, dY, width, col, width, 1, dWeight, K)
+                gemm(plan.precision, .none, .transpose, O, K, width, dY, width, col, width, 1, dWeight, K, compute)
             }
             if let dx {
                 let dxTile = dx + n0 * geo.inChannels * geo.inPlane
                 if geo.isPlainMatrixProduct && t == 1 {
-                    gemm(plan.precision, .transpose, .none, K, P, O, weight, K, dY, P, 1, dxTile, P)
+                    gemm(plan.precision, .transpose, .none, K, P, O, weight, K, dY, P, 1, dxTile, P, compute)
                 } else {
                     // The columns are no longer needed: their buffer receives dcol = Wᵀ·dY.
-                    gemm(plan.precision, .transpose, .none, K, width, O, weight, K, dY, width, 0, workspace, width)
+                    gemm(plan.precision, .transpose, .none, K, width, O, weight, K, dY, width, 0, workspace, width, compute)
                     Im2col.foldAdding(geo, col: workspace, images: t, dx: dxTile, compute: compute)
                 }
             }
@@ -150,8 +150,8 @@ enum ConvGEMM {
     /// Row-major C[M, N] = A·B (op applied) + beta·C, with leading dimensions as stored.
     private static func gemm(_ precision: MatrixPrecision, _ opA: Op, _ opB: Op, _ m: Int, _ n: Int, _ k: Int,
                              _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
-                             _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
+                             _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ compute: ComputePool) {
         matrixProduct(precision, transposeA: opA != .none, transposeB: opB != .none, m: m, n: n, k: k,
-                      a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+                      a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, compute: compute)
     }
 }

@@ -8,8 +8,8 @@ import Foundation
 /// input channels, even at 8, and 1.9x slower at the 3 channels of an RGB input, where the
 /// transforms outweigh the multiplies saved. F(4x4, 3x3), with its transforms on eight tiles per
 /// vector, is 1.18–1.46x faster again than F(2x2) on those shapes (best of interleaved runs);
-/// `QCS_WINOGRAD_TILE=2` selects F(2x2), whose fp32 error is ~1e-7 relative instead of a few
-/// 1e-6. Everything else is im2col + GEMM, in bfloat16 when the pass asks for it
+/// `EngineOptions.winogradTile` (`QCS_WINOGRAD_TILE=2`) selects F(2x2), whose fp32 error is ~1e-7
+/// relative instead of a few 1e-6. Everything else is im2col + GEMM, in bfloat16 when the pass asks for it
 /// (`keepsWinograd` says which convs move from Winograd to bfloat16 GEMMs).
 ///
 /// Buffers as in `ConvGEMM` and `Winograd`.
@@ -20,14 +20,10 @@ enum ConvKernel {
     /// Fewest input channels for which Winograd is used.
     static let winogradMinChannels = 16
 
-    /// The Winograd tile: F(4x4, 3x3) unless `QCS_WINOGRAD_TILE=2` asks for F(2x2, 3x3).
-    static let winogradTile: Winograd.Tile =
-        getenv("QCS_WINOGRAD_TILE").map { String(cString: $0) == "2" ? .f2x2 : .f4x4 } ?? .f4x4
-
-    init(_ geo: ConvGeometry, precision: MatrixPrecision = .float32, bf16Choice: BFloat16ConvChoice = .automatic) {
+    init(_ geo: ConvGeometry, precision: MatrixPrecision = .float32, options: EngineOptions = EngineOptions()) {
         if Winograd.supports(geo) && geo.inChannels >= ConvKernel.winogradMinChannels
-            && ConvKernel.keepsWinograd(precision, choice: bf16Choice) {
-            self = .winograd(Winograd.Plan(geo, tile: ConvKernel.winogradTile))
+            && ConvKernel.keepsWinograd(precision, choice: options.bf16Conv) {
+            self = .winograd(Winograd.Plan(geo, tile: options.winogradTile))
         } else {
             self = .gemm(ConvGEMM.Plan(geo, precision: precision))
         }
@@ -38,7 +34,7 @@ enum ConvKernel {
     /// EPYC (2 threads, batch 24, forward + backward) bfloat16 im2col GEMMs ran at 0.72x, 0.56x
     /// and 0.57x Winograd's speed on the 64x56x56, 128x28x28 and 256x14x14 convs, and emulated
     /// bfloat16 (AVX2) at 0.24–0.27x. Strided, 1x1 and RGB convs, which Winograd does not take,
-    /// run as bfloat16 GEMMs. `choice` (`Graph.bf16ConvChoice`, `QCS_BF16_CONV=gemm`) overrides
+    /// run as bfloat16 GEMMs. `choice` (`EngineOptions.bf16Conv`, `QCS_BF16_CONV=gemm`) overrides
     /// the rule; `qcs bench engine --precision bf16` times both per shape.
     static func keepsWinograd(_ precision: MatrixPrecision, choice: BFloat16ConvChoice) -> Bool {
         guard case .bfloat16 = precision else { return true }

@@ -27,7 +27,7 @@ enum LinearKernel {
             return
         }
         matrixProduct(precision, transposeA: false, transposeB: true, m: m, n: o, k: i,
-                      a: x, lda: i, b: w, ldb: i, beta: beta, c: y, ldc: o)
+                      a: x, lda: i, b: w, ldb: i, beta: beta, c: y, ldc: o, compute: compute)
     }
 
     /// Adds the gradients of `forward`: dx += dy·w, dw += dyᵀ·x, db += column sums of dy.
@@ -40,11 +40,11 @@ enum LinearKernel {
         guard m > 0, o > 0 else { return }
         if let dx, i > 0 {
             matrixProduct(precision, transposeA: false, transposeB: false, m: m, n: i, k: o,
-                          a: dy, lda: o, b: w, ldb: i, beta: 1, c: dx, ldc: i)
+                          a: dy, lda: o, b: w, ldb: i, beta: 1, c: dx, ldc: i, compute: compute)
         }
         if let dw, i > 0 {
             matrixProduct(precision, transposeA: true, transposeB: false, m: o, n: i, k: m,
-                          a: dy, lda: o, b: x, ldb: i, beta: 1, c: dw, ldc: i)
+                          a: dy, lda: o, b: x, ldb: i, beta: 1, c: dw, ldc: i, compute: compute)
         }
         if let db {
             // Split over columns so each thread owns its slice of db; rows are read in order,

@@ -2,12 +2,12 @@ import BFloat16Kernels
 import CBLAS
 
 /// Row-major C[M, N] = alpha · op(A) · op(B) + beta · C in the given precision, with leading
-/// dimensions as stored and the rank's threads (`GEMMThreading`): float32 through OpenBLAS,
+/// dimensions as stored, on `compute`'s threads (`productBlocks`): float32 through OpenBLAS,
 /// bfloat16 through the `BFloat16Kernels` C target, whose packing rounds the float32 operands.
 func matrixProduct(_ precision: MatrixPrecision, transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
                    alpha: Float = 1, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-                   beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
-    GEMMThreading.forEachBlock(m: m, n: n, k: k) { rows, cols in
+                   beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, compute: ComputePool) {
+    compute.forEachProductBlock(m: m, n: n, k: k) { rows, cols in
         singleThreadedProduct(precision, transposeA: transposeA, transposeB: transposeB,
                               m: rows.count, n: cols.count, k: k, alpha: alpha,
                               a: a + (transposeA ? rows.lowerBound : rows.lowerBound * lda), lda: lda,
@@ -18,7 +18,7 @@ func matrixProduct(_ precision: MatrixPrecision, transposeA: Bool, transposeB: B
 
 /// `matrixProduct` on the calling thread only, for kernels that already run one product per
 /// worker (attention's (image, head) pairs). OpenBLAS must be single-threaded meanwhile
-/// (`GEMMThreading.withSingleThreadedBLAS`).
+/// (`ComputePool.withSingleThreadedBLAS`).
 func singleThreadedProduct(_ precision: MatrixPrecision, transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
                            alpha: Float = 1, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                            beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
@@ -37,8 +37,9 @@ func singleThreadedProduct(_ precision: MatrixPrecision, transposeA: Bool, trans
 /// `matrixProduct` on contiguous matrices (leading dimensions from the shapes), as `sgemm` is.
 public func matrixProduct(_ precision: MatrixPrecision, transposeA: Bool = false, transposeB: Bool = false,
                           m: Int, n: Int, k: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
-                          beta: Float = 0, c: UnsafeMutablePointer<Float>) {
+                          beta: Float = 0, c: UnsafeMutablePointer<Float>, compute: ComputePool) {
     guard m > 0, n > 0 else { return }
     matrixProduct(precision, transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
-                  a: a, lda: max(1, transposeA ? m : k), b: b, ldb: max(1, transposeB ? k : n), beta: beta, c: c, ldc: n)
+                  a: a, lda: max(1, transposeA ? m : k), b: b, ldb: max(1, transposeB ? k : n), beta: beta, c: c, ldc: n,
+                  compute: compute)
 }

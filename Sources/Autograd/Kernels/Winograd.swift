@@ -22,11 +22,8 @@ enum Winograd {
         geo.kernelH == 3 && geo.kernelW == 3 && geo.stride == 1
     }
 
-    /// The output tile edge m.
-    enum Tile: Int {
-        case f2x2 = 2
-        case f4x4 = 4
-    }
+    /// The output tile edge m (`EngineOptions.winogradTile`).
+    typealias Tile = EngineOptions.WinogradTile
 
     struct Plan {
         /// Tiles per GEMM to reach (measured best around 512 on this machine).
@@ -157,9 +154,9 @@ enum Winograd {
     }
 
     /// The independent products of a tile, one per transform element: spread over the pool's
-    /// threads when each GEMM runs on one thread (`GEMMThreading.blocks` > 1), else in turn.
+    /// threads when each GEMM runs on one thread (`ComputePool.productBlocks` > 1), else in turn.
     private static func eachTransformElement(_ plan: Plan, _ compute: ComputePool, _ body: (Int) -> Void) {
-        if GEMMThreading.blocks > 1 {
+        if compute.productBlocks > 1 {
             compute.parallelFor(plan.elements, grain: 1) { r in for xi in r { body(xi) } }
         } else {
             for xi in 0..<plan.elements { body(xi) }

@@ -12,7 +12,7 @@ extension Variable {
         if let bias {
             precondition(bias.shape == [geo.outChannels], "conv2d bias \(bias.shape) for \(geo.outChannels) output channels")
         }
-        let kernel = ConvKernel(geo, precision: g.matrixPrecision, bf16Choice: g.bf16ConvChoice)
+        let kernel = ConvKernel(geo, precision: g.matrixPrecision, options: g.compute.options)
         let out = g.allocate(geo.outputShape)
         g.withScratch(kernel.workspaceCount) { workspace in
             kernel.forward(x: data, weight: weight.data, bias: bias?.data, out: out.data,

@@ -28,7 +28,7 @@ extension Variable {
             }
             for i in 0..<batch {
                 sgemm(transposeB: true, m: n, n: m, k: d, alpha: -2, a: pa + i * n * d, b: pb + i * m * d,
-                      c: po + i * n * m)
+                      c: po + i * n * m, compute: g.compute)
             }
             g.compute.parallelFor(batch * n, grain: 16) { r in
                 for row in r {
@@ -52,7 +52,7 @@ extension Variable {
                 let gd = da.data
                 for i in 0..<batch {
                     sgemm(m: n, n: d, k: m, alpha: -1, a: pw + i * n * m, b: pb + i * m * d, beta: 1,
-                          c: gd + i * n * d)
+                          c: gd + i * n * d, compute: g.compute)
                 }
                 g.compute.parallelFor(batch * n, grain: 16) { r in
                     for row in r {
@@ -66,7 +66,7 @@ extension Variable {
                 let gd = db.data
                 for i in 0..<batch {
                     sgemm(transposeA: true, m: m, n: d, k: n, alpha: -1, a: pw + i * n * m, b: pa + i * n * d,
-                          beta: 1, c: gd + i * m * d)
+                          beta: 1, c: gd + i * m * d, compute: g.compute)
                 }
                 for i in 0..<batch {
                     for j in 0..<m {

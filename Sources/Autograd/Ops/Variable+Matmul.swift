@@ -21,11 +21,11 @@ extension Variable {
 
         if bShared && !transposeA {
             // One tall GEMM over all batch rows: [batch·M, K] · B.
-            sgemm(transposeB: transposeB, m: batch * m, n: n, k: k, a: a.data, b: b.data, c: out.data)
+            sgemm(transposeB: transposeB, m: batch * m, n: n, k: k, a: a.data, b: b.data, c: out.data, compute: g.compute)
         } else {
             for i in 0..<batch {
                 sgemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
-                      a: a.data + i * m * k, b: b.data + (bShared ? 0 : i * k * n), c: out.data + i * m * n)
+                      a: a.data + i * m * k, b: b.data + (bShared ? 0 : i * k * n), c: out.data + i * m * n, compute: g.compute)
             }
         }
 
@@ -34,16 +34,16 @@ extension Variable {
             if let da = g.gradient(for: a) {
                 if bShared && !transposeA {
                     sgemm(transposeB: !transposeB, m: batch * m, n: k, k: n, a: dy.data, b: b.data,
-                          beta: 1, c: da.data)
+                          beta: 1, c: da.data, compute: g.compute)
                 } else {
                     for i in 0..<batch {
                         let dyi = dy.data + i * m * n, bi = b.data + (bShared ? 0 : i * k * n)
                         if transposeA {   // dA [K, M] = op(B) · dYᵀ
                             sgemm(transposeA: transposeB, transposeB: true, m: k, n: m, k: n,
-                                  a: bi, b: dyi, beta: 1, c: da.data + i * m * k)
+                                  a: bi, b: dyi, beta: 1, c: da.data + i * m * k, compute: g.compute)
                         } else {          // dA [M, K] = dY · op(B)ᵀ
                             sgemm(transposeB: !transposeB, m: m, n: k, k: n, a: dyi, b: bi, beta: 1,
-                                  c: da.data + i * m * k)
+                                  c: da.data + i * m * k, compute: g.compute)
                         }
                     }
                 }
@@ -51,9 +51,9 @@ extension Variable {
             if let db = g.gradient(for: b) {
                 if bShared && !transposeA {
                     if transposeB {       // dB [N, K] = dYᵀ · A over all rows
-                        sgemm(transposeA: true, m: n, n: k, k: batch * m, a: dy.data, b: a.data, beta: 1, c: db.data)
+                        sgemm(transposeA: true, m: n, n: k, k: batch * m, a: dy.data, b: a.data, beta: 1, c: db.data, compute: g.compute)
                     } else {              // dB [K, N] = Aᵀ · dY
-                        sgemm(transposeA: true, m: k, n: n, k: batch * m, a: a.data, b: dy.data, beta: 1, c: db.data)
+                        sgemm(transposeA: true, m: k, n: n, k: batch * m, a: a.data, b: dy.data, beta: 1, c: db.data, compute: g.compute)
                     }
                 } else {
                     for i in 0..<batch {
@@ -61,9 +61,9 @@ extension Variable {
                         let dbi = db.data + (bShared ? 0 : i * k * n)
                         if transposeB {   // dB [N, K] = dYᵀ · op(A)
                             sgemm(transposeA: true, transposeB: transposeA, m: n, n: k, k: m, a: dyi, b: ai,
-                                  beta: 1, c: dbi)
+                                  beta: 1, c: dbi, compute: g.compute)
                         } else {          // dB [K, N] = op(A)ᵀ · dY
-                            sgemm(transposeA: !transposeA, m: k, n: n, k: m, a: ai, b: dyi, beta: 1, c: dbi)
+                            sgemm(transposeA: !transposeA, m: k, n: n, k: m, a: ai, b: dyi, beta: 1, c: dbi, compute: g.compute)
                         }
                     }
                 }

@@ -31,6 +31,8 @@ public final class StepReplay {
         public var overrides: [String: String] = [:]
         /// A test's bad input, replayed as the run met it (none unless a test asks).
         public var faults = TestFaults()
+        /// The engine's switches; the results do not depend on them beyond float rounding.
+        public var engine = EngineOptions()
         public init(checkpoint: String, rank: Int) {
             self.checkpoint = checkpoint
             self.rank = rank
@@ -99,7 +101,7 @@ public final class StepReplay {
             throw ReplayError.dataDiffers(root: c.data.root, directory: directory)
         }
         threads = options.threads ?? (c.run.threads > 0 ? c.run.threads : ComputePool.defaultThreadCount())
-        let compute = ComputePool(threads: threads)
+        let compute = ComputePool(threads: threads, options: options.engine)
         let (model, store) = QCSModel.build(c.model, seed: c.run.seed)
         self.store = store
         _ = try ShardedCheckpoint.load(directory, into: [CheckpointBuffer(name: "parameters", tensor: store.values),

@@ -39,6 +39,8 @@ public final class TrainingRun {
         public var logLevel = RunMessage.Level.info
         /// Test-only faults (none unless a test asks: `TestFaults.fromEnvironment()` in the CLI).
         public var faults = TestFaults()
+        /// The engine's switches (the CLI reads them from the environment: `EngineOptions`).
+        public var engine = EngineOptions()
         /// Seconds this process may take to let go of the run once it has reported how it ended,
         /// before it exits anyway (`TeardownDeadline`; nil: no deadline, as for a library caller).
         public var teardownDeadline: TimeInterval?

@@ -66,7 +66,7 @@ final class TrainingSession {
         if let warning = BLASKernels.warning { say("warning: \(warning)") }
         if let notice = c.run.precision.notice { say("warning: \(notice)") }
         compute = ComputePool(threads: c.run.threads > 0 ? c.run.threads
-                                  : ComputePool.defaultThreadCount(ranksOnNode: comm.localSize))
+                                  : ComputePool.defaultThreadCount(ranksOnNode: comm.localSize), options: options.engine)
         if c.run.threads > 0, c.run.threads * comm.localSize > ComputePool.onlineCores {
             say("warning: train.threads \(c.run.threads) for each of \(comm.localSize) rank(s) on this node is more than its "
                 + "\(ComputePool.onlineCores) cores: the threads take turns, which is slower (train.threads: 0 shares the "
@@ -95,7 +95,7 @@ final class TrainingSession {
             ? ParameterShards(count: store.values.count, communicator: comm) : nil
         let synchronizer: GradientSynchronizer = comm.size > 1
             ? try BucketedGradientExchange(communicator: comm, store: store, bucketBytes: c.distributed.bucketBytes,
-                                           bucketSum: c.distributed.makeBucketSum(),
+                                           bucketSum: c.distributed.makeBucketSum(compute: compute),
                                            streams: c.optim.samRho > 0 ? 2 : 1, owners: shards?.ranges)
             : LocalGradientAveraging(store: store)
         let optimizer = TrainingRun.makeOptimizer(c.optim, count: shards?.owned.count ?? store.values.count)

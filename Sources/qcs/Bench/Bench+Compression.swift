@@ -23,7 +23,8 @@ extension BenchSettings {
             throw ValidationError("bench compress measures an exchange: run it under mpirun with 2 or more ranks "
                                   + "(scripts/bench compress runs it between two namespace hosts)")
         }
-        let compute = ComputePool(threads: threads ?? ComputePool.defaultThreadCount(ranksOnNode: comm.localSize))
+        let compute = ComputePool(threads: threads ?? ComputePool.defaultThreadCount(ranksOnNode: comm.localSize),
+                                  options: try EngineEnvironment.options())
         let say: (String) -> Void = { if comm.isLeader { print($0); fflush(stdout) } }
         let model = QCSConfig.presets[preset]!
         let perRank = max(1, batch / comm.size)
@@ -48,7 +49,7 @@ extension BenchSettings {
             d.blockSize = c == .onebit ? 32 : 256
             d.wireZstd = zstd
             let name = c.rawValue + (zstd ? "+zstd" : "")
-            let r = try bench.measure(name, d.makeBucketSum(), store: store, timeline: t)
+            let r = try bench.measure(name, d.makeBucketSum(compute: compute), store: store, timeline: t)
             results.append(r)
             say(String(format: "  %@ %9.2f MB  %6.2fx  %8.1f ms  %8.1f ms  %8.1f ms / %.1f ms", Self.column(name),
                        Double(r.bytesPerPass) / 1e6, r.ratio, 1000 * r.wallSeconds, 1000 * r.computeSeconds,

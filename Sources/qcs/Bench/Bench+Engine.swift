@@ -72,7 +72,7 @@ extension BenchSettings {
             let key = "conv\(c)", winograd = fp32[key]!
             let gemm = bench.conv(channels: c, size: h, precision: bf16, choice: .gemm)
             let faster = gemm.seconds < winograd.seconds ? "bf16 GEMM" : "fp32 Winograd"
-            let taken = BFloat16ConvChoice.environment.keepsWinograd ? "fp32 Winograd" : "bf16 GEMM"
+            let taken = bench.compute.options.bf16Conv.keepsWinograd ? "fp32 Winograd" : "bf16 GEMM"
             var line = row(gemm.name) + String(format: "%8.1f ms %8.1f GFLOP/s %5.0f%% of bf16 GEMM; %.2fx fp32 Winograd: "
                                                + "%@ faster, bf16 mode takes %@",
                                                gemm.seconds * 1000, gemm.gflops, 100 * gemm.gflops / ceiling.gflops,

@@ -24,7 +24,7 @@ struct EngineBenchmark {
             let a = Tensor(zeros: [n, n]), b = Tensor(zeros: [n, n]), c = Tensor(zeros: [n, n])
             for i in 0..<(n * n) { a.data[i] = Float(i % 7) * 0.1; b.data[i] = Float(i % 5) * 0.1 }
             let t = timer.median {
-                matrixProduct(precision, m: n, n: n, k: n, a: a.data, b: b.data, c: c.data)
+                matrixProduct(precision, m: n, n: n, k: n, a: a.data, b: b.data, c: c.data, compute: compute)
             }
             let name = precision == .float32 ? "sgemm \(n)³" : "bf16 GEMM \(n)³ (\(BFloat16Kernel.best))"
             let r = Result(name: name, flops: 2 * pow(Double(n), 3), seconds: t)
@@ -37,8 +37,9 @@ struct EngineBenchmark {
     /// in `precision` (in bfloat16, through the kernel `choice` names).
     func conv(channels c: Int, size h: Int, precision: MatrixPrecision = .float32,
               choice: BFloat16ConvChoice = .automatic) -> Result {
-        let graph = Graph(compute: compute, matrixPrecision: precision)
-        graph.bf16ConvChoice = choice
+        var options = compute.options
+        options.bf16Conv = choice
+        let graph = Graph(compute: ComputePool(threads: compute.threads, options: options), matrixPrecision: precision)
         var rng = SeededRNG(seed: 1)
         let x = Tensor(shape: [batch, c, h, h]) { rng.uniform(-1, 1) }
         let w = Tensor(shape: [c, c, 3, 3]) { rng.uniform(-0.05, 0.05) }

@@ -61,6 +61,7 @@ extension QCSCommand.Debug {
             guard steps >= 1 else { throw ValidationError("--steps must be at least 1") }
             try ThreadCount.validate(threads)
             _ = try ConfigOptions.overrides(settings)
+            _ = try EngineEnvironment.options()
         }
 
         func run() throws {
@@ -71,6 +72,7 @@ extension QCSCommand.Debug {
             options.dataRoot = dataRoot
             options.overrides = try ConfigOptions.overrides(settings)
             options.faults = .fromEnvironment()
+            options.engine = try EngineEnvironment.options()
             let replay = try StepReplay(options)
             let s = replay.start
             print("replay: rank \(replay.rank) of \(replay.worldSize) from \(replay.directory) (after step \(s.globalStep)), "

@@ -67,7 +67,8 @@ extension QCSCommand {
             // Before the evaluation, not after it: a folder that cannot take the results should not
             // cost the whole run.
             if world.isLeader { try Self.checkWritable(out) }
-            let compute = ComputePool(threads: threads ?? ComputePool.defaultThreadCount(ranksOnNode: world.communicator.localSize))
+            let compute = ComputePool(threads: threads ?? ComputePool.defaultThreadCount(ranksOnNode: world.communicator.localSize),
+                                      options: try EngineEnvironment.options())
             let precision = precisionOption.resolved(config)
             if world.isLeader { PrecisionOption.announce(precision) }
             let model = try weightsOptions.model(config, compute: compute, precision: precision)

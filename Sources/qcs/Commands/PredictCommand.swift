@@ -59,7 +59,7 @@ extension QCSCommand {
             let config = try configOptions.load()
             let precision = precisionOption.resolved(config)
             PrecisionOption.announce(precision)
-            let model = try weightsOptions.model(config, compute: ComputePool(threads: threads), precision: precision)
+            let model = try weightsOptions.model(config, compute: ComputePool(threads: threads, options: try EngineEnvironment.options()), precision: precision)
             let input = try TestTimeInput(dataset: config.data.kind, imageSize: config.model.imageSize)
             let names = ConfigOptions.classNames(config)
             let predictor = Predictor(model: model, input: input, batchSize: batch, flipTTA: flipTTA)

@@ -100,6 +100,7 @@ extension QCSCommand {
             if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1") }
             if let maxSteps, maxSteps < 1 { throw ValidationError("--max-steps must be at least 1") }
             if logEvery < 1 { throw ValidationError("--log-every must be at least 1") }
+            _ = try EngineEnvironment.options()
             if let checkpointEvery, checkpointEvery < 1 { throw ValidationError("--checkpoint-every must be at least 1") }
             if let metricsPort, !(0...65535).contains(metricsPort) {
                 throw ValidationError("--metrics-port must be a TCP port, 1 to 65535 (0: any free one)")
@@ -126,6 +127,7 @@ extension QCSCommand {
                 options.metricsHost = metricsHost
                 options.logLevel = logLevel.level
                 options.faults = .fromEnvironment()
+                options.engine = try EngineEnvironment.options()
                 // Reported and saved: a teardown that hangs (threads that will not end) must not keep the job.
                 options.teardownDeadline = 60
                 // Only rank 0 speaks; the other ranks' console stays silent (and opens no log file).

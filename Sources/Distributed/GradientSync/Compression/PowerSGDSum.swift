@@ -26,6 +26,9 @@ public final class PowerSGDSum: MeteredBucketSum, @unchecked Sendable {
     private var errors = Tensor(zeros: [0]), factors = Tensor(zeros: [0])
     private var packed: [Float] = [], qs: [Float] = []
     public let clock = ComputeClock()
+    /// The threads its products run on (the rank's pool: the exchange overlaps the backward pass,
+    /// and the products are small next to it).
+    private let compute: ComputePool
 
     /// A compressed matrix: its place in the flat buffer, its sides, and its Q's place in a stream's Qs.
     struct Matrix: Equatable {
@@ -41,10 +44,11 @@ public final class PowerSGDSum: MeteredBucketSum, @unchecked Sendable {
         var pCount: Int { matrices.reduce(0) { $0 + $1.rows } }
     }
 
-    public init(matrixRank: Int, startStep: Int = 0) {
+    public init(matrixRank: Int, startStep: Int = 0, compute: ComputePool) {
         precondition(matrixRank > 0, "PowerSGD rank must be positive")
         self.matrixRank = matrixRank
         self.startStep = startStep
+        self.compute = compute
     }
 
     /// A tensor of `shape` as a matrix (rows, columns) when rank-r factors shrink it at least twice.
@@ -142,7 +146,7 @@ public final class PowerSGDSum: MeteredBucketSum, @unchecked Sendable {
                     let mm = e + m.offset, count = m.rows * m.columns
                     let local = g + (m.offset - base)
                     for i in 0..<count { mm[i] += local[i] }
-                    sgemm(m: m.rows, n: r, k: m.columns, a: mm, b: qState + m.q, c: buffer.baseAddress! + pAt)
+                    sgemm(m: m.rows, n: r, k: m.columns, a: mm, b: qState + m.q, c: buffer.baseAddress! + pAt, compute: compute)
                     pAt += m.rows * r
                 }
             }
@@ -163,7 +167,7 @@ public final class PowerSGDSum: MeteredBucketSum, @unchecked Sendable {
                     for m in plan.matrices {
                         Self.orthonormalizeColumns(pBuffer.baseAddress! + p, rows: m.rows, columns: r)
                         sgemm(transposeA: true, m: m.columns, n: r, k: m.rows, a: e + m.offset, b: pBuffer.baseAddress! + p,
-                              c: qBuffer.baseAddress! + q)
+                              c: qBuffer.baseAddress! + q, compute: compute)
                         p += m.rows * r
                         q += m.columns * r
                     }
@@ -180,7 +184,7 @@ public final class PowerSGDSum: MeteredBucketSum, @unchecked Sendable {
                     let out = g + (m.offset - base), mm = e + m.offset, count = m.rows * m.columns
                     let newQ = UnsafeMutableBufferPointer(rebasing: qBuffer[q..<(q + m.columns * r)])
                     sgemm(transposeB: true, m: m.rows, n: m.columns, k: r, a: pBuffer.baseAddress! + p, b: newQ.baseAddress!,
-                          c: out)
+                          c: out, compute: compute)
                     if newQ.allSatisfy(\.isFinite) {
                         for i in 0..<count { mm[i] -= out[i] * share }
                         (qState + m.q).update(from: newQ.baseAddress!, count: newQ.count)
