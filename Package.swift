@@ -87,7 +87,7 @@ let package = Package(
         .testTarget(name: "AutogradTests", dependencies: ["Autograd", "Safetensors", "TestSupport"],
                     resources: [.copy("Fixtures")], swiftSettings: numerics),
         .testTarget(name: "NNTests", dependencies: ["NN", "Autograd", "Safetensors", "TestSupport"], swiftSettings: numerics),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"], swiftSettings: numerics),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "CJPEG", "CPNG", "TestSupport"], swiftSettings: numerics),
         .testTarget(name: "SafetensorsTests", dependencies: ["Safetensors", "Autograd"], swiftSettings: numerics),
         .testTarget(name: "OptimTests", dependencies: ["Optim", "Autograd"], swiftSettings: numerics),
         .testTarget(name: "QCSTests", dependencies: ["QCS", "Config", "NN", "Autograd", "Safetensors", "Optim", "Trainer"],

@@ -28,25 +28,21 @@ public struct QCSConfig: Sendable, Equatable {
 
     public static let paper = QCSConfig()
 
-    public static let tiny: QCSConfig = {
-        var c = QCSConfig()
-        c.imageSize = 64
-        c.stageWidths = [8, 16, 32]
-        c.stageUnits = [1, 1, 2]
-        c.embedDim = 32
-        c.heads = 2
-        return c
-    }()
+    public static let tiny = QCSConfig.scaledDown(imageSize: 64, stageWidths: [8, 16, 32], stageUnits: [1, 1, 2],
+                                                  embedDim: 32, heads: 2)
+    public static let mid = QCSConfig.scaledDown(imageSize: 96, stageWidths: [16, 32, 64], stageUnits: [2, 2, 3],
+                                                 embedDim: 64, heads: 4)
 
-    public static let mid: QCSConfig = {
+    /// The paper's architecture at another size: every other field as in `paper`.
+    static func scaledDown(imageSize: Int, stageWidths: [Int], stageUnits: [Int], embedDim: Int, heads: Int) -> QCSConfig {
         var c = QCSConfig()
-        c.imageSize = 96
-        c.stageWidths = [16, 32, 64]
-        c.stageUnits = [2, 2, 3]
-        c.embedDim = 64
-        c.heads = 4
+        c.imageSize = imageSize
+        c.stageWidths = stageWidths
+        c.stageUnits = stageUnits
+        c.embedDim = embedDim
+        c.heads = heads
         return c
-    }()
+    }
 
     public static let presets: [String: QCSConfig] = ["paper": paper, "tiny": tiny, "mid": mid]
 

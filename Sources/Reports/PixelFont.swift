@@ -17,20 +17,8 @@ public enum PixelFont {
     /// Draws `text` with its top-left corner at (x, y); pixels outside the image are clipped.
     public static func draw(_ text: String, into image: inout RGBImage, x: Int, y: Int, scale: Int = 1,
                             color: (UInt8, UInt8, UInt8)) {
-        for (k, character) in text.uppercased().enumerated() {
-            let rows = glyphs[character] ?? glyphs["?"]!
-            for (gy, row) in rows.enumerated() {
-                for (gx, bit) in row.enumerated() where bit == "#" {
-                    for sy in 0..<scale {
-                        for sx in 0..<scale {
-                            let px = x + (k * advance + gx) * scale + sx, py = y + gy * scale + sy
-                            guard px >= 0, py >= 0, px < image.width, py < image.height else { continue }
-                            let i = image.index(x: px, y: py)
-                            image.pixels[i] = color.0; image.pixels[i + 1] = color.1; image.pixels[i + 2] = color.2
-                        }
-                    }
-                }
-            }
+        forEachInkPixel(text, scale: scale) { u, v in
+            paint(&image, x: x + u, y: y + v, color: color)
         }
     }
 
@@ -39,23 +27,32 @@ public enum PixelFont {
     public static func drawVertical(_ text: String, into image: inout RGBImage, x: Int, y: Int, scale: Int = 1,
                                     color: (UInt8, UInt8, UInt8)) {
         let length = width(of: text, scale: scale)
+        // Along the text (u) runs bottom to top, across it (v) left to right.
+        forEachInkPixel(text, scale: scale) { u, v in
+            paint(&image, x: x + v, y: y + length - 1 - u, color: color)
+        }
+    }
+
+    /// Calls `body(u, v)` for every inked pixel of `text` laid out left to right at `scale`:
+    /// u along the text, v down from its top.
+    private static func forEachInkPixel(_ text: String, scale: Int, _ body: (_ u: Int, _ v: Int) -> Void) {
         for (k, character) in text.uppercased().enumerated() {
             let rows = glyphs[character] ?? glyphs["?"]!
             for (gy, row) in rows.enumerated() {
                 for (gx, bit) in row.enumerated() where bit == "#" {
                     for sy in 0..<scale {
-                        for sx in 0..<scale {
-                            // Glyph column u runs bottom to top, glyph row v left to right.
-                            let u = (k * advance + gx) * scale + sx, v = gy * scale + sy
-                            let px = x + v, py = y + length - 1 - u
-                            guard px >= 0, py >= 0, px < image.width, py < image.height else { continue }
-                            let i = image.index(x: px, y: py)
-                            image.pixels[i] = color.0; image.pixels[i + 1] = color.1; image.pixels[i + 2] = color.2
-                        }
+                        for sx in 0..<scale { body((k * advance + gx) * scale + sx, gy * scale + sy) }
                     }
                 }
             }
         }
+    }
+
+    /// One pixel, clipped to the image.
+    private static func paint(_ image: inout RGBImage, x: Int, y: Int, color: (UInt8, UInt8, UInt8)) {
+        guard x >= 0, y >= 0, x < image.width, y < image.height else { return }
+        let i = image.index(x: x, y: y)
+        image.pixels[i] = color.0; image.pixels[i + 1] = color.1; image.pixels[i + 2] = color.2
     }
 
     /// Each glyph as seven rows of five columns, `#` = ink.

@@ -25,21 +25,30 @@ public struct ParameterLayout: Sendable {
     public init() {}
 
     public mutating func parameter(_ name: String, _ shape: [Int], _ initializer: Initializer) -> Parameter {
-        precondition(!parameters.contains { $0.name == name }, "parameter \(name) declared twice")
-        let p = Parameter(name: name, shape: shape, kind: .trainable, offset: parameterCount)
-        parameters.append(p)
-        initializers.append(initializer)
-        parameterCount += p.count
-        return p
+        declare(name, shape, initializer, kind: .trainable)
     }
 
     public mutating func buffer(_ name: String, _ shape: [Int], _ initializer: Initializer) -> Parameter {
-        precondition(!buffers.contains { $0.name == name }, "buffer \(name) declared twice")
-        let b = Parameter(name: name, shape: shape, kind: .buffer, offset: bufferCount)
-        buffers.append(b)
-        bufferInitializers.append(initializer)
-        bufferCount += b.count
-        return b
+        declare(name, shape, initializer, kind: .buffer)
+    }
+
+    /// Appends a tensor to its kind's flat vector, after the ones declared before it.
+    private mutating func declare(_ name: String, _ shape: [Int], _ initializer: Initializer,
+                                  kind: Parameter.Kind) -> Parameter {
+        let trainable = kind == .trainable
+        precondition(!(trainable ? parameters : buffers).contains { $0.name == name },
+                     "\(trainable ? "parameter" : "buffer") \(name) declared twice")
+        let p = Parameter(name: name, shape: shape, kind: kind, offset: trainable ? parameterCount : bufferCount)
+        if trainable {
+            parameters.append(p)
+            initializers.append(initializer)
+            parameterCount += p.count
+        } else {
+            buffers.append(p)
+            bufferInitializers.append(initializer)
+            bufferCount += p.count
+        }
+        return p
     }
 }
 

@@ -29,20 +29,12 @@ public struct GlobalBatch: Sendable, Equatable {
         return quadruplets[(first + r.lowerBound)..<(first + r.upperBound)]
     }
 
-    /// Offsets owned by `rank` when shares follow `weights`: each rank gets ⌊B·w_r/Σw⌋ and the
-    /// quadruplets left over go one each to the ranks with the largest remainders (lowest rank
-    /// first on ties), so the shares add up to B exactly and depend only on (B, weights).
+    /// Offsets owned by `rank` when shares follow `weights`, cut by largest remainder (lowest
+    /// rank first on ties): the shares add up to B exactly and depend only on (B, weights).
     public static func rankRange(count: Int, rank: Int, weights: [Double]) -> Range<Int> {
         precondition(!weights.isEmpty && rank >= 0 && rank < weights.count && weights.allSatisfy { $0 > 0 },
                      "rank \(rank) with weights \(weights)")
-        let total = weights.reduce(0, +)
-        let exact = weights.map { Double(count) * $0 / total }
-        var shares = exact.map { Int($0.rounded(.down)) }
-        let order = weights.indices.sorted { a, b in
-            let ra = exact[a] - Double(shares[a]), rb = exact[b] - Double(shares[b])
-            return ra != rb ? ra > rb : a < b
-        }
-        for i in order.prefix(count - shares.reduce(0, +)) { shares[i] += 1 }
+        let shares = LargestRemainder.shares(of: count, weights: weights)
         let start = shares[..<rank].reduce(0, +)
         return start..<(start + shares[rank])
     }

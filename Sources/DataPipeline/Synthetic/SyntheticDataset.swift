@@ -94,14 +94,6 @@ public struct SyntheticDataset: Sendable {
     /// `total` split over the classes in proportion, rounding by largest remainder (ties to the
     /// earlier class), so the counts sum to `total` exactly.
     static func apportion(_ total: Int, proportions: [Double]) -> [Int] {
-        let sum = proportions.reduce(0, +)
-        let quotas = proportions.map { Double(total) * $0 / sum }
-        var counts = quotas.map { Int($0.rounded(.down)) }
-        let order = quotas.indices.sorted { a, b in
-            let ra = quotas[a] - Double(counts[a]), rb = quotas[b] - Double(counts[b])
-            return ra != rb ? ra > rb : a < b
-        }
-        for k in 0..<(total - counts.reduce(0, +)) { counts[order[k]] += 1 }
-        return counts
+        LargestRemainder.shares(of: total, weights: proportions)
     }
 }
