@@ -18,7 +18,8 @@ open class ScratchTestCase: XCTestCase {
 open class SyntheticRunTestCase: XCTestCase {
     public var folder: SyntheticRunFolder!
     public var root: String { folder.root }
-    open var trainCount: Int { 28 }
+    /// Training images of the folder's synthetic set (nil: no data written).
+    open var trainCount: Int? { 28 }
 
     override open func setUpWithError() throws {
         folder = try SyntheticRunFolder("\(type(of: self))", trainCount: trainCount)

@@ -11,21 +11,12 @@ import Foundation
 /// The trainer's multi-rank logic with threads standing in for ranks (`InProcessWorld`): the
 /// collective decisions, the failures every rank must agree on, the replica check. The same
 /// paths under mpirun are in scripts/test.
-final class DistributedTrainingTests: XCTestCase {
-    var root = ""
-
-    override func setUpWithError() throws { root = try SyntheticRunFolder("dist", trainCount: 28).root }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: root) }
+final class DistributedTrainingTests: SyntheticRunTestCase {
 
     func config(optim: String = "lr: 1.0e-3", train: String = ", epochs: 1", distributed: String = "") throws -> TrainingConfig {
-        try TrainingConfig.parse(yaml: """
-            model: {preset: tiny}
-            data: {kind: rafdb, root: \(root)/data}
-            optim: {\(optim)}
-            train: {batch_size: 4, max_steps_per_epoch: 3, threads: 1, loader_threads: 1\(train)}
-            distributed: {check_replicas_every: 1\(distributed)}
-            """, source: "test")
+        try TrainingConfig.parse(yaml: folder.tinyConfig(
+            optim: optim, train: "batch_size: 4, max_steps_per_epoch: 3\(train)",
+            extra: "distributed: {check_replicas_every: 1\(distributed)}"), source: "test")
     }
 
     /// Runs `config` on `size` in-process ranks; each rank's outcome or error.

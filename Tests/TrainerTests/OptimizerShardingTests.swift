@@ -11,21 +11,12 @@ import Foundation
 /// ZeRO-1 (`distributed.shard_optimizer`) against the unsharded run, on in-process ranks: the
 /// same parameters and optimiser state bit for bit, each rank holding 1/N of the state, and
 /// checkpoints that any world size resumes.
-final class OptimizerShardingTests: XCTestCase {
-    var root = ""
-
-    override func setUpWithError() throws { root = try SyntheticRunFolder("zero", trainCount: 28).root }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: root) }
+final class OptimizerShardingTests: SyntheticRunTestCase {
 
     func config(sharded: Bool, optim: String = "lr: 1.0e-3, clip_grad_norm: 0.5") throws -> TrainingConfig {
-        try TrainingConfig.parse(yaml: """
-            model: {preset: tiny}
-            data: {kind: rafdb, root: \(root)/data}
-            optim: {\(optim)}
-            train: {batch_size: 6, max_steps_per_epoch: 3, threads: 1, loader_threads: 1, epochs: 2}
-            distributed: {check_replicas_every: 1, shard_optimizer: \(sharded)}
-            """, source: "test")
+        try TrainingConfig.parse(yaml: folder.tinyConfig(
+            optim: optim, train: "batch_size: 6, max_steps_per_epoch: 3, epochs: 2",
+            extra: "distributed: {check_replicas_every: 1, shard_optimizer: \(sharded)}"), source: "test")
     }
 
     func train(_ size: Int, sharded: Bool, optim: String = "lr: 1.0e-3, clip_grad_norm: 0.5", directory: String,

@@ -13,15 +13,12 @@ import Reports
 
 /// Predict and eval through the library, as the CLI runs them: a tiny synthetic set on disk,
 /// random `tiny` weights exported under official names, then predictions and a confusion matrix.
-final class InferenceEndToEndTests: XCTestCase {
-    var root = ""
-
-    override func setUpWithError() throws { root = try SyntheticRunFolder("inference").root }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: root) }
+final class InferenceEndToEndTests: SyntheticRunTestCase {
+    /// Each test writes the data it needs (`writeSyntheticSet`).
+    override var trainCount: Int? { nil }
 
     func config() throws -> TrainingConfig {
-        try TrainingConfig.parse(yaml: "model: {preset: tiny}\ndata: {kind: rafdb, root: \(root)/data}\n", source: "test")
+        try TrainingConfig.parse(yaml: folder.tinyConfig(), source: "test")
     }
 
     /// Random tiny weights (seed 3, not the seed 0 `InferenceModel` builds with) exported to a file.

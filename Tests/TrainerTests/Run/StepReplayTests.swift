@@ -13,13 +13,9 @@ final class StepReplayTests: XCTestCase {
     override func setUpWithError() throws {
         folder = try SyntheticRunFolder("replay", trainCount: 28)
         run = folder.root + "/run"
-        let c = try TrainingConfig.parse(yaml: """
-            model: {preset: tiny}
-            data: {kind: rafdb, root: \(folder.root)/data}
-            optim: {lr: 1.0e-3}
-            train: {epochs: 1, batch_size: 5, max_steps_per_epoch: 3, threads: 1, loader_threads: 1, eval_every: 0}
-            checkpoint: {every: 2}
-            """, source: "test")
+        let c = try TrainingConfig.parse(yaml: folder.tinyConfig(
+            train: "epochs: 1, batch_size: 5, max_steps_per_epoch: 3, eval_every: 0", extra: "checkpoint: {every: 2}"),
+            source: "test")
         let outcomes = try InProcessWorld.run(size: 2) { comm in
             Result { () throws -> TrainingRun.Outcome in
                 var options = TrainingRun.Options(runDirectory: self.run)
