@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.2
 import PackageDescription
 
 import Foundation
@@ -30,6 +30,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
     ],
     targets: [
         // MARK: - System-library shims (module map + one header each)
@@ -63,6 +64,9 @@ let package = Package(
                 swiftSettings: numerics),
         .target(name: "Safetensors", dependencies: ["Autograd"], swiftSettings: numerics),
         .target(name: "Distributed", dependencies: ["CMPI", "CZstd", "Autograd", "Optim"], swiftSettings: numerics),
+        // `qcs launch`: the supervisor that keeps a run going across rank and host failures.
+        .target(name: "Launch", dependencies: ["Trainer", "Checkpoint", .product(name: "Subprocess", package: "swift-subprocess")],
+                swiftSettings: [.swiftLanguageMode(.v5)]),
         // The release and the commit the binary was built from (stamped by the BuildStamp plugin).
         .target(name: "BuildInfo", plugins: ["BuildStamp"]),
         .plugin(name: "BuildStamp", capability: .buildTool()),
@@ -72,7 +76,7 @@ let package = Package(
             name: "qcs",
             dependencies: [
                 "Autograd", "QCS", "Optim", "Trainer", "Inference", "Distributed", "DataPipeline", "Imaging", "Checkpoint",
-                "Reports", "Safetensors", "CBLAS", "BuildInfo",
+                "Reports", "Safetensors", "CBLAS", "BuildInfo", "Launch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: numerics,
@@ -102,5 +106,6 @@ let package = Package(
                     swiftSettings: numerics),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Imaging"], swiftSettings: numerics),
         .testTarget(name: "DistributedTests", dependencies: ["Distributed", "Autograd"], swiftSettings: numerics),
+        .testTarget(name: "LaunchTests", dependencies: ["Launch", "TestSupport"], swiftSettings: [.swiftLanguageMode(.v5)]),
     ]
 )

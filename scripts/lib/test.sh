@@ -51,6 +51,15 @@ mpirun_np() {
   timeout "${MPI_TIMEOUT:-600}" scripts/mpirun -np "$n" "$@"
 }
 
+# rank_pid PATTERN RANK: the pid of the process whose command line matches PATTERN (pgrep -f)
+# and whose environment says it is MPI rank RANK; empty when there is none.
+rank_pid() {
+  local pid
+  for pid in $(pgrep -f -- "$1" || true); do
+    if tr '\0' '\n' < "/proc/$pid/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$2"; then echo "$pid"; return; fi
+  done
+}
+
 # field FILE KEY: a top-level value of a JSON file.
 field() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$1" "$2"; }
 

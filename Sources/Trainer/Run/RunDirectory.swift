@@ -1,4 +1,6 @@
 import Distributed
+import Config
+import DataPipeline
 import Foundation
 
 /// The files a training run leaves for its operator, all under one directory:
@@ -172,6 +174,15 @@ public enum RunError: Error, CustomStringConvertible {
     /// of the coordinator's checks), so that the ranks can exit in order.
     public static func isCollective(_ error: Error) -> Bool {
         (error as? RunError)?.isCollective ?? (error is CoordinationError)
+    }
+
+    /// Whether `error` is in what the run was given (its config or its data set) rather than in
+    /// the run: starting it again meets it again, so `qcs train` exits 64 for it (as for bad
+    /// usage) and `qcs launch` stops instead of restarting.
+    public static func isInputError(_ error: Error) -> Bool {
+        if error is ConfigError || error is DatasetError { return true }
+        if case .emptySplit = error as? RunError { return true }
+        return false
     }
 
     /// Which ranks a non-finite step came from: those whose loss was, when any (their gradient

@@ -5,15 +5,16 @@ import Glibc
 
 /// Exclusive use of a run directory by one live training: an advisory lock (`flock`) on
 /// `RUN/.lock`, which also records who holds it. The kernel drops the lock when its holder
-/// exits, however it exits (kill -9 included), so a dead run never blocks the next.
-final class RunLock {
+/// exits, however it exits (kill -9 included), so a dead run never blocks the next. `qcs launch`
+/// holds a second one, `RUN/launch/.lock`: one supervisor per run directory.
+public final class RunLock {
     private let fd: Int32
     let path: String
 
     /// Takes the lock or throws `RunError.runDirectoryInUse` naming the holder. A holder on its way
     /// out (`holderIsExiting`) is waited for up to `waiting` seconds, said once through `say`: a
     /// resume started as the previous job's last rank exits should not fail for that.
-    init(directory: URL, waiting: TimeInterval = 0, say: (String) -> Void = { _ in }) throws {
+    public init(directory: URL, waiting: TimeInterval = 0, say: (String) -> Void = { _ in }) throws {
         path = directory.appendingPathComponent(".lock").path
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
@@ -43,7 +44,7 @@ final class RunLock {
 
     /// Who holds the lock of `directory` now, or nil when no live process does (the probe takes
     /// and drops the lock; it never creates the file).
-    static func holder(of directory: URL) -> String? {
+    public static func holder(of directory: URL) -> String? {
         let fd = open(directory.appendingPathComponent(".lock").path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }

@@ -37,7 +37,8 @@ extension QCSCommand {
             others or waits for its data.
 
             Exit codes: 0 finished or stopped by a signal; 1 the run failed (a rank's error, a \
-            non-finite loss, ranks that disagree); 64 bad usage.
+            non-finite loss, ranks that disagree); 64 bad usage, or an error in the config or the data set \
+            (the same at every start: qcs launch does not restart for it).
 
             Example: qcs train --config Configs/synthetic.yaml --data-root data/synthetic --run-dir runs/demo
             """)
@@ -140,10 +141,17 @@ extension QCSCommand {
                 try? world.finish()
                 throw ExitCode.failure
             } catch {
-                guard comm.size > 1 else { throw error }
+                // A config or data error: the same at every start, so exit 64 (as for bad usage) and a
+                // supervisor does not start the run again for it.
+                let input = RunError.isInputError(error)
+                guard comm.size > 1 else {
+                    guard input else { throw error }
+                    StandardError.print("Error: \(error)")
+                    throw ExitCode.validationFailure
+                }
                 // Only this rank knows: say so and bring the job down rather than leave the others waiting.
                 StandardError.print("rank \(comm.rank): \(error)\nrank \(comm.rank): ending the whole job (MPI_Abort)")
-                comm.abort(code: 1)
+                comm.abort(code: input ? ExitCode.validationFailure.rawValue : 1)
             }
         }
     }
