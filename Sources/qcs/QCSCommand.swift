@@ -22,7 +22,7 @@ struct QCSCommand: ParsableCommand {
         Configs/README.md lists every config key; --set key=value replaces one on any command that reads a config.
         """,
         version: QCSVersion.description,
-        subcommands: [Synth.self, DataCommand.self, Train.self, Launch.self, Status.self, CheckpointCommand.self, Predict.self, Eval.self, Bench.self,
+        subcommands: [Synth.self, DataCommand.self, Train.self, Launch.self, Ctl.self, Status.self, CheckpointCommand.self, Predict.self, Eval.self, Bench.self,
                       Debug.self,
                       Version.self]
     )

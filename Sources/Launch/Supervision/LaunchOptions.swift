@@ -18,6 +18,8 @@ public struct LaunchOptions: Sendable {
     public var probeTimeout: TimeInterval = 30
     /// How long a launch waits for the previous job's last rank to let go of the run directory.
     public var lockWait: TimeInterval = 60
+    /// A job that writes no step for this long is ended as hung (0: never).
+    public var stallSeconds: TimeInterval = 600
     /// How often hosts left out are probed to grow the running job back.
     public var growCheckSeconds: TimeInterval = 10
     public var job: MPIRunJob

@@ -9,6 +9,7 @@ struct RunSnapshot: Sendable {
     var step: Int?
     var message: String?
     var written: Date?
+    var stepsPerSecond: Double?
 
     static func read(_ runDirectory: String) -> RunSnapshot {
         let path = runDirectory + "/status.json"
@@ -16,7 +17,7 @@ struct RunSnapshot: Sendable {
               let fields = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return RunSnapshot() }
         let written = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
         return RunSnapshot(state: fields["state"] as? String, step: fields["step"] as? Int, message: fields["message"] as? String,
-                           written: written)
+                           written: written, stepsPerSecond: fields["steps_per_second"] as? Double)
     }
 
     /// The step of the newest checkpoint the run directory points to (0: none yet).

@@ -22,6 +22,9 @@ extension QCSCommand {
             does Open MPI's OMPI_MCA_* environment. SIGTERM or SIGINT to the supervisor checkpoint and stop the run. \
             Its record: RUN/launch/events.jsonl (one JSON object a line).
 
+            Commands while it runs: qcs ctl RUN status | checkpoint | stop | pause | resume | drain HOST | \
+            add HOST[:SLOTS] | hosts, through RUN/launch/control.sock (mode 0600: only the run's owner).
+
             Exit codes: 0 the run finished; 2 stopped on request after a checkpoint (start again to continue); \
             3 fewer usable hosts than --min-hosts for --wait-for-hosts seconds; 4 --max-restarts used up; \
             5 a failure a restart cannot fix (a config or data error, or the same failure at the same step twice); \
@@ -62,9 +65,19 @@ extension QCSCommand {
         @Option(help: ArgumentHelp("Seconds a host's probe may take before it counts as not answering.", valueName: "seconds"))
         var probeTimeout = 30.0
 
+        @Option(help: ArgumentHelp("End a job that completes no step for this many seconds, as hung (a link down, a rank "
+                                   + "stuck); 0: never. Above a step plus a checkpoint save, and the first step's setup.",
+                                   valueName: "seconds"))
+        var stallSeconds = 600.0
+
         @Option(help: ArgumentHelp("Seconds between probes of left-out hosts while a job runs (to grow it back).",
                                    valueName: "seconds"))
         var growCheck = 10.0
+
+        @Option(help: ArgumentHelp("Serve the supervisor's Prometheus series on this port of 127.0.0.1 (0: any free one): "
+                                   + "qcs_restarts_total, qcs_hosts_healthy, qcs_hosts_in_job, qcs_last_recovery_seconds, "
+                                   + "qcs_goodput_ratio.", valueName: "port"))
+        var metricsPort: Int?
 
         @Option(name: .customLong("mca"), help: ArgumentHelp("An Open MPI MCA parameter for mpirun (repeatable).", valueName: "key=value"))
         var mcaParameters: [String] = []
@@ -87,13 +100,17 @@ extension QCSCommand {
             if let maxHosts, maxHosts < minHosts { throw ValidationError("--max-hosts \(maxHosts) is below --min-hosts \(minHosts)") }
             guard maxRestarts >= 0 else { throw ValidationError("--max-restarts must be 0 or more") }
             for (name, value) in [("--wait-for-hosts", waitForHosts), ("--blacklist-window", blacklistWindow),
-                                  ("--host-cooldown", hostCooldown), ("--probe-timeout", probeTimeout), ("--grow-check", growCheck)] {
+                                  ("--host-cooldown", hostCooldown), ("--probe-timeout", probeTimeout), ("--grow-check", growCheck),
+                                  ("--stall-seconds", stallSeconds)] {
                 guard value.isFinite, value >= 0 else { throw ValidationError("\(name) must be a number of seconds, 0 or more") }
             }
             if hosts != nil && hostfile != nil { throw ValidationError("give --hosts or --hostfile, not both") }
             for word in trainOptions where ["--run-dir", "--resume"].contains(word.split(separator: "=").first.map(String.init)) {
                 throw ValidationError("qcs launch gives qcs train \(word) itself (--run-dir from its own, --resume auto); "
                                       + "leave it out of the options after --")
+            }
+            if let metricsPort, !(0...65535).contains(metricsPort) {
+                throw ValidationError("--metrics-port must be a TCP port, 1 to 65535 (0: any free one)")
             }
             for parameter in mcaParameters where !parameter.contains("=") {
                 throw ValidationError("--mca \(parameter): write key=value")
@@ -146,11 +163,18 @@ extension QCSCommand {
             options.hostCooldown = hostCooldown
             options.probeTimeout = probeTimeout
             options.growCheckSeconds = growCheck
+            options.stallSeconds = stallSeconds
+            let metrics = metricsPort.map { _ in MetricsBoard() }
+            let server = try metricsPort.map { try MetricsServer(host: "127.0.0.1", port: $0, board: metrics!) }
+            defer { server?.stop() }
+            if let server { print("launch: metrics on http://\(server.host):\(server.port)/metrics") }
             let supervisor = LaunchSupervisor(options: options, events: try LaunchEventLog(runDirectory: runDir),
-                                              policy: RestartPolicy(maxRestarts: maxRestarts)) { line in
+                                              policy: RestartPolicy(maxRestarts: maxRestarts), metrics: metrics) { line in
                 print(line)
                 fflush(stdout)
             }
+            let socket = try ControlSocket(path: runDir + "/launch/control.sock") { line in supervisor.control(line) }
+            defer { socket.close() }
             print("launch: supervising \(runDir) on \(hosts.map(\.description).joined(separator: ",")) "
                   + "(at least \(minHosts) host\(minHosts == 1 ? "" : "s"), up to \(maxRestarts) restarts); "
                   + "record in \(runDir)/launch/events.jsonl")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Launch
 import Trainer
 
 extension QCSCommand {
@@ -36,7 +37,8 @@ extension QCSCommand {
             while true {
                 let text: String
                 do {
-                    text = try RunStatus(directory: runDirectory).text()
+                    text = ([try RunStatus(directory: runDirectory).text()] + LaunchSummary.lines(runDirectory: runDirectory))
+                        .joined(separator: "\n")
                 } catch {
                     StandardError.print("error: \(error)")
                     throw ExitCode.failure
