@@ -26,7 +26,10 @@ public final class LaunchEventLog: @unchecked Sendable {
     /// Appends `{"time": …, "event": event, …fields}`.
     public func record(_ event: String, _ fields: [String: Any] = [:]) {
         var object = fields
-        object["time"] = ISO8601DateFormatter().string(from: Date())
+        // Milliseconds: recoveries are timed from these stamps (scripts/chaos).
+        let stamp = ISO8601DateFormatter()
+        stamp.formatOptions.insert(.withFractionalSeconds)
+        object["time"] = stamp.string(from: Date())
         object["event"] = event
         guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return }
         lock.withLock {

@@ -38,8 +38,9 @@ public final class LaunchSupervisor: @unchecked Sendable {
         return answer
     }
 
-    public func run() async throws -> LaunchExit {
-        let signals = SignalRequests()
+    /// - Parameter signals: the stop requests that count (made when the command starts, so that
+    ///   one that arrives before the first job, from Slurm's --signal say, is not lost).
+    public func run(signals: SignalRequests = SignalRequests()) async throws -> LaunchExit {
         var job = 0
         var failure: (at: Date, step: Int)?
         events.record("start", ["hosts": options.hosts.map(\.description), "min_hosts": options.minHosts,

@@ -138,6 +138,8 @@ extension QCSCommand {
         }
 
         func run() throws {
+            // SIGTERM, SIGINT and SIGUSR2 stop the run from now on (not the default: killing the supervisor).
+            let signals = SignalRequests()
             let hosts = try hostList()
             try FileManager.default.createDirectory(atPath: runDir + "/launch", withIntermediateDirectories: true)
             let supervisorLock: RunLock
@@ -179,7 +181,7 @@ extension QCSCommand {
                   + "(at least \(minHosts) host\(minHosts == 1 ? "" : "s"), up to \(maxRestarts) restarts); "
                   + "record in \(runDir)/launch/events.jsonl")
             fflush(stdout)
-            let exit = try AsyncBridge.wait { try await supervisor.run() }
+            let exit = try AsyncBridge.wait { try await supervisor.run(signals: signals) }
             withExtendedLifetime(supervisorLock) {}
             if exit != .finished { throw ExitCode(exit.rawValue) }
         }
