@@ -65,7 +65,7 @@ let package = Package(
         .target(name: "Safetensors", dependencies: ["Autograd"], swiftSettings: numerics),
         .target(name: "Distributed", dependencies: ["CMPI", "CZstd", "Autograd", "Optim"], swiftSettings: numerics),
         // `qcs launch`: the supervisor that keeps a run going across rank and host failures.
-        .target(name: "Launch", dependencies: ["Trainer", "Checkpoint", .product(name: "Subprocess", package: "swift-subprocess")],
+        .target(name: "Launch", dependencies: ["Trainer", "Checkpoint", "Distributed", .product(name: "Subprocess", package: "swift-subprocess")],
                 swiftSettings: [.swiftLanguageMode(.v5)]),
         // The release and the commit the binary was built from (stamped by the BuildStamp plugin).
         .target(name: "BuildInfo", plugins: ["BuildStamp"]),

@@ -274,8 +274,16 @@ struct BenchSettings {
                        Double(c.diskBytes) / 1e6, Double(c.rawBytes) / Double(max(c.diskBytes, 1)), c.writeSeconds,
                        mb / c.writeSeconds, 100 * c.writeSeconds / local.seconds, c.coldReads ? "cold" : "warm",
                        c.readSeconds, mb / c.readSeconds))
+            say(String(format: "background save: training held %.3f s (%.2f%% of a step) to copy its part; the save took "
+                       + "%.2f s on its own thread", c.holdSeconds, 100 * c.holdSeconds / local.seconds, c.backgroundSeconds))
             summary.append("checkpoint_mb=\(fmt(mb)) checkpoint_write_s=\(fmt(c.writeSeconds)) "
-                           + "checkpoint_read_s=\(fmt(c.readSeconds)) checkpoint_share_of_step=\(fmt(c.writeSeconds / local.seconds))")
+                           + "checkpoint_read_s=\(fmt(c.readSeconds)) checkpoint_share_of_step=\(fmt(c.writeSeconds / local.seconds)) "
+                           + "async_stall_share=\(fmt(c.holdSeconds / local.seconds)) async_save_s=\(fmt(c.backgroundSeconds))")
+            if let write = c.memorySaveSeconds, let read = c.memoryReadSeconds {
+                say(String(format: "in node memory (/dev/shm): snapshot %.2f s; restored whole on every rank in %.2f s = %.2f GB/s "
+                           + "per rank, against %.2f s from disk", write, read, Double(c.rawBytes) / read / 1e9, c.readSeconds))
+                summary.append("memory_snapshot_s=\(fmt(write)) restore_memory_s=\(fmt(read)) restore_disk_s=\(fmt(c.readSeconds))")
+            }
         }
         if comm.size > 1 && debugCheck {
             let checked = DistributedBenchmark(config: bench.config, globalBatch: batch, repeats: repeats, compute: compute,

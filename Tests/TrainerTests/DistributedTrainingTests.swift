@@ -186,6 +186,34 @@ final class DistributedTrainingTests: SyntheticRunTestCase {
         XCTAssertEqual(try status(root + "/split")["step"] as? Int, 6)
     }
 
+    /// Checkpoints written in the background (the default) are the files a synchronous save
+    /// writes, shard for shard, and training is the same bit for bit: the copy is taken at the
+    /// same step boundary. Two ranks, a checkpoint every step, the last one waited for at the end.
+    func testBackgroundCheckpoints_areTheSynchronousOnesAndChangeNoBitOfTraining() throws {
+        var c = try config(train: ", epochs: 2")
+        c.run.maxStepsPerEpoch = 2
+        c.checkpoint.every = 1
+        c.checkpoint.keep = 10
+        for background in [true, false] {
+            c.checkpoint.background = background
+            let config = c
+            let outcomes = try runRanks(2, { _ in config }, directory: root + "/background-\(background)")
+            for outcome in outcomes { XCTAssertEqual(try outcome.get(), .finished) }
+        }
+        let (a, b) = (try weights(root + "/background-true"), try weights(root + "/background-false"))
+        XCTAssertTrue(a.0 == b.0 && a.1 == b.1, "background checkpoints changed the training")
+        for step in 1...4 {
+            let name = CheckpointManifest.directoryName(step: step)
+            let x = try CheckpointManifest.read(root + "/background-true/checkpoints/" + name)
+            let y = try CheckpointManifest.read(root + "/background-false/checkpoints/" + name)
+            XCTAssertEqual(x.shards, y.shards, name)
+            XCTAssertEqual(x.metadata["state"], y.metadata["state"], name)
+        }
+        XCTAssertEqual(try String(contentsOfFile: root + "/background-true/checkpoints/latest", encoding: .utf8),
+                       CheckpointManifest.directoryName(step: 4))
+        XCTAssertEqual(try status(root + "/background-true")["state"] as? String, "finished")
+    }
+
     func testRunDirectoryThatHoldsARun_isRefusedWithoutResume() throws {
         var options = TrainingRun.Options(runDirectory: root + "/held")
         options.maxSteps = 1

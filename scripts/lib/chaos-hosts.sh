@@ -3,11 +3,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 hosts=$1; shift
-minutes=3 every=60
+minutes=3 every=60 memory_every=0
 while [ $# -gt 0 ]; do
   case $1 in
     --minutes) minutes=$2; shift 2 ;;
     --every) every=$2; shift 2 ;;
+    --memory-every) memory_every=$2; shift 2 ;;
     *) break ;;
   esac
 done
@@ -17,8 +18,10 @@ scripts/setup >/dev/null
 [ -x "$qcs" ] || swift build -c release --product qcs >/dev/null
 work=$(mktemp -d)
 export QCS_NETNS_STATE="$work/netns.made"
+shm=/dev/shm/qcs-chaos-$$
 cleanup() {
   pkill -9 -f -- "$work/" 2>/dev/null || true
+  rm -rf "$shm"
   cluster/netns/hosts down >/dev/null 2>&1 || true
   rm -rf "$work"
 }
@@ -34,7 +37,7 @@ model: {preset: tiny}
 data: {kind: rafdb, root: $work/data}
 optim: {optimizer: sgd, lr: 0.05}
 train: {epochs: 100000, batch_size: 12, eval_every: 0, threads: 1}
-checkpoint: {every: 4, keep: 2}
+checkpoint: {every: 4, keep: 2, memory_every: $memory_every, memory_dir: $shm}
 distributed: {sync_batch_statistics: true}
 YAML
 

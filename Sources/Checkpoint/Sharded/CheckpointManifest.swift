@@ -84,6 +84,9 @@ public struct CheckpointManifest: Codable, Equatable {
         public var rank: Int
         public var ranges: [Range]
         public var summary: ShardSummary
+        /// The hosts that keep this shard, its writer's first, then those with a copy (absent: the
+        /// shard is only in this directory, which every rank reached).
+        public var holders: [String]?
 
         public struct Range: Codable, Equatable {
             public var buffer: String

@@ -102,7 +102,9 @@ public final class FramedShardWriter {
 }
 
 /// Reads shards written by `FramedShardWriter`, trusting nothing: sizes, checksums and every
-/// frame's decompressed size are checked against the manifest's summary.
+/// frame's decompressed size are checked against the manifest's summary. A shard is read from its
+/// file, or from its bytes in memory (one received from the rank that holds it); `name` is what
+/// errors call it.
 public enum FramedShardReader {
     /// Throws when the file's size or SHA-256 differs from `summary`. Streams the file in 4 MiB
     /// pieces, so a shard of any size costs no more memory than that.
@@ -121,12 +123,22 @@ public enum FramedShardReader {
         } catch {
             throw CheckpointError.io(file: path, reason: "cannot read: \(error.localizedDescription)")
         }
+        try check(size: size, digest: hash.hexDigest(), summary, name: path)
+    }
+
+    /// The same check of a shard's bytes in memory.
+    public static func verify(bytes: Data, name: String, _ summary: ShardSummary) throws {
+        var hash = SHA256()
+        bytes.withUnsafeBytes { hash.update($0) }
+        try check(size: bytes.count, digest: hash.hexDigest(), summary, name: name)
+    }
+
+    private static func check(size: Int, digest: String, _ summary: ShardSummary, name: String) throws {
         guard size == summary.bytes else {
-            throw CheckpointError.shardTruncated(file: path, expectedBytes: summary.bytes, foundBytes: size)
+            throw CheckpointError.shardTruncated(file: name, expectedBytes: summary.bytes, foundBytes: size)
         }
-        let found = hash.hexDigest()
-        guard found == summary.sha256 else {
-            throw CheckpointError.shardChecksumMismatch(file: path, expected: summary.sha256, found: found)
+        guard digest == summary.sha256 else {
+            throw CheckpointError.shardChecksumMismatch(file: name, expected: summary.sha256, found: digest)
         }
     }
 
@@ -144,29 +156,52 @@ public enum FramedShardReader {
     @discardableResult
     public static func read(_ path: String, _ summary: ShardSummary, range: Range<Int>,
                             into destination: UnsafeMutableRawBufferPointer) throws -> [Int] {
-        guard range.lowerBound >= 0, range.upperBound <= summary.rawBytes else {
-            throw CheckpointError.rangeOutsideShard(file: path, range: range, rawBytes: summary.rawBytes)
-        }
-        precondition(destination.count >= range.count, "destination smaller than the range")
+        try checkRange(range, summary, name: path, destination: destination)
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw CheckpointError.io(file: path, reason: "cannot open for reading (does it exist?)")
         }
         defer { try? handle.close() }
+        return try decode(summary, range: range, into: destination, name: path) { i, frame in
+            do {
+                try handle.seek(toOffset: UInt64(frame.offset))
+                return try handle.read(upToCount: frame.compressedBytes) ?? Data()
+            } catch {
+                throw CheckpointError.io(file: path, reason: "cannot read frame \(i): \(error.localizedDescription)")
+            }
+        }
+    }
+
+    /// The same read from a shard's bytes in memory.
+    @discardableResult
+    public static func read(bytes: Data, name: String, _ summary: ShardSummary, range: Range<Int>,
+                            into destination: UnsafeMutableRawBufferPointer) throws -> [Int] {
+        try checkRange(range, summary, name: name, destination: destination)
+        return try decode(summary, range: range, into: destination, name: name) { _, frame in
+            let end = min(bytes.count, frame.offset + frame.compressedBytes)
+            return frame.offset < end ? bytes.subdata(in: (bytes.startIndex + frame.offset)..<(bytes.startIndex + end)) : Data()
+        }
+    }
+
+    private static func checkRange(_ range: Range<Int>, _ summary: ShardSummary, name: String,
+                                   destination: UnsafeMutableRawBufferPointer) throws {
+        guard range.lowerBound >= 0, range.upperBound <= summary.rawBytes else {
+            throw CheckpointError.rangeOutsideShard(file: name, range: range, rawBytes: summary.rawBytes)
+        }
+        precondition(destination.count >= range.count, "destination smaller than the range")
+    }
+
+    /// Decodes the frames overlapping `range`, each fetched by `frameBytes(index, frame)`.
+    private static func decode(_ summary: ShardSummary, range: Range<Int>, into destination: UnsafeMutableRawBufferPointer,
+                               name: String, frameBytes: (Int, ShardFrame) throws -> Data) throws -> [Int] {
         var scratch: [UInt8] = []
         var decoded: [Int] = []
         for (i, frame) in summary.frames.enumerated() {
             let raw = frame.rawOffset..<(frame.rawOffset + frame.rawBytes)
             let overlap = raw.clamped(to: range)
             guard !overlap.isEmpty else { continue }
-            let compressed: Data
-            do {
-                try handle.seek(toOffset: UInt64(frame.offset))
-                compressed = try handle.read(upToCount: frame.compressedBytes) ?? Data()
-            } catch {
-                throw CheckpointError.io(file: path, reason: "cannot read frame \(i): \(error.localizedDescription)")
-            }
+            let compressed = try frameBytes(i, frame)
             guard compressed.count == frame.compressedBytes else {
-                throw CheckpointError.shardTruncated(file: path, expectedBytes: summary.bytes, foundBytes: frame.offset + compressed.count)
+                throw CheckpointError.shardTruncated(file: name, expectedBytes: summary.bytes, foundBytes: frame.offset + compressed.count)
             }
             let whole = overlap == raw
             if !whole && scratch.count < frame.rawBytes { scratch = [UInt8](repeating: 0, count: frame.rawBytes) }
@@ -177,12 +212,12 @@ public enum FramedShardReader {
                 let size = whole ? decode(destination.baseAddress! + (raw.lowerBound - range.lowerBound))
                     : scratch.withUnsafeMutableBytes { decode($0.baseAddress!) }
                 guard ZSTD_isError(size) == 0 else {
-                    throw CheckpointError.frameCorrupt(file: path, frame: i, reason: String(cString: ZSTD_getErrorName(size)))
+                    throw CheckpointError.frameCorrupt(file: name, frame: i, reason: String(cString: ZSTD_getErrorName(size)))
                 }
                 return size
             }
             guard size == frame.rawBytes else {
-                throw CheckpointError.frameCorrupt(file: path, frame: i, reason: "\(size) bytes where \(frame.rawBytes) were written")
+                throw CheckpointError.frameCorrupt(file: name, frame: i, reason: "\(size) bytes where \(frame.rawBytes) were written")
             }
             if !whole {
                 scratch.withUnsafeBytes { plain in

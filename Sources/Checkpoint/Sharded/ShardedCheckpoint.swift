@@ -45,67 +45,82 @@ public enum ShardedCheckpoint {
     public static func save(_ buffers: [CheckpointBuffer], tensors: [CheckpointManifest.TensorEntry], step: Int,
                             metadata: [String: String], into final: String, latestIn root: String?,
                             over comm: Communicator, frameBytes: Int, fault: SaveFaultInjection? = nil) throws {
-        let temporary = final + ".tmp"
+        try save(buffers, tensors: tensors, step: step, metadata: metadata, placement: .shared(final, worldSize: comm.size),
+                 pointsLatest: root != nil, over: comm, frameBytes: frameBytes, fault: fault)
+    }
+
+    /// Saves `buffers` as checkpoint `step` where `placement` says: every rank its shard into its
+    /// directory, copies to the ranks that keep them, then each directory's manifest, written last by
+    /// its publisher, who renames the directory into place and (`pointsLatest`) points `latest` beside
+    /// it at it. A failure at any stage is agreed on, fails every rank alike and publishes nothing.
+    public static func save(_ buffers: [CheckpointBuffer], tensors: [CheckpointManifest.TensorEntry], step: Int,
+                            metadata: [String: String], placement: ShardPlacement, pointsLatest: Bool = true,
+                            over comm: Communicator, frameBytes: Int, fault: SaveFaultInjection? = nil) throws {
+        precondition(placement.worldSize == comm.size, "a placement for \(placement.worldSize) ranks, the world has \(comm.size)")
         let fm = FileManager.default
-        var setup: [Int32] = [0]
-        var setupFailure = ""
-        if comm.isLeader {
+        let final = placement.directories[comm.rank], temporary = final + ".tmp"
+        let publishes = placement.publishers.contains(comm.rank)
+        func agree(_ problem: String?) throws {
+            let failures = try SaveAgreement.failures(problem, over: comm)
+            guard let first = failures.first else { return }
+            if publishes { try? fm.removeItem(atPath: temporary) }
+            throw CheckpointError.saveFailed(directory: final, ranks: failures.map(\.rank), reason: first.reason)
+        }
+
+        // 1. Each directory's temporary folder, made by its publisher.
+        var problem: String?
+        if publishes {
             do {
                 try fm.createDirectory(atPath: (final as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
                 try? fm.removeItem(atPath: temporary)
                 try fm.createDirectory(atPath: temporary, withIntermediateDirectories: true)
             } catch {
-                setup[0] = 1
-                setupFailure = ": " + error.localizedDescription
+                problem = "cannot create \(temporary): " + error.localizedDescription
             }
         }
-        try comm.allreduce(&setup, .max)
-        if setup[0] != 0 {
-            throw CheckpointError.saveFailed(directory: final, ranks: [0], reason: "cannot create \(temporary)\(setupFailure)")
-        }
+        try agree(problem)
 
         // 2. This rank's shard.
         let (ranges, totals) = try elementRanges(buffers, over: comm)
         var entry: CheckpointManifest.Shard?
-        var failure = ""
+        problem = nil
         do {
             entry = try writeShard(buffers, ranges: ranges, rank: comm.rank, worldSize: comm.size, step: step,
                                    directory: temporary, frameBytes: frameBytes, fault: fault)
-        } catch { failure = "\(error)" }
+        } catch { problem = "\(error)" }
+        try agree(problem)
 
-        // 3. Did every rank manage?
-        let failed = try comm.allgather([Int32(entry == nil ? 1 : 0)]).enumerated().filter { $0.element[0] != 0 }.map(\.offset)
-        if !failed.isEmpty {
-            if comm.isLeader { try? fm.removeItem(atPath: temporary) }
-            throw CheckpointError.saveFailed(directory: final, ranks: failed, reason: failure)
-        }
+        // 3. Every shard's summary on every rank; copies to the ranks that keep them.
+        var shards = try comm.allgather(Array(try JSONEncoder().encode(entry!)))
+            .map { try JSONDecoder().decode(CheckpointManifest.Shard.self, from: Data($0)) }
+        try agree(try ShardReplication.copy(shards, placement: placement, directory: temporary, over: comm))
+        for r in shards.indices { shards[r].holders = placement.holders(of: r) }
 
-        // 4. The manifest, written last.
-        let encoded = Array(try JSONEncoder().encode(entry!))
-        let all = try comm.allgather(encoded)
-        var published: [Int32] = [0]
-        if comm.isLeader {
+        // 4. The manifests, written last.
+        problem = nil
+        if publishes {
             do {
-                let shards = try all.map { try JSONDecoder().decode(CheckpointManifest.Shard.self, from: Data($0)) }
                 let manifest = CheckpointManifest(step: step, worldSize: comm.size, frameBytes: frameBytes,
                                                   buffers: zip(buffers, totals).map {
                                                       .init(name: $0.name, count: $1, perRank: $0.perRank ? true : nil) },
                                                   tensors: tensors, shards: shards, metadata: metadata)
                 try writeSynced(try JSONEncoder.pretty.encode(manifest), to: temporary + "/manifest.json")
+                let parent = (final as NSString).deletingLastPathComponent
                 try? fm.removeItem(atPath: final)
                 try rename(temporary, final)
-                if let root {
-                    try writeSynced(Data((final as NSString).lastPathComponent.utf8), to: root + "/latest.tmp")
-                    try rename(root + "/latest.tmp", root + "/latest")
+                if pointsLatest {
+                    try writeSynced(Data((final as NSString).lastPathComponent.utf8), to: parent + "/latest.tmp")
+                    try rename(parent + "/latest.tmp", parent + "/latest")
                 }
-                syncDirectory((final as NSString).deletingLastPathComponent)  // the renames themselves reach the disk
+                syncDirectory(parent)  // the renames themselves reach the disk
             } catch {
-                published[0] = 1
-                failure = "\(error)"
+                problem = "\(error)"
             }
         }
-        try comm.allreduce(&published, .max)
-        if published[0] != 0 { throw CheckpointError.saveFailed(directory: final, ranks: [0], reason: failure) }
+        let failures = try SaveAgreement.failures(problem, over: comm)
+        if let first = failures.first {
+            throw CheckpointError.saveFailed(directory: final, ranks: failures.map(\.rank), reason: first.reason)
+        }
     }
 
     /// Fills `buffers` from the checkpoint in `directory`: for each, the elements `ranges(name)`
@@ -115,6 +130,25 @@ public enum ShardedCheckpoint {
     public static func load(_ directory: String, into buffers: [CheckpointBuffer], rank: Int = 0,
                             ranges: (String) -> Range<Int>? = { _ in nil }) throws -> CheckpointManifest {
         let manifest = try CheckpointManifest.read(directory)
+        try fill(buffers, from: manifest, at: directory, rank: rank, ranges: ranges) { .file(directory + "/" + $0.file) }
+        return manifest
+    }
+
+    /// Where a shard's bytes come from while filling buffers: its file (checked before its first
+    /// read), or bytes in memory the caller has already checked.
+    public enum ShardContents {
+        case file(String)
+        /// A file the caller has checked already.
+        case checkedFile(String)
+        case bytes(Data, name: String)
+    }
+
+    /// `load`'s work on `manifest` (its directory `directory`, for errors): `contents` is asked for
+    /// every shard, in manifest order, on every rank alike (it may be collective), and the
+    /// elements each buffer wants are read from what it gives.
+    public static func fill(_ buffers: [CheckpointBuffer], from manifest: CheckpointManifest, at directory: String,
+                            rank: Int = 0, ranges: (String) -> Range<Int>? = { _ in nil },
+                            contents: (CheckpointManifest.Shard) throws -> ShardContents) throws {
         var differences: [String] = []
         let saved = Dictionary(manifest.buffers.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         // Per buffer: the elements wanted, in the checkpoint's numbering, and where element 0 of `values` sits there.
@@ -146,22 +180,27 @@ public enum ShardedCheckpoint {
             }
         }
         guard differences.isEmpty else { throw CheckpointError.buffersDiffer(directory: directory, differences: differences) }
-        var verified = Set<String>()
-        for (b, want) in zip(buffers, wanted) {
-            for shard in manifest.shards {
+        for shard in manifest.shards {
+            let source = try contents(shard)
+            var verified = false
+            for (b, want) in zip(buffers, wanted) {
                 for r in shard.ranges where r.buffer == b.name {
                     let overlap = (r.lower..<r.upper).clamped(to: want.range)
                     guard !overlap.isEmpty else { continue }
-                    let path = directory + "/" + shard.file
-                    if verified.insert(path).inserted { try FramedShardReader.verify(path, shard.summary) }
                     let start = r.rawOffset + (overlap.lowerBound - r.lower) * 4
-                    try FramedShardReader.read(path, shard.summary, range: start..<(start + overlap.count * 4),
-                                               into: UnsafeMutableRawBufferPointer(start: b.values + (overlap.lowerBound - want.base),
-                                                                                   count: overlap.count * 4))
+                    let into = UnsafeMutableRawBufferPointer(start: b.values + (overlap.lowerBound - want.base), count: overlap.count * 4)
+                    switch source {
+                    case .file(let path), .checkedFile(let path):
+                        if case .file = source, !verified { try FramedShardReader.verify(path, shard.summary) }
+                        verified = true
+                        try FramedShardReader.read(path, shard.summary, range: start..<(start + overlap.count * 4), into: into)
+                    case .bytes(let bytes, let name):
+                        try FramedShardReader.read(bytes: bytes, name: name, shard.summary, range: start..<(start + overlap.count * 4),
+                                                   into: into)
+                    }
                 }
             }
         }
-        return manifest
     }
 
     /// Checks every shard of `directory` (size, SHA-256): the errors, one per bad shard.

@@ -5,10 +5,10 @@ import Foundation
 /// failed collective leaves the ranks out of step) and `waitUntilIdle` throws the error, then and
 /// on every later call: the ranks cannot be trusted to be in step again.
 /// The thread ends when its owner is released.
-final class CommunicationThread {
+public final class CommunicationThread {
     private let queue = JobQueue()
 
-    init(name: String) {
+    public init(name: String) {
         let queue = self.queue
         let thread = Thread { queue.run() }
         thread.name = name
@@ -18,10 +18,10 @@ final class CommunicationThread {
     deinit { queue.stop() }
 
     /// Queues `job` behind the ones already submitted.
-    func submit(_ job: @escaping () throws -> Void) { queue.submit(job) }
+    public func submit(_ job: @escaping () throws -> Void) { queue.submit(job) }
 
     /// Blocks until every submitted job has run; throws the first failure, if any job ever failed.
-    func waitUntilIdle() throws { try queue.waitUntilIdle() }
+    public func waitUntilIdle() throws { try queue.waitUntilIdle() }
 }
 
 /// The jobs and their thread's loop (owned by the thread, so it outlives the owner's release).

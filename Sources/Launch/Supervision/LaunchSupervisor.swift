@@ -1,4 +1,5 @@
 import Foundation
+import Distributed
 import Trainer
 
 /// `qcs launch`'s engine: runs the training under mpirun on the usable hosts and starts it again
@@ -62,8 +63,11 @@ public final class LaunchSupervisor: @unchecked Sendable {
             job += 1
             let placement = JobPlacement(hosts: hosts), number = job
             let resumeStep = RunSnapshot.checkpointStep(run)
+            // Node-local checkpoints are on the hosts, out of this process's sight: the job's resume says which it takes.
+            let nodeLocal = NodeCheckpointRecord.read(runDirectory: run) != nil
             say("launch: job \(job) on \(placement.hostArgument) (\(placement.ranks) ranks), from "
-                + (resumeStep > 0 ? "the checkpoint at step \(resumeStep)" : "the start"))
+                + (nodeLocal ? "the newest checkpoint its hosts hold" + (resumeStep > 0 ? " (RUN/checkpoints: step \(resumeStep))" : "")
+                   : resumeStep > 0 ? "the checkpoint at step \(resumeStep)" : "the start"))
             events.record("launch", ["job": job, "hosts": hosts.map(\.description), "ranks": placement.ranks,
                                      "resume_step": resumeStep])
             watched.reset(failure: failure, resumeStep: resumeStep)
@@ -228,10 +232,8 @@ public final class LaunchSupervisor: @unchecked Sendable {
     /// The pid in a run lock's holder text (`pid 123 on HOST since …`) when HOST is this one.
     static func localPid(_ holder: String) -> pid_t? {
         let words = holder.split(separator: " ")
-        var name = [CChar](repeating: 0, count: 256)
-        gethostname(&name, name.count)
         guard words.count >= 4, words[0] == "pid", let pid = pid_t(words[1]), words[2] == "on",
-              words[3] == String(cString: name)[...] else { return nil }
+              words[3] == HostName.current[...] else { return nil }
         return pid
     }
 
@@ -342,10 +344,11 @@ final class JobWatch: @unchecked Sendable {
     /// written since the launch: the failed job's last word does not count).
     func check(_ run: RunSnapshot) -> (step: Int, seconds: Double, redone: Int)? {
         lock.withLock {
-            guard !recovered, let failure, let step = run.step, step > resumeStep,
+            let from = run.resumedFrom ?? resumeStep
+            guard !recovered, let failure, let step = run.step, step > from,
                   let written = run.written, written > launched else { return nil }
             recovered = true
-            return (step, Date().timeIntervalSince(failure.at), max(0, failure.step - resumeStep))
+            return (step, Date().timeIntervalSince(failure.at), max(0, failure.step - from))
         }
     }
 }

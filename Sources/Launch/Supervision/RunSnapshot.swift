@@ -10,6 +10,8 @@ struct RunSnapshot: Sendable {
     var message: String?
     var written: Date?
     var stepsPerSecond: Double?
+    /// The step the job that wrote it started from (memory snapshots may be newer than `checkpointStep`).
+    var resumedFrom: Int?
 
     static func read(_ runDirectory: String) -> RunSnapshot {
         let path = runDirectory + "/status.json"
@@ -17,7 +19,8 @@ struct RunSnapshot: Sendable {
               let fields = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return RunSnapshot() }
         let written = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
         return RunSnapshot(state: fields["state"] as? String, step: fields["step"] as? Int, message: fields["message"] as? String,
-                           written: written, stepsPerSecond: fields["steps_per_second"] as? Double)
+                           written: written, stepsPerSecond: fields["steps_per_second"] as? Double,
+                           resumedFrom: fields["resumed_from_step"] as? Int)
     }
 
     /// The step of the newest checkpoint the run directory points to (0: none yet).

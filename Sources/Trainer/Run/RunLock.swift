@@ -1,3 +1,4 @@
+import Distributed
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -35,9 +36,7 @@ public final class RunLock {
             Thread.sleep(forTimeInterval: 0.2)
         }
         self.fd = fd
-        var host = [CChar](repeating: 0, count: 256)
-        gethostname(&host, host.count)
-        let text = "pid \(getpid()) on \(String(cString: host)) since \(ISO8601DateFormatter().string(from: Date()))\n"
+        let text = "pid \(getpid()) on \(HostName.current) since \(ISO8601DateFormatter().string(from: Date()))\n"
         _ = ftruncate(fd, 0)
         _ = text.withCString { pwrite(fd, $0, strlen($0), 0) }
     }
@@ -66,9 +65,7 @@ public final class RunLock {
             return true
         }
         let words = holder.split(separator: " ")
-        var host = [CChar](repeating: 0, count: 256)
-        gethostname(&host, host.count)
-        guard words.count >= 4, words[0] == "pid", let pid = Int32(words[1]), words[3] == String(cString: host)[...] else {
+        guard words.count >= 4, words[0] == "pid", let pid = Int32(words[1]), words[3] == HostName.current[...] else {
             return false
         }
         // /proc/PID/stat: "pid (comm) state ppid …"; comm may hold spaces, so read after its ')'.

@@ -19,6 +19,10 @@ final class RunReporter {
     private var sampleMeter = ProgressMeter(total: 0)
     private var samplesDone = 0
     var lastCheckpoint: (directory: String, step: Int, written: Date)?
+    /// The step this job started from (0: the start), in status.json for `qcs launch`'s count of steps redone.
+    var resumedFrom = 0
+    /// Where this job's node-local checkpoints are (`qcs checkpoint list` reads it from status.json).
+    var nodeCheckpoints: NodeCheckpointRecord?
     let started = Date()
     /// One formatter for every timestamp of status.json (rewritten after each step).
     private let clock = ISO8601DateFormatter()
@@ -96,6 +100,7 @@ final class RunReporter {
     /// The run goes on from `step`: what metrics.jsonl says of later steps (an attempt that ended
     /// before its next checkpoint) goes, since those steps are done again.
     func forgetSteps(after step: Int) throws {
+        resumedFrom = step
         let dropped = try run.dropMetrics(after: step)
         if dropped > 0 {
             log("resume: dropped \(dropped) record\(dropped == 1 ? "" : "s") of steps after \(step) from metrics.jsonl "
@@ -204,6 +209,8 @@ final class RunReporter {
             if let remaining = meter.remaining { status["eta_seconds"] = remaining }
             if let samplesPerSecond { status["quadruplets_per_second"] = samplesPerSecond }
         }
+        status["resumed_from_step"] = resumedFrom
+        if let n = nodeCheckpoints { status[NodeCheckpointRecord.key] = n.json }
         if let c = lastCheckpoint {
             status["last_checkpoint"] = ["directory": c.directory, "step": c.step,
                                          "written": clock.string(from: c.written)]

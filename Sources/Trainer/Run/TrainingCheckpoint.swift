@@ -26,10 +26,24 @@ public struct TrainingCheckpoint {
     let trainList: UInt64
     /// A test's kill in the middle of a shard (nil: none).
     let fault: SaveFaultInjection?
+    /// The job's hosts, and where the run's node-local checkpoints go on each.
+    let hosts: HostMap
+    let nodePaths: NodeCheckpointPaths
+    let rank: Int
+
+    /// What a save writes: a durable checkpoint (the run directory, or each node's `local_dir`) or
+    /// a snapshot into node memory.
+    enum Kind {
+        case durable, memory
+    }
 
     init(store: ParameterStore, optimizer: Optimizer, optimizerPiece: Range<Int>? = nil, compression: BucketSum? = nil,
-         runDirectory: String, config: TrainingConfig, trainList: UInt64, fault: SaveFaultInjection? = nil) {
+         runDirectory: String, config: TrainingConfig, trainList: UInt64, fault: SaveFaultInjection? = nil,
+         hosts: HostMap = HostMap(hostOfRank: [HostName.current]), rank: Int = 0) {
         self.fault = fault
+        self.hosts = hosts
+        self.rank = rank
+        nodePaths = NodeCheckpointPaths(runDirectory: runDirectory)
         self.store = store
         self.optimizer = optimizer
         self.optimizerPiece = optimizerPiece
@@ -79,11 +93,52 @@ public struct TrainingCheckpoint {
         manifest.metadata[Key.config].flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) }
     }
 
-    /// Saves the state after `state.globalStep` (collective); returns the directory.
+    /// Saves the state after `state.globalStep` (collective); returns this rank's directory of it.
     /// `evaluated`: the test accuracy of exactly these weights, when they were just evaluated.
-    func save(_ state: TrainingState, evaluated: Double?, over comm: Communicator) throws -> String {
+    func save(_ state: TrainingState, evaluated: Double?, kind: Kind = .durable, over comm: Communicator) throws -> String {
+        let placement = placement(kind, step: state.globalStep)
+        try ShardedCheckpoint.save(buffers, tensors: tensors, step: state.globalStep,
+                                   metadata: try metadata(state, evaluated: evaluated), placement: placement, over: comm,
+                                   frameBytes: config.checkpoint.frameBytes, fault: fault)
+        let directory = placement.directories[comm.rank]
+        if placement.publishers.contains(comm.rank) { prune(kind, keeping: directory) }
+        return directory
+    }
+
+    /// The same save, made by `saver` in the background once this rank's part is copied (collective);
+    /// returns how long training was held. `tag` comes back with the finished save.
+    func startSave(_ state: TrainingState, evaluated: Double?, kind: Kind = .durable, on saver: BackgroundCheckpointSaver,
+                   tag: String?) throws -> BackgroundCheckpointSaver.Hold {
+        let placement = placement(kind, step: state.globalStep)
+        let publishes = placement.publishers.contains(saver.rank)
+        return try saver.save(buffers, tensors: tensors, step: state.globalStep, metadata: try metadata(state, evaluated: evaluated),
+                              placement: placement, frameBytes: config.checkpoint.frameBytes, fault: fault, tag: tag) { directory in
+            if publishes { self.prune(kind, keeping: directory) }
+        }
+    }
+
+    /// Where each rank's shard of a `kind` save at `step` goes.
+    func placement(_ kind: Kind, step: Int) -> ShardPlacement {
+        let name = CheckpointManifest.directoryName(step: step)
+        let copies = config.checkpoint.replicaCount(hosts: hosts.hosts.count)
+        switch kind {
+        case .memory:
+            return .perHost(hosts, name: name, copies: copies) { nodePaths.root(config.checkpoint.memoryDir, host: $0) }
+        case .durable:
+            guard let local = config.checkpoint.localDir else { return .shared(root + "/" + name, worldSize: hosts.hostOfRank.count) }
+            return .perHost(hosts, name: name, copies: copies) { nodePaths.root(local, host: $0) }
+        }
+    }
+
+    /// This host's folder of memory snapshots, and of local checkpoints (nil: none configured).
+    var memoryRoot: String { nodePaths.root(config.checkpoint.memoryDir, host: hosts.hostOfRank[rank]) }
+    var localRoot: String? { config.checkpoint.localDir.map { nodePaths.root($0, host: hosts.hostOfRank[rank]) } }
+
+    /// What a checkpoint of `state` records besides the buffers.
+    private func metadata(_ state: TrainingState, evaluated: Double?) throws -> [String: String] {
         var metadata = [
-            Key.state: String(decoding: try JSONEncoder().encode(state), as: UTF8.self),
+            // Sorted keys: every host's copy of a manifest must be the same bytes.
+            Key.state: String(decoding: try JSONEncoder.sorted.encode(state), as: UTF8.self),
             Key.optimizerSteps: String(optimizer.stepCount),
             Key.optimizer: config.optim.kind.rawValue,
             Key.config: String(decoding: try JSONEncoder.sorted.encode(config.resolved), as: UTF8.self),
@@ -97,11 +152,7 @@ public struct TrainingCheckpoint {
         metadata[Key.lastTest] = state.lastTestAccuracy.map { "\($0)" }
         metadata[Key.bestTest] = state.bestTestAccuracy.map { "\($0)" }
         metadata[Key.compressionLayout] = compression?.stateLayout
-        let directory = try ShardedCheckpoint.save(buffers, tensors: tensors, step: state.globalStep, metadata: metadata,
-                                                   root: root, over: comm, frameBytes: config.checkpoint.frameBytes,
-                                                   fault: fault)
-        if comm.isLeader { prune(keeping: directory) }
-        return directory
+        return metadata
     }
 
     /// The checkpoint `latest` names, and the step it holds (nil: none written yet).
@@ -112,25 +163,23 @@ public struct TrainingCheckpoint {
         return (root + "/" + name, step)
     }
 
-    /// Complete checkpoints, newest first.
-    private var completeNames: [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [])
-            .filter { $0.hasPrefix("step-") && !$0.hasSuffix(".tmp") }.sorted(by: >)
-    }
-
-    /// Deletes what `CheckpointRetention` does not keep, and saves cut short before this one.
-    private func prune(keeping current: String) {
+    /// Deletes what `CheckpointRetention` does not keep, and saves cut short before this one, in
+    /// the folder `current` is in (the run directory's, or this host's of its tier).
+    private func prune(_ kind: Kind, keeping current: String) {
         let fm = FileManager.default
-        let checkpoints = completeNames.map { name in
-            (name: name, testAccuracy: (try? CheckpointManifest.read(root + "/" + name))?.metadata[Key.testAccuracy]
-                .flatMap(Double.init))
+        let folder = (current as NSString).deletingLastPathComponent
+        let names = ((try? fm.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasPrefix("step-") && !$0.hasSuffix(".tmp") }
+        let checkpoints = names.map { name in
+            (name: name, testAccuracy: kind == .memory ? nil : (try? CheckpointManifest.read(folder + "/" + name))?
+                .metadata[Key.testAccuracy].flatMap(Double.init))
         }
-        let retention = CheckpointRetention(keep: config.checkpoint.keep, keepBest: config.checkpoint.keepBest)
+        let retention = kind == .memory ? CheckpointRetention(keep: config.checkpoint.memoryKeep, keepBest: false)
+            : CheckpointRetention(keep: config.checkpoint.keep, keepBest: config.checkpoint.keepBest)
         for name in retention.doomed(checkpoints, current: (current as NSString).lastPathComponent) {
-            try? fm.removeItem(atPath: root + "/" + name)
+            try? fm.removeItem(atPath: folder + "/" + name)
         }
-        let stale = ((try? fm.contentsOfDirectory(atPath: root)) ?? []).filter { $0.hasPrefix("step-") && $0.hasSuffix(".tmp") }
-        for name in stale { try? fm.removeItem(atPath: root + "/" + name) }
+        let stale = ((try? fm.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasPrefix("step-") && $0.hasSuffix(".tmp") }
+        for name in stale { try? fm.removeItem(atPath: folder + "/" + name) }
     }
 
     /// Restores `directory` into the model, the optimiser and (where its layout is the same) the
@@ -138,33 +187,50 @@ public struct TrainingCheckpoint {
     /// (each `key old -> new`), and what happened to the compressor state (nil: nothing to say).
     func restore(_ directory: String, rank: Int, worldSize: Int) throws -> (state: TrainingState, changes: [String], compression: String?) {
         let manifest = try CheckpointManifest.read(directory)
+        return try restore(manifest, at: directory, worldSize: worldSize) { buffers in
+            try ShardedCheckpoint.fill(buffers, from: manifest, at: directory, rank: rank) { .file(directory + "/" + $0.file) }
+        }
+    }
+
+    /// The same from what the ranks of this job hold (collective).
+    func restore(_ assembly: CheckpointAssembly, rank: Int, over comm: Communicator) throws
+        -> (state: TrainingState, changes: [String], compression: String?) {
+        try restore(assembly.manifest, at: assembly.directory ?? assembly.account, worldSize: comm.size) { buffers in
+            try assembly.load(into: buffers, rank: rank, over: comm)
+        }
+    }
+
+    /// Checks `manifest` against this run, then has `read` fill every buffer to restore at once
+    /// (the model's, the optimiser's and, when they apply, the compressor's).
+    private func restore(_ manifest: CheckpointManifest, at directory: String, worldSize: Int,
+                         read: ([CheckpointBuffer]) throws -> Void) throws -> (state: TrainingState, changes: [String], compression: String?) {
         let compatibility = try check(manifest, directory)
-        let base = Self.buffers(store: store, optimizer: optimizer, piece: optimizerPiece)
-        _ = try ShardedCheckpoint.load(directory, into: base)
         guard let state = Self.savedState(manifest), let steps = manifest.metadata[Key.optimizerSteps].flatMap(Int.init) else {
             throw RunError.resumeMismatch(directory: directory, reason: "its manifest has no training cursor")
         }
+        let (restoresCompression, note) = compressionPlan(manifest, worldSize: worldSize)
+        try read(Self.buffers(store: store, optimizer: optimizer, piece: optimizerPiece)
+                 + (restoresCompression ? compressionBuffers : []))
         optimizer.stepCount = steps
-        return (state, compatibility.changes, try restoreCompression(manifest, directory, rank: rank, worldSize: worldSize))
+        return (state, compatibility.changes, note)
     }
 
-    /// The compressor's residuals from the checkpoint when it saved the same layout; else zeroed.
-    private func restoreCompression(_ manifest: CheckpointManifest, _ directory: String, rank: Int,
-                                    worldSize: Int) throws -> String? {
+    /// Whether the compressor's residuals come from the checkpoint (it saved the same layout; else
+    /// they are zeroed), and what to say about it.
+    private func compressionPlan(_ manifest: CheckpointManifest, worldSize: Int) -> (restores: Bool, note: String?) {
         let saved = manifest.metadata[Key.compressionLayout]
         guard let compression else {
             let why = worldSize == 1 ? "one rank exchanges no gradients" : "this run's compressor keeps no state"
-            return saved.map { "the checkpoint's compression state (\($0)) is not used: \(why)" }
+            return (false, saved.map { "the checkpoint's compression state (\($0)) is not used: \(why)" })
         }
         let names = Set(manifest.buffers.filter(\.isPerRank).map(\.name))
         guard let saved, saved == compression.stateLayout, compressionBuffers.allSatisfy({ names.contains($0.name) }) else {
             compression.resetState()
             let why = saved.map { manifest.worldSize != worldSize
                 ? "it was saved at \(manifest.worldSize) ranks" : "it was saved for \($0)" } ?? "the checkpoint has none"
-            return "compression state starts afresh (zero residuals): \(why), this run is \(compression.stateLayout)"
+            return (false, "compression state starts afresh (zero residuals): \(why), this run is \(compression.stateLayout)")
         }
-        _ = try ShardedCheckpoint.load(directory, into: compressionBuffers, rank: rank)
-        return "compression state restored (\(saved))"
+        return (true, "compression state restored (\(saved))")
     }
 
     /// The configuration and training list against the manifest's: every difference that
@@ -184,25 +250,25 @@ public struct TrainingCheckpoint {
         return compatibility
     }
 
-    /// The checkpoint `--resume auto` continues from: the one `latest` names if it verifies, else
-    /// the newest complete one that does (each skipped one named in `skipped`); nil when none.
-    func newestComplete() -> (directory: String, skipped: [String])? {
-        let names = completeNames
-        let latest = (try? String(contentsOfFile: root + "/latest", encoding: .utf8))?
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-        let order = (latest.map { [$0] }?.filter(names.contains) ?? []) + names.filter { $0 != latest }
-        var skipped: [String] = []
-        for name in order {
-            let directory = root + "/" + name
-            do {
-                let problems = try ShardedCheckpoint.verify(directory)
-                if problems.isEmpty { return (directory, skipped) }
-                skipped.append("\(name): \(problems.map(\.description).joined(separator: "; "))")
-            } catch {
-                skipped.append("\(name): \(error)")
-            }
+    /// What this rank reaches for `--resume auto`: this host's memory snapshots and local
+    /// checkpoints, and the run directory's checkpoints; with why each unreadable one is not one.
+    func reachable() -> (found: [ReachableCheckpoint], problems: [String]) {
+        var found: [ReachableCheckpoint] = [], problems: [String] = []
+        var tiers: [(String, CheckpointTier)] = [(root, .shared)]
+        if config.checkpoint.memoryEvery > 0 || FileManager.default.fileExists(atPath: memoryRoot) { tiers.append((memoryRoot, .memory)) }
+        if let localRoot { tiers.append((localRoot, .local)) }
+        for (folder, tier) in tiers {
+            let scan = ReachableCheckpoint.scan(folder, tier: tier)
+            found += scan.found
+            problems += scan.problems.map { tier == .shared ? $0 : "\(tier.noun) \($0)" }
         }
-        return skipped.isEmpty ? nil : ("", skipped)
+        return (found, problems)
+    }
+
+    /// Removes this host's memory snapshots of the run (its leader does: the run finished).
+    func removeMemorySnapshots() {
+        let host = hosts.hostOfRank[rank]
+        if hosts.leader(of: host) == rank { nodePaths.remove(config.checkpoint.memoryDir, host: host) }
     }
 }
 

@@ -41,6 +41,8 @@ public final class TrainingRun {
         public var faults = TestFaults()
         /// The engine's switches (the CLI reads them from the environment: `EngineOptions`).
         public var engine = EngineOptions()
+        /// This rank's host name (nil: the machine's); in-process tests give their ranks different ones.
+        public var hostName: String?
         /// Seconds this process may take to let go of the run once it has reported how it ended,
         /// before it exits anyway (`TeardownDeadline`; nil: no deadline, as for a library caller).
         public var teardownDeadline: TimeInterval?
@@ -121,6 +123,8 @@ public final class TrainingRun {
             return outcome
         } catch {
             rankLog.error("\(error)")
+            // Every rank met a collective failure alike, so the save in flight can still be agreed on.
+            if RunError.isCollective(error) { try? s.finishSaves() }
             // status.json tells the truth, whoever met the error (best effort: the error may be the run
             // directory itself).
             try? s.reporter?.status("failed", state, message: "\(error)")
@@ -162,7 +166,8 @@ public final class TrainingRun {
                 try s.reporter?.step(decision, mine: local, state: state, learningRate: lr, stepsInEpoch: stepsInEpoch,
                                      stepInEpoch: stepsInEpoch - feed.stepsLeft, applied: verdict == .apply,
                                      replicasChecked: checked)
-                if let outcome = try act(on: decision, verdict, local, state, s) { return outcome }
+                s.observeSaves()
+                if let outcome = try act(on: decision, verdict, local, state, s, epochEnds: feed.stepsLeft == 0) { return outcome }
                 s.activity.enter(.data, step: state.globalStep + 1)
             }
             s.activity.enter(.evaluation, step: state.globalStep)
@@ -179,6 +184,8 @@ public final class TrainingRun {
             try s.saveCheckpoint(state, reason: nil, evaluated: test?.accuracy)
         }
         try requireLearning(state)
+        try s.finishSaves()
+        s.checkpoint.removeMemorySnapshots()
         try s.reporter?.status("finished", state)
         s.reporter?.log("finished: \(state.globalStep) steps; weights in \(s.reporter?.latestWeights ?? "")")
         return .finished
@@ -204,8 +211,9 @@ public final class TrainingRun {
 
     /// The step boundary: failures end the run on every rank, then stop and checkpoint requests,
     /// then `--max-steps`. nil: go on.
+    /// `epochEnds`: the epoch's checkpoint follows, so no memory snapshot is taken.
     private func act(on decision: StepDecision, _ verdict: Verdict, _ local: SAMTrainingStep.LocalResult,
-                     _ state: TrainingState, _ s: TrainingSession) throws -> Outcome? {
+                     _ state: TrainingState, _ s: TrainingSession, epochEnds: Bool) throws -> Outcome? {
         let reporter = s.reporter
         switch verdict {
         case .fail:
@@ -230,7 +238,7 @@ public final class TrainingRun {
             break
         }
         if let signal = decision.stopSignal {
-            try s.saveCheckpoint(state, reason: signalName(signal))
+            try s.saveCheckpoint(state, reason: signalName(signal), wait: true)
             try reporter?.export(s.store, epoch: state.epoch, epochFile: false, reason: signalName(signal))
             try reporter?.status("stopped", state)
             reporter?.log("stopped by \(signalName(signal)) after step \(state.globalStep); weights in "
@@ -242,10 +250,14 @@ public final class TrainingRun {
             try reporter?.export(s.store, epoch: state.epoch, epochFile: false, reason: "SIGUSR1")
         } else if config.checkpoint.every > 0, state.globalStep % config.checkpoint.every == 0 {
             try s.saveCheckpoint(state, reason: nil)
+        } else if config.checkpoint.memoryEvery > 0, state.globalStep % config.checkpoint.memoryEvery == 0, !epochEnds,
+                  state.globalStep != options.maxSteps {
+            try s.saveMemorySnapshot(state)
         }
         if let maxSteps = options.maxSteps, state.globalStep >= maxSteps {
             try requireLearning(state)
-            try s.saveCheckpoint(state, reason: nil)
+            try s.saveCheckpoint(state, reason: nil, wait: true)
+            s.checkpoint.removeMemorySnapshots()
             try reporter?.export(s.store, epoch: state.epoch, epochFile: false, reason: nil)
             try reporter?.status("finished", state)
             reporter?.log("finished: --max-steps \(maxSteps) reached; weights in \(reporter?.latestWeights ?? "")")

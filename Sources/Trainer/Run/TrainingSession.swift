@@ -33,6 +33,8 @@ final class TrainingSession {
     let reporter: RunReporter?
     var speeds = RankSpeeds()
     let checkpoint: TrainingCheckpoint
+    /// The thread that writes checkpoints while training goes on (nil: `checkpoint.background: false`).
+    let saver: BackgroundCheckpointSaver?
     let bufferAverage: RunningStatisticsAverage
     let rankLog: RankLog
     /// A test's faults (`TrainingRun.Options.faults`; none in a real run).
@@ -107,10 +109,17 @@ final class TrainingSession {
             step.graph.batchReduction = CommunicatorBatchReduction(communicator: comm)
         }
         bufferAverage = RunningStatisticsAverage(layout: store.layout)
-        checkpoint = TrainingCheckpoint(store: store, optimizer: step.optimizer, optimizerPiece: shards?.owned,
-                                        compression: (synchronizer as? BucketedGradientExchange)?.bucketSum,
-                                        runDirectory: options.runDirectory, config: c,
-                                        trainList: agreement.trainList, fault: options.faults.killDuringSave)
+        let checkpoint = TrainingCheckpoint(store: store, optimizer: step.optimizer, optimizerPiece: shards?.owned,
+                                            compression: (synchronizer as? BucketedGradientExchange)?.bucketSum,
+                                            runDirectory: options.runDirectory, config: c,
+                                            trainList: agreement.trainList, fault: options.faults.killDuringSave,
+                                            hosts: try HostMap.gather(options.hostName ?? HostName.current, over: comm),
+                                            rank: comm.rank)
+        self.checkpoint = checkpoint
+        saver = c.checkpoint.background ? try BackgroundCheckpointSaver(over: comm) : nil
+        if c.checkpoint.memoryEvery > 0 {
+            try Collectively.run(comm) { try MemorySnapshotRoom.check(checkpoint, state: checkpoint.buffers) }
+        }
         schedule = LearningRateSchedule(
             base: c.optim.learningRate,
             decay: c.optim.cosine ? .cosine(epochs: c.run.epochs, minimum: 0) : .exponential(gamma: c.optim.gamma),
@@ -138,6 +147,11 @@ final class TrainingSession {
                             runDirectory: options.runDirectory, abort: { comm.abort(code: 1) })
             : nil
         reporter = try Self.leaderReporter(c, options, comm, messages)
+        if c.checkpoint.memoryEvery > 0 || c.checkpoint.localDir != nil {
+            reporter?.nodeCheckpoints = NodeCheckpointRecord(
+                memoryDir: c.checkpoint.memoryEvery > 0 ? c.checkpoint.memoryDir : nil, localDir: c.checkpoint.localDir,
+                runID: checkpoint.nodePaths.runID, hosts: checkpoint.hosts.hosts)
+        }
         // Rank 0 holds the run directory's lock now. A log that cannot be written is said, not fatal.
         do {
             try rankLog.open(runDirectory: options.runDirectory)
@@ -193,41 +207,94 @@ final class TrainingSession {
     /// fit (another model, optimiser, data set, a bad shard) fails every rank alike.
     func resumedState(_ resume: TrainingRun.Resume?) throws -> TrainingState {
         let say: (String) -> Void = { if self.communicator.isLeader { self.reporter?.log($0) } }
-        let directory: String
+        let (rank, size) = (communicator.rank, communicator.size)
+        let restored: (state: TrainingState, changes: [String], compression: String?)
+        let source: String
         switch resume {
         case nil:
             return TrainingState()
         case .directory(let path):
-            directory = path  // resolved below, on every rank alike
+            (source, restored) = try Collectively.run(communicator) {
+                let resolved = try CheckpointLocation.checkpoint(path)
+                return (resolved, try checkpoint.restore(resolved, rank: rank, worldSize: size))
+            }
         case .auto:
-            guard let found = checkpoint.newestComplete() else {
-                say("resume: no checkpoint in \(checkpoint.root); starting fresh")
+            let (found, problems) = checkpoint.reachable()
+            let choice = try CheckpointAssembly.choose(found, problems: problems, hosts: checkpoint.hosts, over: communicator)
+            for problem in choice.skipped { say("resume: skipped \(problem)") }
+            guard let assembly = choice.assembly else {
+                guard choice.skipped.isEmpty else {
+                    throw RunError.noCompleteCheckpoint(directory: checkpoint.root, problems: choice.skipped)
+                }
+                let nodes = config.checkpoint.memoryEvery > 0 || config.checkpoint.localDir != nil ? " or on the nodes" : ""
+                say("resume: no checkpoint in \(checkpoint.root)\(nodes); starting fresh")
                 return TrainingState()
             }
-            for problem in found.skipped { say("resume: skipped \(problem)") }
-            guard !found.directory.isEmpty else {
-                throw RunError.noCompleteCheckpoint(directory: checkpoint.root, problems: found.skipped)
-            }
-            directory = found.directory
+            restored = try Collectively.run(communicator) { try checkpoint.restore(assembly, rank: rank, over: communicator) }
+            source = assembly.tier == .shared ? assembly.directory ?? assembly.account
+                : assembly.account + (assembly.directory.map { " in \($0)" } ?? "")
         }
-        let (rank, size) = (communicator.rank, communicator.size)
-        let (resolved, (state, changes, compression)) = try Collectively.run(communicator) {
-            let resolved = try CheckpointLocation.checkpoint(directory)
-            return (resolved, try checkpoint.restore(resolved, rank: rank, worldSize: size))
-        }
-        for change in changes { say("resume: \(change) (taken from this run's config and command line)") }
-        if let compression { say("resume: \(compression)") }
-        say("resume: \(resolved), epoch \(min(state.epoch, config.run.epochs - 1) + 1), step \(state.globalStep)")
+        for change in restored.changes { say("resume: \(change) (taken from this run's config and command line)") }
+        if let compression = restored.compression { say("resume: \(compression)") }
+        let state = restored.state
+        say("resume: \(source), epoch \(min(state.epoch, config.run.epochs - 1) + 1), step \(state.globalStep)")
         return state
     }
 
-    /// Writes a checkpoint of `state` (every rank its shard). `evaluated`: the test accuracy of
-    /// exactly these weights, when they were just evaluated.
-    func saveCheckpoint(_ state: TrainingState, reason: String?, evaluated: Double? = nil) throws {
+    /// Writes a checkpoint of `state` (every rank its shard): in the background, unless
+    /// `checkpoint.background` is off or `wait` asks to have it on disk before going on (the end
+    /// of a run). `evaluated`: the test accuracy of exactly these weights, when they were just evaluated.
+    func saveCheckpoint(_ state: TrainingState, reason: String?, evaluated: Double? = nil, wait: Bool = false) throws {
+        try save(state, kind: .durable, reason: reason, evaluated: evaluated, wait: wait)
+    }
+
+    /// Writes a snapshot of `state` into node memory (`checkpoint.memory_every`), in the background
+    /// unless `checkpoint.background` is off.
+    func saveMemorySnapshot(_ state: TrainingState) throws {
+        try save(state, kind: .memory, reason: nil, evaluated: nil, wait: false)
+    }
+
+    private func save(_ state: TrainingState, kind: TrainingCheckpoint.Kind, reason: String?, evaluated: Double?,
+                      wait: Bool) throws {
         activity.enter(.checkpoint, step: state.globalStep)
-        let directory = try checkpoint.save(state, evaluated: evaluated, over: communicator)
-        reporter?.checkpointWritten(directory, step: state.globalStep)
-        if let reason { reporter?.log("checkpoint (\(reason)): \(directory)") }
+        let tag = kind == .memory ? TrainingSession.memoryTag : reason
+        guard let saver else {
+            let directory = try checkpoint.save(state, evaluated: evaluated, kind: kind, over: communicator)
+            announce(.init(step: state.globalStep, directory: directory, tag: tag, seconds: 0))
+            return
+        }
+        let hold = try checkpoint.startSave(state, evaluated: evaluated, kind: kind, on: saver, tag: tag)
+        if hold.waitedSeconds >= 0.05 {
+            reporter?.log(String(format: "checkpoint: step %d waited %.2f s for the previous save to finish "
+                                 + "(checkpoints come faster than they are written)", state.globalStep, hold.waitedSeconds))
+        }
+        rankLog.debug(String(format: "checkpoint: step %d held training %.3f s (%.3f s waiting, %.3f s copying)",
+                             state.globalStep, hold.seconds, hold.waitedSeconds, hold.copySeconds))
+        if wait { try finishSaves() } else { observeSaves() }
+    }
+
+    /// Says which background saves have been published since the last look (rank 0).
+    func observeSaves() {
+        for finished in saver?.takeFinished() ?? [] { announce(finished) }
+    }
+
+    /// Waits for the save in flight, if any, and says it is published; throws its failure.
+    func finishSaves() throws {
+        try saver?.wait()
+        observeSaves()
+    }
+
+    /// The tag of memory snapshots, which status.json and the checkpoint metrics leave out.
+    static let memoryTag = "memory snapshot"
+
+    private func announce(_ save: BackgroundCheckpointSaver.Finished) {
+        if save.tag == Self.memoryTag {
+            rankLog.debug(String(format: "memory snapshot of step %d in %@ (%.2f s on the save thread)", save.step,
+                                 save.directory, save.seconds))
+            return
+        }
+        reporter?.checkpointWritten(save.directory, step: save.step)
+        if let reason = save.tag { reporter?.log("checkpoint (\(reason)): \(save.directory)") }
     }
 
     /// Images this rank's loaders dropped under `on_bad_image: skip` since the last call, said by

@@ -15,7 +15,9 @@ import Trainer
 ///             the share of exchange time hidden behind backward, peak memory per rank; and the
 ///             same step in exact mode (`sync_batch_statistics`), for what its small allreduces cost;
 ///   checkpoint: that step's whole training state (parameters, statistics, Adam's moments) saved
-///             as a sharded checkpoint and read back as a resume reads it.
+///             as a sharded checkpoint and read back as a resume reads it; then saved in the
+///             background as training does: how long the caller is held (the copy), and the
+///             save's own time on its thread.
 struct DistributedBenchmark {
     let config: QCSConfig
     let globalBatch: Int
@@ -128,6 +130,10 @@ struct DistributedBenchmark {
     struct Checkpoint {
         var rawBytes: Int, diskBytes: Int
         var writeSeconds: Double, readSeconds: Double
+        /// A background save: the caller's hold (copying its part) and the save's time on its thread.
+        var holdSeconds: Double, backgroundSeconds: Double
+        /// The same save into node memory (/dev/shm) and the restore from there (nil: no /dev/shm).
+        var memorySaveSeconds: Double?, memoryReadSeconds: Double?
         /// Whether the page cache was dropped before each read (root only), so reads came from disk.
         var coldReads: Bool
     }
@@ -150,9 +156,29 @@ struct DistributedBenchmark {
             _ = try ShardedCheckpoint.load(path, into: buffers)
         }
         let manifest = try CheckpointManifest.read(path)
+        // The staging memory is made by the warm-up save, as by a run's first.
+        let saver = try BackgroundCheckpointSaver(over: communicator)
+        let hold = try timed(prepare: { try? saver.wait() }) {
+            try saver.save(buffers, tensors: [], step: 1, metadata: [:], root: root + "/background", frameBytes: 4 << 20)
+        }
+        try saver.wait()
+        var memoryWrite: Double?, memoryRead: Double?
+        if FileManager.default.fileExists(atPath: "/dev/shm") {
+            let memory = "/dev/shm/qcs-bench-\(String(tag[0], radix: 16))"
+            defer { if communicator.isLeader { try? FileManager.default.removeItem(atPath: memory) } }
+            var snapshot = ""
+            memoryWrite = try timed {
+                snapshot = try ShardedCheckpoint.save(buffers, step: 1, metadata: [:], root: memory, over: communicator)
+            }
+            memoryRead = try timed { _ = try ShardedCheckpoint.load(snapshot, into: buffers) }
+        }
+        let times = saver.takeFinished().dropFirst().map(\.seconds).sorted()  // the warm-up's first
+        var background = [times.isEmpty ? 0 : times[times.count / 2]]
+        try communicator.allreduce(&background, .max)
         return Checkpoint(rawBytes: manifest.shards.reduce(0) { $0 + $1.summary.rawBytes },
                           diskBytes: manifest.shards.reduce(0) { $0 + $1.summary.bytes },
-                          writeSeconds: write, readSeconds: read, coldReads: cold)
+                          writeSeconds: write, readSeconds: read, holdSeconds: hold, backgroundSeconds: background[0],
+                          memorySaveSeconds: memoryWrite, memoryReadSeconds: memoryRead, coldReads: cold)
     }
 
     /// Drops clean pages (`/proc/sys/vm/drop_caches`, root only); false when it could not.
