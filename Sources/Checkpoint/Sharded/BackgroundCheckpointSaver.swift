@@ -65,7 +65,7 @@ public final class BackgroundCheckpointSaver {
     @discardableResult
     public func save(_ buffers: [CheckpointBuffer], tensors: [CheckpointManifest.TensorEntry], step: Int,
                      metadata: [String: String], placement: ShardPlacement, frameBytes: Int,
-                     fault: SaveFaultInjection? = nil, tag: String? = nil,
+                     level: Int32 = ShardedCheckpoint.defaultLevel, fault: SaveFaultInjection? = nil, tag: String? = nil,
                      afterwards: @escaping (String) -> Void = { _ in }) throws -> Hold {
         let start = Date()
         try thread.waitUntilIdle()
@@ -76,7 +76,7 @@ public final class BackgroundCheckpointSaver {
         thread.submit {
             let began = Date()
             try ShardedCheckpoint.save(staged, tensors: tensors, step: step, metadata: metadata, placement: placement,
-                                       over: communicator, frameBytes: frameBytes, fault: fault)
+                                       over: communicator, frameBytes: frameBytes, level: level, fault: fault)
             let directory = placement.directories[communicator.rank]
             afterwards(directory)
             finished.append(Finished(step: step, directory: directory, tag: tag, seconds: Date().timeIntervalSince(began)))

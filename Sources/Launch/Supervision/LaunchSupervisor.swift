@@ -42,6 +42,30 @@ public final class LaunchSupervisor: @unchecked Sendable {
     /// - Parameter signals: the stop requests that count (made when the command starts, so that
     ///   one that arrives before the first job, from Slurm's --signal say, is not lost).
     public func run(signals: SignalRequests = SignalRequests()) async throws -> LaunchExit {
+        let exit = try await supervise(signals: signals)
+        if exit == .tooManyRestarts || exit == .unfixable { await dropMemorySnapshots() }
+        return exit
+    }
+
+    /// A run given up leaves no snapshots in the hosts' memory: one rank on each host removes its
+    /// own (`qcs checkpoint drop-snapshots`). Durable checkpoints stay.
+    private func dropMemorySnapshots() async {
+        guard let record = NodeCheckpointRecord.read(runDirectory: run), let memory = record.memoryDir else { return }
+        let arguments = ["checkpoint", "drop-snapshots", "--memory-dir", memory, "--run-id", record.runID]
+        let dropped = await withTaskGroup(of: String?.self) { group in
+            for host in options.hosts {
+                group.addTask { await self.options.job.runOnce(on: host, arguments, timeout: self.options.probeTimeout) ? host.name : nil }
+            }
+            var names: [String] = []
+            for await name in group { if let name { names.append(name) } }
+            return names.sorted()
+        }
+        say("launch: memory snapshots removed on \(dropped.isEmpty ? "no host" : dropped.joined(separator: ", "))"
+            + (dropped.count < options.hosts.count ? " (the others did not answer)" : ""))
+        events.record("snapshots_dropped", ["hosts": dropped])
+    }
+
+    private func supervise(signals: SignalRequests) async throws -> LaunchExit {
         var job = 0
         var failure: (at: Date, step: Int)?
         events.record("start", ["hosts": options.hosts.map(\.description), "min_hosts": options.minHosts,

@@ -71,10 +71,16 @@ public struct MPIRunJob: Sendable {
 
     /// Whether `host` runs `qcs version` as a one-rank job within `timeout` seconds.
     public func probe(_ host: MPIHost, timeout: TimeInterval) async -> Bool {
+        await runOnce(on: host, ["version"], timeout: timeout)
+    }
+
+    /// Runs `qcs ARGUMENTS` as one rank on `host`, through the job's mpirun and its options, killed
+    /// after `timeout` seconds; whether it succeeded.
+    public func runOnce(on host: MPIHost, _ qcsArguments: [String], timeout: TimeInterval) async -> Bool {
         let placement = JobPlacement(hosts: [MPIHost(name: host.name, slots: 1)])
         let finished = FinishedFlag()
         do {
-            let result = try await Subprocess.run(executable, arguments: Arguments(arguments(placement, program: [qcs, "version"])),
+            let result = try await Subprocess.run(executable, arguments: Arguments(arguments(placement, program: [qcs] + qcsArguments)),
                                                   input: .none, output: .discarded, error: .discarded) { execution in
                 let pid = execution.processIdentifier.value
                 DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {

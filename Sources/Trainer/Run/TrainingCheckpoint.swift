@@ -35,6 +35,8 @@ public struct TrainingCheckpoint {
     /// a snapshot into node memory.
     enum Kind {
         case durable, memory
+
+        var level: Int32 { self == .memory ? ShardedCheckpoint.fastLevel : ShardedCheckpoint.defaultLevel }
     }
 
     init(store: ParameterStore, optimizer: Optimizer, optimizerPiece: Range<Int>? = nil, compression: BucketSum? = nil,
@@ -99,7 +101,7 @@ public struct TrainingCheckpoint {
         let placement = placement(kind, step: state.globalStep)
         try ShardedCheckpoint.save(buffers, tensors: tensors, step: state.globalStep,
                                    metadata: try metadata(state, evaluated: evaluated), placement: placement, over: comm,
-                                   frameBytes: config.checkpoint.frameBytes, fault: fault)
+                                   frameBytes: config.checkpoint.frameBytes, level: kind.level, fault: fault)
         let directory = placement.directories[comm.rank]
         if placement.publishers.contains(comm.rank) { prune(kind, keeping: directory) }
         return directory
@@ -112,7 +114,8 @@ public struct TrainingCheckpoint {
         let placement = placement(kind, step: state.globalStep)
         let publishes = placement.publishers.contains(saver.rank)
         return try saver.save(buffers, tensors: tensors, step: state.globalStep, metadata: try metadata(state, evaluated: evaluated),
-                              placement: placement, frameBytes: config.checkpoint.frameBytes, fault: fault, tag: tag) { directory in
+                              placement: placement, frameBytes: config.checkpoint.frameBytes, level: kind.level, fault: fault,
+                              tag: tag) { directory in
             if publishes { self.prune(kind, keeping: directory) }
         }
     }

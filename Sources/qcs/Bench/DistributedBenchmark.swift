@@ -168,7 +168,10 @@ struct DistributedBenchmark {
             defer { if communicator.isLeader { try? FileManager.default.removeItem(atPath: memory) } }
             var snapshot = ""
             memoryWrite = try timed {
-                snapshot = try ShardedCheckpoint.save(buffers, step: 1, metadata: [:], root: memory, over: communicator)
+                snapshot = memory + "/" + CheckpointManifest.directoryName(step: 1)
+                try ShardedCheckpoint.save(buffers, tensors: [], step: 1, metadata: [:],
+                                           placement: .shared(snapshot, worldSize: communicator.size), over: communicator,
+                                           frameBytes: 4 << 20, level: ShardedCheckpoint.fastLevel)
             }
             memoryRead = try timed { _ = try ShardedCheckpoint.load(snapshot, into: buffers) }
         }

@@ -13,7 +13,7 @@ extension QCSCommand {
             checkpoints folder or the run directory: the last two stand for the newest checkpoint \
             (the one RUN/checkpoints/latest names). Layout and guarantees: docs/CHECKPOINTS.md.
             """,
-            subcommands: [List.self, Inspect.self, Verify.self, Export.self, Reshard.self])
+            subcommands: [List.self, Inspect.self, Verify.self, Export.self, Reshard.self, DropSnapshots.self])
 
         /// A checkpoint directory, its `latest` pointer, a checkpoints folder or a run directory
         /// (its newest checkpoint).
