@@ -43,6 +43,18 @@ final class NodeCheckpointTests: SyntheticRunTestCase {
         return store.values.array
     }
 
+    /// A memory folder without room for the snapshots is refused at start, with the sizes.
+    func testAMemoryFolderWithoutRoom_isRefusedAtStartWithTheSizes() throws {
+        var c = try config(replicas: 0)
+        c.checkpoint.memoryKeep = 100_000_000
+        XCTAssertThrowsError(try run(c, hosts: ["h1"], directory: root + "/full").outcomes[0].get()) {
+            let text = "\($0)"
+            XCTAssertTrue(text.contains("checkpoint.memory_dir") && text.contains("GB free; memory snapshots need about"), text)
+            XCTAssertTrue(text.contains("memory_keep 100000000 + 1 being written"), text)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: root + "/full/status.json"), "nothing was started")
+    }
+
     func testAHostLostWithItsMemoryAndDisk_isRebuiltFromTheCopyOnTheNextHost() throws {
         let c = try config(replicas: 1)
         _ = try run(c, hosts: ["h1", "h2", "h3"], directory: root + "/whole")
