@@ -125,7 +125,7 @@ public struct CheckpointAssembly {
     /// Collective: fills `buffers` as `ShardedCheckpoint.load` does, each shard from its provider.
     public func load(into buffers: [CheckpointBuffer], rank: Int, over comm: Communicator,
                      chunkBytes: Int = 256 << 20) throws {
-        let name = directory ?? manifest.shards.first.map { _ in "the \(tier.noun) of step \(manifest.step)" } ?? ""
+        let name = directory ?? "the \(tier.noun) of step \(manifest.step)"
         try ShardedCheckpoint.fill(buffers, from: manifest, at: name, rank: rank) { shard in
             let s = manifest.shards.firstIndex(of: shard)!
             switch providers[s] {

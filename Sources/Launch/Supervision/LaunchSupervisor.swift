@@ -52,14 +52,7 @@ public final class LaunchSupervisor: @unchecked Sendable {
     private func dropMemorySnapshots() async {
         guard let record = NodeCheckpointRecord.read(runDirectory: run), let memory = record.memoryDir else { return }
         let arguments = ["checkpoint", "drop-snapshots", "--memory-dir", memory, "--run-id", record.runID]
-        let dropped = await withTaskGroup(of: String?.self) { group in
-            for host in options.hosts {
-                group.addTask { await self.options.job.runOnce(on: host, arguments, timeout: self.options.probeTimeout) ? host.name : nil }
-            }
-            var names: [String] = []
-            for await name in group { if let name { names.append(name) } }
-            return names.sorted()
-        }
+        let dropped = await succeeding(options.hosts, arguments).sorted()
         say("launch: memory snapshots removed on \(dropped.isEmpty ? "no host" : dropped.joined(separator: ", "))"
             + (dropped.count < options.hosts.count ? " (the others did not answer)" : ""))
         events.record("snapshots_dropped", ["hosts": dropped])
@@ -213,10 +206,14 @@ public final class LaunchSupervisor: @unchecked Sendable {
     }
 
     /// The names of the hosts that answer a probe, all probed at once.
-    private func probe(_ hosts: [MPIHost]) async -> Set<String> {
+    private func probe(_ hosts: [MPIHost]) async -> Set<String> { await succeeding(hosts, ["version"]) }
+
+    /// The names of the hosts on which one rank of `qcs ARGUMENTS` succeeds, all run at once,
+    /// each bounded by --probe-timeout.
+    private func succeeding(_ hosts: [MPIHost], _ arguments: [String]) async -> Set<String> {
         await withTaskGroup(of: String?.self) { group in
             for host in hosts {
-                group.addTask { await self.options.job.probe(host, timeout: self.options.probeTimeout) ? host.name : nil }
+                group.addTask { await self.options.job.runOnce(on: host, arguments, timeout: self.options.probeTimeout) ? host.name : nil }
             }
             var names = Set<String>()
             for await name in group { if let name { names.insert(name) } }

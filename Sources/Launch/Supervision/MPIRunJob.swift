@@ -69,11 +69,6 @@ public struct MPIRunJob: Sendable {
         return (Self.code(result.terminationStatus), kept.lines)
     }
 
-    /// Whether `host` runs `qcs version` as a one-rank job within `timeout` seconds.
-    public func probe(_ host: MPIHost, timeout: TimeInterval) async -> Bool {
-        await runOnce(on: host, ["version"], timeout: timeout)
-    }
-
     /// Runs `qcs ARGUMENTS` as one rank on `host`, through the job's mpirun and its options, killed
     /// after `timeout` seconds; whether it succeeded.
     public func runOnce(on host: MPIHost, _ qcsArguments: [String], timeout: TimeInterval) async -> Bool {
