@@ -81,6 +81,27 @@ final class NodeLocalCheckpointTests: ScratchTestCase {
         XCTAssertTrue(nothing.allSatisfy { $0 == nil })
     }
 
+    /// Ranks of one host that see the same folder check each shard once between them, and a bad
+    /// verdict holds for all of them: the shard then comes from the other host's copy.
+    func testRanksOfAHostShareTheChecks_andOnesBadVerdictHoldsForAll() throws {
+        try save(hosts: ["a", "a", "b", "b"], copies: 1)
+        let folder = { (host: String) in self.paths.root(self.scratch, host: host) + "/step-000000007" }
+        let scans = ["a", "a", "b", "b"].enumerated().map { ($0.offset, ReachableCheckpoint.scan(self.paths.root(self.scratch, host: $0.element), tier: .memory).found[0]) }
+        let checker = CheckpointAssembly.checkers(scans, shardCount: 4, hosts: HostMap(hostOfRank: ["a", "a", "b", "b"]))
+        XCTAssertEqual(checker[0], [0: 0, 1: 1, 2: 0, 3: 1])
+        XCTAssertEqual(checker[1], checker[0])
+        XCTAssertEqual(checker[3], [0: 2, 1: 3, 2: 2, 3: 3])
+
+        // Shard 2 on host a is checked by rank 0 alone; rank 1 must not take it either.
+        let bad = folder("a") + "/" + CheckpointManifest.shardFile(rank: 2, of: 4)
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: bad))
+        bytes[bytes.count / 3] ^= 0x10
+        try bytes.write(to: URL(fileURLWithPath: bad))
+        let (choice, loaded) = try assemble(hosts: ["a", "a", "b", "b"])
+        XCTAssertEqual(try XCTUnwrap(choice.assembly, "\(choice.skipped)").providers, [.everyRank, .everyRank, .rank(2), .everyRank])
+        for values in loaded { XCTAssertTrue(values == Self.values(salt: 1).array) }
+    }
+
     /// Without copies a lost host's snapshot cannot be completed: the resume passes it over, saying
     /// which shard is missing and where it was written, and takes the older one in the run directory.
     func testWithoutCopies_aLostHostsSnapshotIsPassedOverForTheSharedCheckpoint() throws {

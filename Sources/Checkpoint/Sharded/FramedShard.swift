@@ -106,22 +106,16 @@ public final class FramedShardWriter {
 /// file, or from its bytes in memory (one received from the rank that holds it); `name` is what
 /// errors call it.
 public enum FramedShardReader {
-    /// Throws when the file's size or SHA-256 differs from `summary`. Streams the file in 4 MiB
-    /// pieces, so a shard of any size costs no more memory than that.
+    /// Throws when the file's size or SHA-256 differs from `summary`. Streams the file through one
+    /// reused 4 MiB buffer, so a shard of any size costs no more memory than that (and no fresh
+    /// pages, which cost more than the hash on a snapshot in `/dev/shm`).
     public static func verify(_ path: String, _ summary: ShardSummary) throws {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw CheckpointError.io(file: path, reason: "cannot read (does it exist?)")
-        }
-        defer { try? handle.close() }
+        let file = try ShardFile(path)
         var hash = SHA256()
         var size = 0
-        do {
-            while let piece = try handle.read(upToCount: 4 << 20), !piece.isEmpty {
-                piece.withUnsafeBytes { hash.update($0) }
-                size += piece.count
-            }
-        } catch {
-            throw CheckpointError.io(file: path, reason: "cannot read: \(error.localizedDescription)")
+        try file.withPieces(of: 4 << 20) { piece in
+            hash.update(piece)
+            size += piece.count
         }
         try check(size: size, digest: hash.hexDigest(), summary, name: path)
     }
@@ -157,17 +151,14 @@ public enum FramedShardReader {
     public static func read(_ path: String, _ summary: ShardSummary, range: Range<Int>,
                             into destination: UnsafeMutableRawBufferPointer) throws -> [Int] {
         try checkRange(range, summary, name: path, destination: destination)
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw CheckpointError.io(file: path, reason: "cannot open for reading (does it exist?)")
-        }
-        defer { try? handle.close() }
+        let file = try ShardFile(path)
+        let largest = summary.frames.map(\.compressedBytes).max() ?? 0
+        let compressed = UnsafeMutableRawBufferPointer.allocate(byteCount: max(largest, 1), alignment: 64)
+        defer { compressed.deallocate() }
         return try decode(summary, range: range, into: destination, name: path) { i, frame in
-            do {
-                try handle.seek(toOffset: UInt64(frame.offset))
-                return try handle.read(upToCount: frame.compressedBytes) ?? Data()
-            } catch {
-                throw CheckpointError.io(file: path, reason: "cannot read frame \(i): \(error.localizedDescription)")
-            }
+            let got = try file.read(at: frame.offset, into: UnsafeMutableRawBufferPointer(rebasing: compressed[..<frame.compressedBytes]),
+                                    what: "frame \(i)")
+            return UnsafeRawBufferPointer(rebasing: compressed[..<got])
         }
     }
 
@@ -176,9 +167,11 @@ public enum FramedShardReader {
     public static func read(bytes: Data, name: String, _ summary: ShardSummary, range: Range<Int>,
                             into destination: UnsafeMutableRawBufferPointer) throws -> [Int] {
         try checkRange(range, summary, name: name, destination: destination)
-        return try decode(summary, range: range, into: destination, name: name) { _, frame in
-            let end = min(bytes.count, frame.offset + frame.compressedBytes)
-            return frame.offset < end ? bytes.subdata(in: (bytes.startIndex + frame.offset)..<(bytes.startIndex + end)) : Data()
+        return try bytes.withUnsafeBytes { all in
+            try decode(summary, range: range, into: destination, name: name) { _, frame in
+                let end = min(all.count, frame.offset + frame.compressedBytes)
+                return frame.offset < end ? UnsafeRawBufferPointer(rebasing: all[frame.offset..<end]) : UnsafeRawBufferPointer(start: nil, count: 0)
+            }
         }
     }
 
@@ -190,9 +183,10 @@ public enum FramedShardReader {
         precondition(destination.count >= range.count, "destination smaller than the range")
     }
 
-    /// Decodes the frames overlapping `range`, each fetched by `frameBytes(index, frame)`.
+    /// Decodes the frames overlapping `range`, each fetched by `frameBytes(index, frame)` (its bytes
+    /// need to stay valid only until the next fetch).
     private static func decode(_ summary: ShardSummary, range: Range<Int>, into destination: UnsafeMutableRawBufferPointer,
-                               name: String, frameBytes: (Int, ShardFrame) throws -> Data) throws -> [Int] {
+                               name: String, frameBytes: (Int, ShardFrame) throws -> UnsafeRawBufferPointer) throws -> [Int] {
         var scratch: [UInt8] = []
         var decoded: [Int] = []
         for (i, frame) in summary.frames.enumerated() {
@@ -205,16 +199,13 @@ public enum FramedShardReader {
             }
             let whole = overlap == raw
             if !whole && scratch.count < frame.rawBytes { scratch = [UInt8](repeating: 0, count: frame.rawBytes) }
-            let size = try compressed.withUnsafeBytes { src -> Int in
-                let decode = { (dst: UnsafeMutableRawPointer) -> Int in
-                    ZSTD_decompress(dst, frame.rawBytes, src.baseAddress, src.count)
-                }
-                let size = whole ? decode(destination.baseAddress! + (raw.lowerBound - range.lowerBound))
-                    : scratch.withUnsafeMutableBytes { decode($0.baseAddress!) }
-                guard ZSTD_isError(size) == 0 else {
-                    throw CheckpointError.frameCorrupt(file: name, frame: i, reason: String(cString: ZSTD_getErrorName(size)))
-                }
-                return size
+            let decode = { (dst: UnsafeMutableRawPointer) -> Int in
+                ZSTD_decompress(dst, frame.rawBytes, compressed.baseAddress, compressed.count)
+            }
+            let size = whole ? decode(destination.baseAddress! + (raw.lowerBound - range.lowerBound))
+                : scratch.withUnsafeMutableBytes { decode($0.baseAddress!) }
+            guard ZSTD_isError(size) == 0 else {
+                throw CheckpointError.frameCorrupt(file: name, frame: i, reason: String(cString: ZSTD_getErrorName(size)))
             }
             guard size == frame.rawBytes else {
                 throw CheckpointError.frameCorrupt(file: name, frame: i, reason: "\(size) bytes where \(frame.rawBytes) were written")

@@ -62,13 +62,15 @@ public struct CheckpointAssembly {
                 }.joined(separator: "; "))
                 continue
             }
-            // Every rank checks the copies it holds; the results are shared.
+            // Each copy is checked once: the ranks of a host that see the same folder share its shards
+            // out among themselves, and the verdicts are shared.
             let mine = copies.first { $0.rank == comm.rank }?.found
             let manifest = try agreedManifest(mine, from: copies.map(\.rank), over: comm)
+            let checker = checkers(copies.map { ($0.rank, $0.found) }, shardCount: sample.shardCount, hosts: hosts)
             var failures: [String] = []
             var good: [Int32] = Array(repeating: 0, count: sample.shardCount)
             if let mine, let manifest {
-                for shard in manifest.shards where mine.shards.contains(shard.rank) {
+                for shard in manifest.shards where checker[comm.rank]?[shard.rank] == comm.rank {
                     do {
                         try FramedShardReader.verify(mine.directory + "/" + shard.file, shard.summary)
                         good[shard.rank] = 1
@@ -81,7 +83,7 @@ public struct CheckpointAssembly {
             guard let manifest else { continue }
             var providers: [Provider] = []
             for s in 0..<sample.shardCount {
-                let ok = (0..<comm.size).filter { verdicts[$0][s] != 0 }
+                let ok = (0..<comm.size).filter { r in checker[r]?[s].map { verdicts[$0][s] != 0 } ?? false }
                 if ok.count == comm.size { providers.append(.everyRank) } else if let first = ok.first { providers.append(.rank(first)) }
             }
             guard providers.count == sample.shardCount else {
@@ -94,6 +96,24 @@ public struct CheckpointAssembly {
                           skipped: skipped)
         }
         return Choice(assembly: nil, skipped: skipped)
+    }
+
+    /// Per rank that holds a copy, per shard it holds: the rank that checks that copy of it. Ranks on
+    /// one host that see the same folder see the same files, so the lowest-numbered checks shard 0,
+    /// the next shard 1, and so on round the group.
+    static func checkers(_ copies: [(rank: Int, found: ReachableCheckpoint)], shardCount: Int,
+                                 hosts: HostMap) -> [Int: [Int: Int]] {
+        struct Copy: Hashable { let host: String, directory: String }
+        let groups = Dictionary(grouping: copies) { Copy(host: hosts.hostOfRank[$0.rank], directory: $0.found.directory) }
+        var checker: [Int: [Int: Int]] = [:]
+        for members in groups.values {
+            for s in 0..<shardCount {
+                let holding = members.filter { $0.found.shards.contains(s) }.map(\.rank).sorted()
+                guard !holding.isEmpty else { continue }
+                for r in holding { checker[r, default: [:]][s] = holding[s % holding.count] }
+            }
+        }
+        return checker
     }
 
     /// The candidate's manifest on every rank: read by each rank that holds a copy, sent by the

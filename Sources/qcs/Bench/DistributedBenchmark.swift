@@ -151,9 +151,10 @@ struct DistributedBenchmark {
         let write = try timed {
             path = try ShardedCheckpoint.save(buffers, step: 1, metadata: [:], root: root, over: communicator)
         }
+        let hosts = try HostMap.gather(HostName.current, over: communicator)
         var cold = true
         let read = try timed(prepare: { cold = Self.dropPageCache() && cold }) {
-            _ = try ShardedCheckpoint.load(path, into: buffers)
+            try resume(root, tier: .shared, into: buffers, hosts: hosts)
         }
         let manifest = try CheckpointManifest.read(path)
         // The staging memory is made by the warm-up save, as by a run's first.
@@ -173,7 +174,7 @@ struct DistributedBenchmark {
                                            placement: .shared(snapshot, worldSize: communicator.size), over: communicator,
                                            frameBytes: 4 << 20, level: ShardedCheckpoint.fastLevel)
             }
-            memoryRead = try timed { _ = try ShardedCheckpoint.load(snapshot, into: buffers) }
+            memoryRead = try timed { try resume(memory, tier: .memory, into: buffers, hosts: hosts) }
         }
         let times = saver.takeFinished().dropFirst().map(\.seconds).sorted()  // the warm-up's first
         var background = [times.isEmpty ? 0 : times[times.count / 2]]
@@ -182,6 +183,17 @@ struct DistributedBenchmark {
                           diskBytes: manifest.shards.reduce(0) { $0 + $1.summary.bytes },
                           writeSeconds: write, readSeconds: read, holdSeconds: hold, backgroundSeconds: background[0],
                           memorySaveSeconds: memoryWrite, memoryReadSeconds: memoryRead, coldReads: cold)
+    }
+
+    /// What `--resume auto` does with the checkpoints in `root`: finds them, checks the newest
+    /// (each copy once per host) and fills `buffers` whole on every rank.
+    private func resume(_ root: String, tier: CheckpointTier, into buffers: [CheckpointBuffer], hosts: HostMap) throws {
+        let scan = ReachableCheckpoint.scan(root, tier: tier)
+        let choice = try CheckpointAssembly.choose(scan.found, problems: scan.problems, hosts: hosts, over: communicator)
+        guard let assembly = choice.assembly else {
+            throw CheckpointError.io(file: root, reason: "no checkpoint to restore: " + choice.skipped.joined(separator: "; "))
+        }
+        try assembly.load(into: buffers, rank: communicator.rank, over: communicator)
     }
 
     /// Drops clean pages (`/proc/sys/vm/drop_caches`, root only); false when it could not.
