@@ -178,5 +178,11 @@ final class ManifestValidationTests: ScratchTestCase {
         XCTAssertThrowsError(try CheckpointLocation.checkpoint(run)) {
             XCTAssertTrue("\($0)".contains("a run directory that holds no checkpoint yet"), "\($0)")
         }
+        try #"{"node_checkpoints": {"run_id": "run-1", "hosts": ["a"], "local_dir": "/scratch/qcs"}}"#
+            .write(toFile: run + "/status.json", atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try CheckpointLocation.checkpoint(run)) {
+            XCTAssertTrue("\($0)".contains("checkpoints are kept on its nodes"), "\($0)")
+            XCTAssertTrue("\($0)".contains("qcs checkpoint list \(run)"), "\($0)")
+        }
     }
 }

@@ -81,6 +81,23 @@ final class NodeLocalCheckpointTests: ScratchTestCase {
         XCTAssertTrue(nothing.allSatisfy { $0 == nil })
     }
 
+    /// A tool given one host's folder of a node-local checkpoint names the shards kept elsewhere and where.
+    func testOneHostsFolder_namesTheShardsItLacksAndTheirHosts() throws {
+        try save(hosts: ["a", "b", "c"], copies: 1)
+        let folder = paths.root(scratch, host: "b") + "/step-000000007"
+        let into = Self.values(salt: 0)
+        XCTAssertThrowsError(try ShardedCheckpoint.load(folder, into: [CheckpointBuffer(name: "parameters", tensor: into)])) {
+            XCTAssertTrue("\($0)".contains("kept on other hosts: shard-00002-of-00003.bin.zst (on c, a)"), "\($0)")
+        }
+        XCTAssertEqual(try ShardedCheckpoint.verify(folder).map(\.description),
+                       [CheckpointError.shardsOnOtherHosts(directory: folder, shards: ["shard-00002-of-00003.bin.zst (on c, a)"]).description])
+        // With the missing file copied in from a host that holds it, the folder is a whole checkpoint.
+        let file = CheckpointManifest.shardFile(rank: 2, of: 3)
+        try FileManager.default.copyItem(atPath: paths.root(scratch, host: "c") + "/step-000000007/" + file, toPath: folder + "/" + file)
+        _ = try ShardedCheckpoint.load(folder, into: [CheckpointBuffer(name: "parameters", tensor: into)])
+        XCTAssertTrue(into.array == Self.values(salt: 1).array)
+    }
+
     /// Ranks of one host that see the same folder check each shard once between them, and a bad
     /// verdict holds for all of them: the shard then comes from the other host's copy.
     func testRanksOfAHostShareTheChecks_andOnesBadVerdictHoldsForAll() throws {

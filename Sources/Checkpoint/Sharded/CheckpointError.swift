@@ -20,6 +20,9 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
     case io(file: String, reason: String)
     /// A path given as a checkpoint leads to none (`CheckpointLocation`).
     case notACheckpoint(path: String, reason: String)
+    /// One node's folder of a node-local checkpoint, without the shards kept on other hosts:
+    /// each entry names a file and the hosts that hold it.
+    case shardsOnOtherHosts(directory: String, shards: [String])
 
     public var description: String {
         switch self {
@@ -47,6 +50,10 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
             return "\(file): \(reason)"
         case .notACheckpoint(let path, let reason):
             return "\(path) is not a checkpoint: \(reason)"
+        case .shardsOnOtherHosts(let directory, let shards):
+            return "\(directory) is one host's part of a node-local checkpoint; kept on other hosts: "
+                + shards.joined(separator: ", ") + ". Copy them here from the same step's folder on one of those hosts, "
+                + "or let a resume gather them over MPI (qcs train --resume auto); `qcs checkpoint list RUN` shows every copy"
         }
     }
 }

@@ -26,6 +26,12 @@ public enum CheckpointLocation {
             return try follow(pointer: folder + "/" + pointerName)
         }
         if fm.fileExists(atPath: path + "/status.json") {
+            if keepsCheckpointsOnNodes(runDirectory: path) {
+                throw CheckpointError.notACheckpoint(path: path, reason: "a run whose checkpoints are kept on its nodes "
+                                                     + "(checkpoint.local_dir, memory snapshots), not in its run directory; "
+                                                     + "`qcs checkpoint list \(path)` shows each one and which hosts hold its "
+                                                     + "shards: give a step-N folder that holds them all")
+            }
             throw CheckpointError.notACheckpoint(path: path, reason: "a run directory that holds no checkpoint yet "
                                                  + "(none was written before it stopped)")
         }
@@ -36,6 +42,13 @@ public enum CheckpointLocation {
     public static func resolve(_ path: String) -> String? { try? checkpoint(path) }
 
     static let pointerName = "latest"
+
+    /// Whether the run's status.json says it keeps checkpoints on its nodes (its `node_checkpoints` record).
+    private static func keepsCheckpointsOnNodes(runDirectory: String) -> Bool {
+        guard let data = FileManager.default.contents(atPath: runDirectory + "/status.json"),
+              let status = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return false }
+        return status["node_checkpoints"] != nil
+    }
 
     /// The checkpoint the pointer file at `path` names, beside it.
     private static func follow(pointer path: String) throws -> String {

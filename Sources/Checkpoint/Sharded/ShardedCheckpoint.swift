@@ -138,8 +138,19 @@ public enum ShardedCheckpoint {
     public static func load(_ directory: String, into buffers: [CheckpointBuffer], rank: Int = 0,
                             ranges: (String) -> Range<Int>? = { _ in nil }) throws -> CheckpointManifest {
         let manifest = try CheckpointManifest.read(directory)
+        if let elsewhere = shardsOnOtherHosts(manifest, in: directory) { throw elsewhere }
         try fill(buffers, from: manifest, at: directory, rank: rank, ranges: ranges) { .file(directory + "/" + $0.file) }
         return manifest
+    }
+
+    /// For one host's folder of a node-local checkpoint (its manifest records holders) that lacks
+    /// some shard files: which are missing and where they are kept.
+    static func shardsOnOtherHosts(_ manifest: CheckpointManifest, in directory: String) -> CheckpointError? {
+        let missing = manifest.shards.filter { $0.holders != nil && !FileManager.default.fileExists(atPath: directory + "/" + $0.file) }
+        guard !missing.isEmpty else { return nil }
+        return .shardsOnOtherHosts(directory: directory, shards: missing.map {
+            "\($0.file) (on \($0.holders!.joined(separator: ", ")))"
+        })
     }
 
     /// Where a shard's bytes come from while filling buffers: its file (checked before its first
@@ -214,6 +225,7 @@ public enum ShardedCheckpoint {
     /// Checks every shard of `directory` (size, SHA-256): the errors, one per bad shard.
     public static func verify(_ directory: String) throws -> [CheckpointError] {
         let manifest = try CheckpointManifest.read(directory)
+        if let elsewhere = shardsOnOtherHosts(manifest, in: directory) { return [elsewhere] }
         return manifest.shards.compactMap { shard in
             do {
                 try FramedShardReader.verify(directory + "/" + shard.file, shard.summary)
