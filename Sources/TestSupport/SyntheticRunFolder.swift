@@ -19,12 +19,13 @@ public struct SyntheticRunFolder {
     public func remove() { try? FileManager.default.removeItem(atPath: root) }
 
     /// The YAML of a tiny-model run on `data/` (or `dataRoot`; RAF-DB layout), one thread each for
-    /// compute and loading; `optim` and `train` are the insides of their sections' braces (`train`
+    /// compute and loading, at the data's own 32x32 (the tiny preset's architecture on a quarter of
+    /// its pixels: the trainer's tests check what the run does, not what it learns); `optim` and `train` are the insides of their sections' braces (`train`
     /// after the thread counts), `extra` more sections.
     public func tinyConfig(optim: String = "lr: 1.0e-3", train: String = "epochs: 2, batch_size: 4, max_steps_per_epoch: 3",
                            extra: String = "", dataRoot: String? = nil) -> String {
         """
-        model: {preset: tiny}
+        model: {preset: tiny, image_size: 32}
         data: {kind: rafdb, root: \(dataRoot ?? root + "/data")}
         optim: {\(optim)}
         train: {threads: 1, loader_threads: 1, \(train)}

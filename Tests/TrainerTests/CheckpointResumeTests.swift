@@ -114,7 +114,8 @@ final class CheckpointResumeTests: SyntheticRunTestCase {
         let fromCheckpoint = try InferenceModel(config: c.model, source: .checkpoint(checkpoint))
         XCTAssertTrue(fromFile.store.values.array == fromCheckpoint.store.values.array)
         XCTAssertTrue(fromFile.store.bufferValues.array == fromCheckpoint.store.bufferValues.array)
-        let images = Tensor(shape: [2, 3, 64, 64], generate: { Float.random(in: -1...1) })
+        let side = c.model.imageSize
+        let images = Tensor(shape: [2, 3, side, side], generate: { Float.random(in: -1...1) })
         XCTAssertEqual(fromFile.logits(images), fromCheckpoint.logits(images))
 
         try FileManager.default.removeItem(atPath: root + "/run/weights")

@@ -89,7 +89,7 @@ final class DistributedTrainingTests: SyntheticRunTestCase {
         let s = try status(root + "/nan")
         XCTAssertEqual(s["state"] as? String, "failed")
         XCTAssertTrue((s["message"] as? String)?.contains("not finite") ?? false, "\(s)")
-        let (_, store) = QCSModel.build(.tiny)
+        let (_, store) = QCSModel.build(try config().model)
         _ = try OfficialWeights.load(root + "/nan/weights/latest.safetensors", into: store)
         XCTAssertTrue(store.values.array.allSatisfy { $0.isFinite }, "the exported weights are the last finite ones")
         // The metrics are valid JSON even though the loss was NaN.
@@ -160,7 +160,7 @@ final class DistributedTrainingTests: SyntheticRunTestCase {
     }
 
     func weights(_ directory: String) throws -> ([Float], [Float]) {
-        let (_, store) = QCSModel.build(.tiny, seed: 77)
+        let (_, store) = QCSModel.build(try config().model, seed: 77)
         _ = try OfficialWeights.load(directory + "/weights/latest.safetensors", into: store)
         return (store.values.array, store.bufferValues.array)
     }

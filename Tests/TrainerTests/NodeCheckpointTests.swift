@@ -38,7 +38,7 @@ final class NodeCheckpointTests: SyntheticRunTestCase {
     }
 
     func weights(_ directory: String) throws -> [Float] {
-        let (_, store) = QCSModel.build(.tiny, seed: 77)
+        let (_, store) = QCSModel.build(try config(replicas: 0).model, seed: 77)
         _ = try OfficialWeights.load(directory + "/weights/latest.safetensors", into: store)
         return store.values.array
     }

@@ -32,8 +32,10 @@ final class SAMTrainingStepTests: XCTestCase {
     }
 
     func testTinyModel_learnsPatternsWithSAMAdam() throws {
+        // 32x32 images: a one-cell token grid, a quarter of the tiny preset's pixels, the same step.
         var config = QCSConfig.tiny
         config.numClasses = 4
+        config.imageSize = 32
         let (model, store) = QCSModel.build(config, seed: 1)
         let step = SAMTrainingStep(model: model, store: store, optimizer: Adam(count: store.values.count))
         let data = PatternData(classes: 4, side: config.imageSize, seed: 2)

@@ -29,7 +29,7 @@ final class TrainingRunTests: SyntheticRunTestCase {
         XCTAssertNotNil(epochs.last?["test_accuracy"] as? Double)
         XCTAssertTrue(records.allSatisfy { ($0["loss"] as? Double)?.isFinite ?? true })
         for file in ["latest", "epoch-001", "epoch-002"] {
-            let (_, store) = QCSModel.build(.tiny, seed: 9)
+            let (_, store) = QCSModel.build(try config().model, seed: 9)
             let report = try OfficialWeights.load(root + "/run/weights/\(file).safetensors", into: store)
             XCTAssertTrue(report.isComplete, file)
         }

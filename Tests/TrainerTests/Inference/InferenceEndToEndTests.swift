@@ -21,10 +21,12 @@ final class InferenceEndToEndTests: SyntheticRunTestCase {
         try TrainingConfig.parse(yaml: folder.tinyConfig(), source: "test")
     }
 
-    /// Random tiny weights (seed 3, not the seed 0 `InferenceModel` builds with) exported to a file.
+    /// Random weights (seed 3, not the seed 0 `InferenceModel` builds with) of `config` (the run
+    /// config's model by default) exported to a file.
     @discardableResult
     func exportWeights(_ name: String = "weights.safetensors", part: OfficialWeights.Part = .full,
-                       config: QCSConfig = .tiny) throws -> (path: String, model: QCSModel, store: ParameterStore) {
+                       config: QCSConfig? = nil) throws -> (path: String, model: QCSModel, store: ParameterStore) {
+        let config = try config ?? self.config().model
         let (model, store) = QCSModel.build(config, seed: 3)
         let path = root + "/" + name
         try OfficialWeights.export(store, config: config, to: path, part: part)
@@ -83,7 +85,7 @@ final class InferenceEndToEndTests: SyntheticRunTestCase {
     }
 
     func evaluation(_ samples: [Sample], policy: BadImagePolicy = .stop, flip: Bool = false) throws -> SplitEvaluation {
-        var e = SplitEvaluation(samples: samples, recipe: try TestTimeInput(dataset: .rafdb, imageSize: 64).recipe,
+        var e = SplitEvaluation(samples: samples, recipe: try TestTimeInput(dataset: .rafdb, imageSize: try config().model.imageSize).recipe,
                                 classes: 7, options: LoaderOptions(threads: 1), badImages: BadImageHandler(policy: policy))
         e.batchSize = 4
         e.flipTTA = flip
@@ -108,7 +110,7 @@ final class InferenceEndToEndTests: SyntheticRunTestCase {
         // The trainer and qcs eval share the rule: the same predictions as the predictor's,
         // whose flip TTA averages the softmaxes.
         for flip in [false, true] {
-            let predictor = Predictor(model: model, input: try TestTimeInput(dataset: .rafdb, imageSize: 64), batchSize: 4,
+            let predictor = Predictor(model: model, input: try TestTimeInput(dataset: .rafdb, imageSize: config.model.imageSize), batchSize: 4,
                                       flipTTA: flip)
             var expected = ConfusionMatrix(classes: 7)
             let images = try samples.map { try $0.source.load() }
@@ -167,7 +169,7 @@ final class InferenceEndToEndTests: SyntheticRunTestCase {
     /// and eval take such a file as `--init-weights` does, with the same predictions.
     func testWeightsWithoutTheBatchNormCounters_loadAsTheWholeFileDoes() throws {
         try writeSyntheticSet()
-        let whole = try exportWeights()
+        let whole = try exportWeights(config: .tiny)
         let kept = (whole.store.layout.parameters + whole.store.layout.buffers).filter { !$0.name.hasSuffix(".num_batches_tracked") }
         XCTAssertGreaterThan(whole.store.layout.buffers.count - (kept.count - whole.store.layout.parameters.count), 10)
         let path = root + "/no-counters.safetensors"
