@@ -86,18 +86,23 @@ extension QCSCommand.Bench {
         static let configuration = CommandConfiguration(
             abstract: "Images/s of decode + augment through the background loader, against what a step consumes.",
             discussion: """
-            RAF-DB: 100x100 JPEG files, FERPlus: 48x48 grey in memory; training recipes at 224, with --threads \
+            RAF-DB: 100x100 JPEG files, FERPlus: 48x48 grey in memory; training recipes at --size (224), with --threads \
             loader threads, against the 4 x batch images a training step of --step-seconds consumes.
             """)
         @OptionGroup var common: BenchCommonOptions
         @Option(help: "Seconds of one training step to compare against (from `qcs bench model`; default: batch at \(Int(BenchSettings.assumedQuadrupletsPerSecond)) quadruplet/s, a deliberately fast step).")
         var stepSeconds: Double?
+        @Option(help: ArgumentHelp("Side of the augmented images (the config's model.image_size: 224 for the paper's recipes, "
+                                   + "48 for Configs/synthetic.yaml).", valueName: "pixels"))
+        var size = 224
         func validate() throws {
             if let stepSeconds, !(stepSeconds > 0) { throw ValidationError("--step-seconds must be positive") }
+            guard (8...1024).contains(size) else { throw ValidationError("--size must be between 8 and 1024 pixels, got \(size)") }
         }
         func run() throws {
             var settings = BenchSettings(common, mode: .data)
             settings.stepSeconds = stepSeconds
+            settings.imageSize = size
             try settings.run()
         }
     }
@@ -159,6 +164,7 @@ struct BenchSettings {
     var batch: Int, repeats: Int, threads: Int?, preset: String, torch: String?
     var precision: ArithmeticPrecision
     var stepSeconds: Double?
+    var imageSize = 224
     var oneRankSeconds: Double?
     var bucketMB = 25.0
     var checkpointDirectory = NSTemporaryDirectory()
@@ -201,7 +207,7 @@ struct BenchSettings {
     }
 
     private func runData(threads: Int) throws {
-        let bench = DataBenchmark(imageCount: 300, threads: threads, batch: batch, outputSize: 224)
+        let bench = DataBenchmark(imageCount: 300, threads: threads, batch: batch, outputSize: imageSize)
         let step = stepSeconds ?? Double(batch) / Self.assumedQuadrupletsPerSecond
         let demand = 4 * Double(batch) / step
         print(String(format: "training step: %.2f s for %d quadruplets = %.1f images/s to feed (%@)", step, batch,
