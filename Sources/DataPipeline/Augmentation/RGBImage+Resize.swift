@@ -17,6 +17,8 @@ extension RGBImage {
     public func resizedBilinear(width outWidth: Int, height outHeight: Int) -> RGBImage {
         precondition(outWidth > 0 && outHeight > 0, "resize to \(outWidth)x\(outHeight)")
         if outWidth == width && outHeight == height { return self }
+        // An image without pixels has nothing to weigh: black, as the passes would make it.
+        if pixels.isEmpty { return RGBImage(width: outWidth, height: outHeight, pixels: [UInt8](repeating: 0, count: outWidth * outHeight * 3)) }
         var current = self
         if outWidth != width {
             let weights = ResampleWeights(inputSize: width, outputSize: outWidth)
@@ -34,27 +36,33 @@ extension RGBImage {
         resizedBilinear(width: size, height: size)
     }
 
+    // Both passes sum in Int32, as Pillow does: the weights of a sample sum to 2²² and are never
+    // negative for the triangle, so a sum stays below 255 · 2²² + 2²¹ < 2³¹.
+
     private func resampledHorizontally(_ weights: ResampleWeights) -> RGBImage {
-        let outWidth = weights.outputSize
+        let outWidth = weights.outputSize, height = height, width = width
         var out = [UInt8](repeating: 0, count: outWidth * height * 3)
         pixels.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
-                for y in 0..<height {
-                    let rowIn = y * width * 3
-                    let rowOut = y * outWidth * 3
-                    for xx in 0..<outWidth {
-                        let start = weights.starts[xx], n = weights.counts[xx], k = xx * weights.kernelSize
-                        var s0 = ResampleWeights.half, s1 = ResampleWeights.half, s2 = ResampleWeights.half
-                        for i in 0..<n {
-                            let w = weights.coefficients[k + i]
-                            let p = rowIn + (start + i) * 3
-                            s0 += Int(src[p]) * w
-                            s1 += Int(src[p + 1]) * w
-                            s2 += Int(src[p + 2]) * w
+                weights.withRaw { starts, counts, coefficients in
+                    for y in 0..<height {
+                        let rowIn = src.baseAddress! + y * width * 3
+                        let rowOut = dst.baseAddress! + y * outWidth * 3
+                        for xx in 0..<outWidth {
+                            let taps = coefficients + xx * weights.kernelSize
+                            var p = rowIn + starts[xx] * 3
+                            var s0 = Int32(ResampleWeights.half), s1 = s0, s2 = s0
+                            for i in 0..<counts[xx] {
+                                let w = taps[i]
+                                s0 &+= Int32(p[0]) &* w
+                                s1 &+= Int32(p[1]) &* w
+                                s2 &+= Int32(p[2]) &* w
+                                p += 3
+                            }
+                            rowOut[xx * 3] = ResampleWeights.clip8(s0)
+                            rowOut[xx * 3 + 1] = ResampleWeights.clip8(s1)
+                            rowOut[xx * 3 + 2] = ResampleWeights.clip8(s2)
                         }
-                        dst[rowOut + xx * 3] = ResampleWeights.clip8(s0)
-                        dst[rowOut + xx * 3 + 1] = ResampleWeights.clip8(s1)
-                        dst[rowOut + xx * 3 + 2] = ResampleWeights.clip8(s2)
                     }
                 }
             }
@@ -62,20 +70,27 @@ extension RGBImage {
         return RGBImage(width: outWidth, height: height, pixels: out)
     }
 
+    /// Row by row: each output row is the weighted sum of whole input rows, accumulated in one
+    /// Int32 row (contiguous, so the additions run as vector instructions).
     private func resampledVertically(_ weights: ResampleWeights) -> RGBImage {
         let outHeight = weights.outputSize
         let rowLength = width * 3
         var out = [UInt8](repeating: 0, count: width * outHeight * 3)
+        var sums = [Int32](repeating: 0, count: rowLength)
         pixels.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
-                for yy in 0..<outHeight {
-                    let start = weights.starts[yy], n = weights.counts[yy], k = yy * weights.kernelSize
-                    for c in 0..<rowLength {
-                        var s = ResampleWeights.half
-                        for i in 0..<n {
-                            s += Int(src[(start + i) * rowLength + c]) * weights.coefficients[k + i]
+                sums.withUnsafeMutableBufferPointer { acc in
+                    weights.withRaw { starts, counts, coefficients in
+                        for yy in 0..<outHeight {
+                            let taps = coefficients + yy * weights.kernelSize
+                            for c in 0..<rowLength { acc[c] = Int32(ResampleWeights.half) }
+                            for i in 0..<counts[yy] {
+                                let row = src.baseAddress! + (starts[yy] + i) * rowLength, w = taps[i]
+                                for c in 0..<rowLength { acc[c] &+= Int32(row[c]) &* w }
+                            }
+                            let rowOut = dst.baseAddress! + yy * rowLength
+                            for c in 0..<rowLength { rowOut[c] = ResampleWeights.clip8(acc[c]) }
                         }
-                        dst[yy * rowLength + c] = ResampleWeights.clip8(s)
                     }
                 }
             }
@@ -98,8 +113,8 @@ struct ResampleWeights {
     let starts: [Int]
     /// Number of contributing inputs per output sample.
     let counts: [Int]
-    /// `outputSize · kernelSize` fixed-point weights.
-    let coefficients: [Int]
+    /// `outputSize · kernelSize` fixed-point weights (each below 2²², so Int32 holds them).
+    let coefficients: [Int32]
 
     init(inputSize: Int, outputSize: Int) {
         let scale = Double(inputSize) / Double(outputSize)
@@ -108,7 +123,7 @@ struct ResampleWeights {
         let kernelSize = Int(support.rounded(.up)) * 2 + 1
         var starts = [Int](repeating: 0, count: outputSize)
         var counts = [Int](repeating: 0, count: outputSize)
-        var coefficients = [Int](repeating: 0, count: outputSize * kernelSize)
+        var coefficients = [Int32](repeating: 0, count: outputSize * kernelSize)
         var weights = [Double](repeating: 0, count: kernelSize)
         let inverseScale = 1.0 / filterScale  // multiplied, as Pillow does, for identical rounding
         for xx in 0..<outputSize {
@@ -125,7 +140,7 @@ struct ResampleWeights {
             for x in 0..<xmax {
                 let w = total != 0 ? weights[x] / total : weights[x]
                 let fixed = w * Double(1 << Self.precisionBits)
-                coefficients[xx * kernelSize + x] = w < 0 ? Int(fixed - 0.5) : Int(fixed + 0.5)
+                coefficients[xx * kernelSize + x] = Int32(w < 0 ? fixed - 0.5 : fixed + 0.5)
             }
             starts[xx] = xmin
             counts[xx] = max(xmax, 0)
@@ -143,7 +158,16 @@ struct ResampleWeights {
     }
 
     @inline(__always)
-    static func clip8(_ sum: Int) -> UInt8 {
-        UInt8(clamping: sum >> precisionBits)
+    static func clip8(_ sum: Int32) -> UInt8 {
+        UInt8(clamping: sum >> Int32(precisionBits))
+    }
+
+    /// The three tables as raw pointers, for the passes' inner loops.
+    func withRaw<R>(_ body: (UnsafePointer<Int>, UnsafePointer<Int>, UnsafePointer<Int32>) throws -> R) rethrows -> R {
+        try starts.withUnsafeBufferPointer { s in
+            try counts.withUnsafeBufferPointer { n in
+                try coefficients.withUnsafeBufferPointer { try body(s.baseAddress!, n.baseAddress!, $0.baseAddress!) }
+            }
+        }
     }
 }
