@@ -24,7 +24,12 @@ public struct BatchNorm2d {
 
     /// x [N, C, H, W] → same shape. In training it uses the batch's statistics, updates the
     /// running ones and counts the batch; in evaluation it uses the running statistics.
-    public func callAsFunction(_ x: Variable) -> Variable {
+    public func callAsFunction(_ x: Variable) -> Variable { normalize(x, adding: nil) }
+
+    /// BN(x) + residual in one pass (`batchNorm2d(adding:)`): the same values as `self(x) + residual`.
+    public func callAsFunction(_ x: Variable, adding residual: Variable) -> Variable { normalize(x, adding: residual) }
+
+    private func normalize(_ x: Variable, adding residual: Variable?) -> Variable {
         let g = x.graph
         guard let store = g.parameters else {
             preconditionFailure("BatchNorm2d(\(weight.name)) on a graph without a ParameterStore")
@@ -32,6 +37,6 @@ public struct BatchNorm2d {
         if g.isTraining { store.value(numBatchesTracked).data[0] += 1 }
         return x.batchNorm2d(weight: g.param(weight), bias: g.param(bias),
                              runningMean: store.value(runningMean), runningVar: store.value(runningVar),
-                             momentum: momentum, eps: eps)
+                             momentum: momentum, eps: eps, adding: residual)
     }
 }

@@ -81,4 +81,41 @@ final class BatchNormTests: XCTestCase {
         }
         XCTAssertTrue(report.passed, "\(report)")
     }
+
+    /// BN(x) + r in one op against the two ops it replaces: the same bits forward, and the same
+    /// gradients for x, weight, bias and r, in training and evaluation.
+    func testAddingAResidual_equalsBatchNormThenAdd_bitForBit() {
+        for training in [true, false] {
+            let shape = [2, 3, 4, 5]
+            let x = random(shape, seed: 21, low: -2, high: 2), r = random(shape, seed: 22, low: -3, high: 3)
+            let w = random([3], seed: 23, low: 0.5, high: 1.5), b = random([3], seed: 24)
+            let dy = random(shape, seed: 25)
+            func run(fused: Bool) -> [[Float]] {
+                let g = Graph(training: training)
+                let vs = [x, w, b, r].map { g.input($0, requiresGrad: true) }
+                let rm = Tensor(shape: [3]) { 0.2 }, rv = Tensor(shape: [3]) { 1.5 }
+                let y = fused
+                    ? vs[0].batchNorm2d(weight: vs[1], bias: vs[2], runningMean: rm, runningVar: rv, adding: vs[3])
+                    : vs[0].batchNorm2d(weight: vs[1], bias: vs[2], runningMean: rm, runningVar: rv) + vs[3]
+                g.backward(y, seedGradient: dy)
+                return [y.value.array, rm.array, rv.array] + vs.map { g.grad(of: $0)!.array }
+            }
+            let (fused, plain) = (run(fused: true), run(fused: false))
+            for (i, (a, b)) in zip(fused, plain).enumerated() {
+                XCTAssertTrue(a == b, "training \(training): output \(i) differs")
+                XCTAssertFalse(a.contains { !$0.isFinite })
+            }
+        }
+    }
+
+    func testAddingAResidual_gradientsMatchFiniteDifferences() {
+        let shape = [2, 3, 3, 4]
+        let x = random(shape, seed: 31, low: -2, high: 2), r = random(shape, seed: 32)
+        let w = random([3], seed: 33, low: 0.5, high: 1.5), b = random([3], seed: 34)
+        let report = GradientCheck.run(inputs: [x, w, b, r], training: true, epsilon: 1e-3) { _, v in
+            v[0].batchNorm2d(weight: v[1], bias: v[2], runningMean: Tensor(zeros: [3]),
+                             runningVar: Tensor(shape: [3]) { 1 }, adding: v[3])
+        }
+        XCTAssertTrue(report.passed, "\(report)")
+    }
 }

@@ -8,8 +8,12 @@ extension Variable {
     /// running statistics are updated in place: running = (1 − momentum)·running + momentum·batch,
     /// with the unbiased σ²·M/(M − 1) for the variance. Evaluation: μ, σ² are the running ones,
     /// constants to backward. Every per-channel loop is fused and parallel over channels.
+    ///
+    /// `residual` (the shape of x): y = BN(x) + residual in the same pass, as `batchNorm2d(…) +
+    /// residual` computes it bit for bit, without the intermediate BN(x) and its extra passes over
+    /// memory forward and backward (the IR block's last BatchNorm and its shortcut).
     public func batchNorm2d(weight: Variable, bias: Variable, runningMean: Tensor, runningVar: Tensor,
-                            momentum: Float = 0.1, eps: Float = 1e-5) -> Variable {
+                            momentum: Float = 0.1, eps: Float = 1e-5, adding residual: Variable? = nil) -> Variable {
         let g = graph
         precondition(shape.count == 4, "batchNorm2d input must be NCHW, got \(shape)")
         let (N, C, plane) = (shape[0], shape[1], shape[2] * shape[3])
@@ -17,6 +21,7 @@ extension Variable {
         for (name, t) in [("weight", weight.value), ("bias", bias.value), ("runningMean", runningMean), ("runningVar", runningVar)] {
             precondition(t.shape == [C], "batchNorm2d \(name) \(t.shape) for \(C) channels")
         }
+        precondition(residual.map { $0.shape == shape } ?? true, "batchNorm2d residual \(residual?.shape ?? []) for \(shape)")
         let training = g.isTraining
         let reduction = training ? g.batchReduction : nil
         precondition(!training || M > 1 || reduction != nil,
@@ -24,7 +29,7 @@ extension Variable {
         let out = g.allocate(shape)
         let saved = g.allocate([2, C])  // row 0: μ, row 1: 1/√(σ² + eps), as used by this pass
         let mean = saved.data, invStd = saved.data + C
-        let x = data, y = out.data, w = weight.data, b = bias.data
+        let x = data, y = out.data, w = weight.data, b = bias.data, r = residual?.data
         let rm = runningMean.data, rv = runningVar.data
         // Exact mode: the replicas' statistics together, then the same normalisation as below.
         let globalM = reduction.map { synchronizedStatistics($0, mean: mean, invStd: invStd, momentum: momentum, eps: eps,
@@ -54,7 +59,12 @@ extension Variable {
                 let scale = w[c] * invStd[c], shift = b[c] - mean[c] * scale
                 for n in 0..<N {
                     let xs = x + (n * C + c) * plane, ys = y + (n * C + c) * plane
-                    for p in 0..<plane { ys[p] = xs[p] * scale + shift }
+                    if let r {
+                        let rs = r + (n * C + c) * plane
+                        for p in 0..<plane { ys[p] = (xs[p] * scale + shift) + rs[p] }
+                    } else {
+                        for p in 0..<plane { ys[p] = xs[p] * scale + shift }
+                    }
                 }
             }
         }
@@ -64,8 +74,13 @@ extension Variable {
         let centered: BFloat16Tensor? = g.savesBFloat16
             ? BFloat16Tensor(centering: value, channelMeans: mean, pool: g.pool, compute: g.compute) : nil
         let kept: Tensor? = centered == nil ? value : nil
-        let input = handle
-        return g.record(out, inputs: [self, weight, bias]) { g, dy in
+        let input = handle, shortcut = residual?.handle
+        return g.record(out, inputs: [self, weight, bias] + (residual.map { [$0] } ?? [])) { g, dy in
+            // The sum's gradient reaches the residual unchanged.
+            if let shortcut, let dr = g.gradient(for: shortcut) {
+                let d = dr.data, gy = dy.data
+                g.compute.parallelFor(dr.count, grain: 16_384) { range in for i in range { d[i] += gy[i] } }
+            }
             /// `x` is x [N, C, H, W], or x − μ when `isCentered`.
             func run(_ x: UnsafePointer<Float>, isCentered: Bool) {
                 // Reading through `saved` keeps its pooled storage alive until backward.

@@ -35,8 +35,8 @@ public struct IRBlock {
 
     /// x [N, Cin, H, W] → [N, Cout, ⌈H/s⌉, ⌈W/s⌉].
     public func callAsFunction(_ x: Variable) -> Variable {
-        let residual = bn2(conv2(prelu(conv1(bn1(x)))))
         let skip = shortcut.map { $0.bn($0.conv(x)) } ?? (stride == 1 ? x : x.subsample(stride: stride))
-        return residual + skip
+        // residual + skip, the sum made by the residual branch's last BatchNorm in its own pass.
+        return bn2(conv2(prelu(conv1(bn1(x)))), adding: skip)
     }
 }
