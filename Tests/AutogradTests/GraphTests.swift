@@ -100,4 +100,45 @@ final class GraphTests: XCTestCase {
         fresh.backward((s2 * fresh.input(w) + q2).sum())
         XCTAssertEqual(g.grad(of: x)!.array, fresh.grad(of: x2)!.array)
     }
+
+    /// Sums hand their output gradient on without a copy where they can: the results must not
+    /// see it. Every pattern where sharing would alias two gradients (x + x, x − x, an operand
+    /// both summed and used again earlier, a residual that is the BatchNorm's own input, a
+    /// reshape of a summed operand) against the same function written with products by 1,
+    /// which never share.
+    func testSharedOutputGradients_matchUnsharedBackward() {
+        let x0 = randomTensor([2, 3, 4, 4], seed: 11), y0 = randomTensor([2, 3, 4, 4], seed: 12)
+        let weight = randomTensor([3], seed: 13), bias = randomTensor([3], seed: 14)
+        func run(share: Bool) -> [[Float]] {
+            let g = Graph(compute: ComputePool(threads: 1))
+            let x = g.input(x0, requiresGrad: true), y = g.input(y0, requiresGrad: true)
+            let w = g.input(weight, requiresGrad: true), b = g.input(bias, requiresGrad: true)
+            let one = g.input(Tensor(shape: [1], values: [1]))
+            // Without sharing, every sum goes through a broadcast operand (no identity map).
+            func plus(_ a: Variable, _ c: Variable) -> Variable { share ? a + c : a * one + c * one }
+            func minus(_ a: Variable, _ c: Variable) -> Variable { share ? a - c : a * one - c * one }
+            let stats = (Tensor(shape: [3], values: [0, 0, 0]), Tensor(shape: [3], values: [1, 1, 1]))
+            let s1 = plus(x, x)                                   // x + x
+            let s2 = minus(y, y) + y.scaled(by: 2)                // y − y, then y again
+            // t reaches the fused BatchNorm with no gradient yet, as its input and its residual.
+            let t = y.scaled(by: 0.5)
+            let bn = share
+                ? t.batchNorm2d(weight: w, bias: b, runningMean: stats.0, runningVar: stats.1, adding: t)
+                : t.batchNorm2d(weight: w, bias: b, runningMean: stats.0, runningVar: stats.1) * one + t * one
+            // u gets a gradient from z first, then from p, created between u and z.
+            let u = x.sigmoid(), v = y.scaled(by: 3)
+            let p = u * y
+            let z = plus(u, v)
+            let flat = plus(s1.reshaped([2, 48]), (s2 * x).reshaped([2, 48])).reshaped([2, 3, 4, 4])
+            let loss = (plus(flat, bn) * y.sigmoid() + p * z.tanh()).sum()
+            g.backward(loss)
+            return [x, y, w, b].map { g.grad(of: $0)!.array }
+        }
+        let shared = run(share: true), plain = run(share: false)
+        for (name, (s, p)) in zip(["x", "y", "weight", "bias"], zip(shared, plain)) {
+            XCTAssertEqual(s.count, p.count)
+            let worst = zip(s, p).map { abs($0 - $1) / max(1, abs($1)) }.max() ?? .nan
+            XCTAssertLessThan(worst, 1e-5, "gradient of \(name)")
+        }
+    }
 }

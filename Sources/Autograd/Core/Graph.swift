@@ -152,9 +152,45 @@ public final class Graph {
     public func gradient(for node: NodeHandle) -> Tensor? {
         guard nodes[node.id].requiresGrad else { return nil }
         if let g = nodes[node.id].gradient { return g }
-        let g = zeros(nodes[node.id].shape)
+        let g = allocate(nodes[node.id].shape)
+        let p = g.data
+        compute.parallelFor(g.count, grain: 65_536) { r in (p + r.lowerBound).initialize(repeating: 0, count: r.count) }
         nodes[node.id].gradient = g
         return g
+    }
+
+    /// Adds `dy` (as many values as the node has; an op whose input and output hold the same
+    /// values in the same order) into the gradient of `node`, or, negated, subtracts it.
+    ///
+    /// The first gradient to reach a node needs no zero fill: with `sharing`, `dy` itself
+    /// becomes the node's gradient (no pass over memory at all), otherwise a copy. Share only
+    /// when the calling backward writes no other gradient while it still reads `dy`, and hand
+    /// one `dy` to at most one node: later additions into that node write into `dy`'s storage.
+    /// Returns whether the node now shares `dy`.
+    @discardableResult
+    public func accumulateGradient(_ dy: Tensor, into node: NodeHandle, negated: Bool = false, sharing: Bool = false) -> Bool {
+        guard nodes[node.id].requiresGrad else { return false }
+        let shape = nodes[node.id].shape
+        precondition(dy.count == shape.reduce(1, *), "gradient of \(dy.count) values for a node of shape \(shape)")
+        let gy = dy.data
+        if let existing = nodes[node.id].gradient {
+            let gx = existing.data
+            compute.parallelFor(dy.count, grain: 16_384) { r in
+                if negated { for i in r { gx[i] -= gy[i] } } else { for i in r { gx[i] += gy[i] } }
+            }
+            return false
+        }
+        if sharing, !negated {
+            nodes[node.id].gradient = dy.shape == shape ? dy : dy.reshaped(shape)
+            return true
+        }
+        let copy = allocate(shape)
+        let gx = copy.data
+        compute.parallelFor(dy.count, grain: 16_384) { r in
+            if negated { for i in r { gx[i] = -gy[i] } } else { (gx + r.lowerBound).update(from: gy + r.lowerBound, count: r.count) }
+        }
+        nodes[node.id].gradient = copy
+        return false
     }
 
     /// The gradient of `v` after `backward`, if any reached it.

@@ -52,36 +52,24 @@ extension Variable {
                     for i in 0..<dy.count { gx[map(i)] += gy[i] * factor(i) }
                 }
             }
-            // A sum's or difference's operand of the output's shape (the residual connections):
-            // a loop the compiler vectorises, where the closure above costs a call per element.
-            func accumulateSame(into grad: Tensor, negate: Bool) {
-                let gx = grad.data
-                g.compute.parallelFor(dy.count) { r in
-                    if negate { for i in r { gx[i] -= gy[i] } } else { for i in r { gx[i] += gy[i] } }
-                }
-            }
             // Read through the kept tensors, which keeps them alive until now.
             let x = keptA?.data, y = keptB?.data
-            if let da = g.gradient(for: ha) {
+            // A sum's or difference's operand of the output's shape (the residual connections)
+            // takes dy as its gradient, or adds it in a loop the compiler vectorises; one
+            // operand at most may share dy's storage.
+            let sums = op == .add || op == .subtract
+            let shared = sums && mapA.isIdentity && g.accumulateGradient(dy, into: ha, sharing: true)
+            if sums, mapB.isIdentity { g.accumulateGradient(dy, into: hb, negated: op == .subtract, sharing: !shared) }
+            if !(sums && mapA.isIdentity), let da = g.gradient(for: ha) {
                 switch op {
-                case .add, .subtract:
-                    if mapA.isIdentity {
-                        accumulateSame(into: da, negate: false)
-                    } else {
-                        accumulate(into: da, map: mapA) { _ in 1 }
-                    }
+                case .add, .subtract: accumulate(into: da, map: mapA) { _ in 1 }
                 case .multiply: accumulate(into: da, map: mapA) { i in y![mapB(i)] }
                 case .divide: accumulate(into: da, map: mapA) { i in 1 / y![mapB(i)] }
                 }
             }
-            if let db = g.gradient(for: hb) {
+            if !(sums && mapB.isIdentity), let db = g.gradient(for: hb) {
                 switch op {
-                case .add, .subtract:
-                    if mapB.isIdentity {
-                        accumulateSame(into: db, negate: op == .subtract)
-                    } else {
-                        accumulate(into: db, map: mapB) { _ in op == .add ? 1 : -1 }
-                    }
+                case .add, .subtract: accumulate(into: db, map: mapB) { _ in op == .add ? 1 : -1 }
                 case .multiply: accumulate(into: db, map: mapB) { i in x![mapA(i)] }
                 case .divide:
                     let z = keptQuotient!.data

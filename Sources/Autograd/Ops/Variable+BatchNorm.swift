@@ -76,11 +76,9 @@ extension Variable {
         let kept: Tensor? = centered == nil ? value : nil
         let input = handle, shortcut = residual?.handle
         return g.record(out, inputs: [self, weight, bias] + (residual.map { [$0] } ?? [])) { g, dy in
-            // The sum's gradient reaches the residual unchanged.
-            if let shortcut, let dr = g.gradient(for: shortcut) {
-                let d = dr.data, gy = dy.data
-                g.compute.parallelFor(dr.count, grain: 16_384) { range in for i in range { d[i] += gy[i] } }
-            }
+            // The sum's gradient reaches the residual unchanged: dy itself, unless the residual
+            // is x, whose gradient is written below while dy is read.
+            if let shortcut { g.accumulateGradient(dy, into: shortcut, sharing: shortcut.id != input.id) }
             /// `x` is x [N, C, H, W], or x − μ when `isCentered`.
             func run(_ x: UnsafePointer<Float>, isCentered: Bool) {
                 // Reading through `saved` keeps its pooled storage alive until backward.

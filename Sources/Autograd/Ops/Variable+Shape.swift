@@ -11,9 +11,7 @@ extension Variable {
         precondition(resolved.reduce(1, *) == count, "cannot reshape \(shape) to \(newShape)")
         let input = handle  // the gradient only: the data may go
         return graph.record(value.reshaped(resolved), inputs: [self]) { g, dy in
-            guard let dx = g.gradient(for: input) else { return }
-            let gx = dx.data, gy = dy.data
-            g.compute.parallelFor(dx.count) { r in for i in r { gx[i] += gy[i] } }
+            g.accumulateGradient(dy, into: input, sharing: true)
         }
     }
 
