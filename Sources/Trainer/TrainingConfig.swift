@@ -42,6 +42,9 @@ public struct RunConfig: Sendable, Equatable {
     public var loaderThreads = 0
     /// Batches prepared ahead of the step.
     public var prefetch = 2
+    /// MiB per rank of training images kept decoded (and resized, where that makes them smaller)
+    /// across epochs; 0 decodes every image on every use (`PreparedImageCache`).
+    public var imageCacheMiB = 512
     /// Stop after this many steps per epoch (0: the whole epoch) — for demos and smoke tests.
     public var maxStepsPerEpoch = 0
     /// What a non-finite loss or gradient norm does.
@@ -165,6 +168,7 @@ extension RunConfig {
         threads = try s.int("threads", default: threads)
         loaderThreads = try s.int("loader_threads", default: loaderThreads)
         prefetch = try s.int("prefetch", default: prefetch)
+        imageCacheMiB = try s.int("image_cache_mib", default: imageCacheMiB)
         maxStepsPerEpoch = try s.int("max_steps_per_epoch", default: maxStepsPerEpoch)
         onNonFinite = try s.choice("on_nonfinite", default: onNonFinite, "policy")
         precision = try s.choice("precision", default: precision, "precision")
@@ -179,6 +183,8 @@ extension RunConfig {
             if let problem = ComputePool.threadCountProblem(value, allowsAutomatic: true) { try require(false, key, problem) }
         }
         try require(prefetch >= 1 && prefetch <= 64, "prefetch", "must be between 1 and 64 batches, got \(prefetch)")
+        try require(imageCacheMiB >= 0 && imageCacheMiB <= 1 << 30, "image_cache_mib",
+                    "must be between 0 (no cache) and 2^30 MiB, got \(imageCacheMiB)")
         try require(maxStepsPerEpoch >= 0, "max_steps_per_epoch", "must not be negative (0: whole epochs)")
     }
 }

@@ -92,6 +92,7 @@ public struct AugmentationRecipe: Sendable, Equatable, CustomStringConvertible {
         self.options = options
         self.imageSteps = steps
         self.erasing = erasing
+        fixedStepCount = steps.prefix { !$0.drawsRandomly }.count
     }
 
     /// The generator for one image of one quadruplet: `sample` is the quadruplet's position in
@@ -103,16 +104,39 @@ public struct AugmentationRecipe: Sendable, Equatable, CustomStringConvertible {
                          UInt64(truncatingIfNeeded: branch)])
     }
 
+    /// How many of the leading 8-bit steps draw nothing from the generator (resize, centre crop):
+    /// what they make depends on the image alone, so a loader may keep it for the next epoch
+    /// (`PreparedImageCache`). The random steps after them see the generator untouched.
+    public let fixedStepCount: Int
+
+    /// The image after the fixed leading steps (`fixedStepCount`); the image itself when there are none.
+    public func prepared(_ image: RGBImage) -> RGBImage {
+        var rng = SeededRNG(seed: 0)  // never drawn from: these steps are not random
+        var current = image
+        for step in imageSteps.prefix(fixedStepCount) { current = step.apply(to: current, &rng) }
+        return current
+    }
+
     /// Runs the 8-bit steps only (what a contact sheet of augmented samples shows).
     public func augmentedImage(_ image: RGBImage, _ rng: inout SeededRNG) -> RGBImage {
+        augmented(prepared: prepared(image), &rng)
+    }
+
+    /// The random 8-bit steps, on an image that went through `prepared` already.
+    func augmented(prepared image: RGBImage, _ rng: inout SeededRNG) -> RGBImage {
         var current = image
-        for step in imageSteps { current = step.apply(to: current, &rng) }
+        for step in imageSteps.dropFirst(fixedStepCount) { current = step.apply(to: current, &rng) }
         return current
     }
 
     /// The whole recipe: writes 3 · outputSize² floats (CHW) at the start of `output`.
     public func apply(to image: RGBImage, _ rng: inout SeededRNG, into output: UnsafeMutableBufferPointer<Float>) {
-        let augmented = augmentedImage(image, &rng)
+        apply(prepared: prepared(image), &rng, into: output)
+    }
+
+    /// The same from an image that went through `prepared` (a cached one) already.
+    public func apply(prepared image: RGBImage, _ rng: inout SeededRNG, into output: UnsafeMutableBufferPointer<Float>) {
+        let augmented = augmented(prepared: image, &rng)
         precondition(augmented.width == outputSize && augmented.height == outputSize,
                      "recipe \(self) produced \(augmented.width)x\(augmented.height)")
         normalization.write(augmented, into: output)

@@ -35,6 +35,14 @@ public enum ImageAugmentation: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// Whether the step takes anything from the generator (its output is not the image's alone).
+    var drawsRandomly: Bool {
+        switch self {
+        case .resize, .centerCrop: false
+        case .horizontalFlip, .rotation, .randomCrop, .colorJitter: true
+        }
+    }
+
     /// The side of the image after this step, given the side before it.
     func outputSize(after input: Int) -> Int {
         switch self {

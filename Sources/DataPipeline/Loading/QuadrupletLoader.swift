@@ -20,6 +20,9 @@ import Autograd
 /// A rank whose slice of a short batch is empty still gets that batch (B = 0), so every rank
 /// sees the same number of batches and collective operations stay in step.
 ///
+/// `imageCache` (made for `recipe`, shared across the run's epochs) keeps images after the
+/// recipe's fixed steps, so a file is decoded and resized once per run; batches are the same.
+///
 /// Usage: `while let loaded = try loader.next() { … }`. Releasing the loader early stops and
 /// joins its threads.
 public final class QuadrupletLoader {
@@ -35,8 +38,10 @@ public final class QuadrupletLoader {
     /// (`GlobalBatch.slice(rank:worldSize:weights:)`).
     public init(samples: [Sample], recipe: AugmentationRecipe, batches: [GlobalBatch], rank: Int, worldSize: Int,
                 rankWeights: [Double]? = nil, seed: UInt64, epoch: Int, options: LoaderOptions,
-                badImages: BadImageHandler, decoder: ImageDecoder = ImageDecoder()) throws(LoaderError) {
+                badImages: BadImageHandler, decoder: ImageDecoder = ImageDecoder(),
+                imageCache: PreparedImageCache? = nil) throws(LoaderError) {
         try options.validate()
+        precondition(imageCache.map { $0.recipe == recipe } ?? true, "an image cache serves the recipe it was made for")
         guard worldSize >= 1, rank >= 0, rank < worldSize else { throw .invalidRank(rank: rank, worldSize: worldSize) }
         if let rankWeights, rankWeights.count != worldSize || !rankWeights.allSatisfy({ $0 > 0 }) {
             throw .invalidRankWeights(rankWeights, worldSize: worldSize)
@@ -51,7 +56,7 @@ public final class QuadrupletLoader {
         }
         let capacity = slices.map(\.count).max() ?? 0
         let job = QuadrupletJob(samples: samples, recipe: recipe, slices: slices, batchIndices: batches.map(\.index),
-                                seed: seed, epoch: epoch, badImages: badImages, decoder: decoder)
+                                seed: seed, epoch: epoch, badImages: badImages, decoder: decoder, cache: imageCache)
         job.buffers = (0...options.prefetch).map { _ in
             BatchBuffer(parts: 4, capacity: capacity, floatsPerImage: recipe.floatsPerImage)
         }
@@ -91,11 +96,12 @@ private final class QuadrupletJob: @unchecked Sendable {
     let epoch: Int
     let badImages: BadImageHandler
     let decoder: ImageDecoder
+    let cache: PreparedImageCache?
     /// Set once, before the workers start.
     var buffers: [BatchBuffer] = []
 
     init(samples: [Sample], recipe: AugmentationRecipe, slices: [ArraySlice<Quadruplet>], batchIndices: [Int],
-         seed: UInt64, epoch: Int, badImages: BadImageHandler, decoder: ImageDecoder) {
+         seed: UInt64, epoch: Int, badImages: BadImageHandler, decoder: ImageDecoder, cache: PreparedImageCache?) {
         self.samples = samples
         self.recipe = recipe
         self.slices = slices
@@ -104,6 +110,7 @@ private final class QuadrupletJob: @unchecked Sendable {
         self.epoch = epoch
         self.badImages = badImages
         self.decoder = decoder
+        self.cache = cache
     }
 
     /// Task `task` of a batch: branch `task % 4` of its quadruplet `task / 4`.
@@ -112,9 +119,16 @@ private final class QuadrupletJob: @unchecked Sendable {
         let item = task / 4, branch = task % 4
         let position = slice.startIndex + item
         let index = slice[position].image(branch: branch)
-        guard let image = try badImages.load(samples[index], decoder: decoder) else { return false }
+        let sample = samples[index]
+        let loaded: RGBImage?
+        if let cache {
+            loaded = try cache.prepared(index, source: sample.source) { try badImages.load(sample, decoder: decoder) }
+        } else {
+            loaded = try badImages.load(sample, decoder: decoder).map(recipe.prepared)
+        }
+        guard let prepared = loaded else { return false }
         var rng = AugmentationRecipe.rng(seed: seed, epoch: epoch, sample: position, branch: branch)
-        recipe.apply(to: image, &rng, into: buffers[slot].image(part: branch, item: item))
+        recipe.apply(prepared: prepared, &rng, into: buffers[slot].image(part: branch, item: item))
         return true
     }
 }

@@ -17,6 +17,8 @@ struct EpochFeeds {
     let seed: UInt64
     let loaderOptions: LoaderOptions
     let badImages: BadImageHandler
+    /// The training images kept across this run's epochs (nil: `train.image_cache_mib` 0).
+    let imageCache: PreparedImageCache?
 
     init(config c: TrainingConfig, train: [Sample], classCount: Int, loaderOptions: LoaderOptions,
          badImages: BadImageHandler) throws {
@@ -28,6 +30,7 @@ struct EpochFeeds {
         maxStepsPerEpoch = c.run.maxStepsPerEpoch
         accumulation = c.optim.gradientAccumulation
         seed = c.run.seed
+        imageCache = c.run.imageCacheMiB > 0 ? PreparedImageCache(recipe: recipe, budgetBytes: c.run.imageCacheMiB << 20) : nil
         self.loaderOptions = loaderOptions
         self.badImages = badImages
     }
@@ -52,7 +55,8 @@ struct EpochFeeds {
               rankWeights: [Double]?, fault: TestFault? = nil) throws -> StepFeed {
         let loader = try QuadrupletLoader(samples: train, recipe: recipe, batches: Array(try batches(of: plan).dropFirst(skipping)),
                                           rank: rank, worldSize: worldSize, rankWeights: rankWeights, seed: seed,
-                                          epoch: epoch, options: loaderOptions, badImages: badImages)
+                                          epoch: epoch, options: loaderOptions, badImages: badImages,
+                                          imageCache: imageCache)
         return StepFeed(loader: loader, accumulation: accumulation, firstStep: firstStep, rank: rank, fault: fault)
     }
 }

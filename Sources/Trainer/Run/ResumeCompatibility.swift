@@ -4,7 +4,7 @@
 struct ResumeCompatibility {
     /// Keys (or whole sections, ending in `.`) taken from the new command line.
     static let mayChange = [
-        "train.epochs", "train.eval_every", "train.threads", "train.loader_threads", "train.prefetch",
+        "train.epochs", "train.eval_every", "train.threads", "train.loader_threads", "train.prefetch", "train.image_cache_mib",
         "train.on_nonfinite", "train.max_steps_per_epoch", "train.precision",
         "data.root", "data.on_bad_image", "data.check_files",
         "distributed.", "checkpoint.",

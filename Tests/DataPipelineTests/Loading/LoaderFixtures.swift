@@ -30,6 +30,7 @@ enum LoaderFixtures {
         var labels: [Int]
         var negativeLabels: [Int]
         var positions: [Int]
+        var droppedPositions: [Int]
     }
 
     static func drain(_ loader: QuadrupletLoader) throws -> [Copied] {
@@ -37,7 +38,8 @@ enum LoaderFixtures {
         while let loaded = try loader.next() {
             let b = loaded
             result.append(Copied(index: loaded.globalIndex, branches: b.images.map(\.array), labels: b.labels,
-                                 negativeLabels: b.negativeLabels, positions: loaded.positions))
+                                 negativeLabels: b.negativeLabels, positions: loaded.positions,
+                                 droppedPositions: loaded.droppedPositions))
         }
         return result
     }
