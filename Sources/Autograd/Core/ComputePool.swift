@@ -6,6 +6,8 @@ import Foundation
 public final class ComputePool: @unchecked Sendable {
     public let threads: Int
     public let options: EngineOptions
+    /// Times the parallel regions when set (profiling only; set it before the pool is used).
+    public var regionClock: ParallelRegionClock?
 
     /// More threads than this is a typo, not a machine: settings above it are refused where they
     /// are read (`threadCountProblem`), and the environment's are cut to it.
@@ -51,6 +53,8 @@ public final class ComputePool: @unchecked Sendable {
             return
         }
         let per = (count + chunks - 1) / chunks
+        regionClock?.enter()
+        defer { regionClock?.leave() }
         DispatchQueue.concurrentPerform(iterations: chunks) { c in
             let start = c * per
             let end = min(count, start + per)

@@ -56,6 +56,8 @@ extension ComputePool {
         let wide = n >= m
         let length = wide ? n : m
         let per = ((length + parts - 1) / parts + 15) / 16 * 16
+        regionClock?.enter()
+        defer { regionClock?.leave() }
         DispatchQueue.concurrentPerform(iterations: parts) { p in
             let start = p * per, end = min(length, start + per)
             guard start < end else { return }

@@ -15,15 +15,24 @@ extension BenchSettings {
                      preset, Double(model.inferenceParameterCount) / 1e6, Double(layout.parameterCount) / 1e6))
         let bench = ModelBenchmark(config: config, batch: batch, timer: BenchmarkTimer(repeats: repeats),
                                    compute: compute, precision: precision.matrixPrecision)
-        let profiler = profile ? OpProfiler() : nil
-        let seconds = try bench.secondsPerStep(profiler: profiler)
+        let profiler = profile ? OpProfiler() : nil, regions = profile ? ParallelRegionClock() : nil
+        let seconds = try bench.secondsPerStep(profiler: profiler, regionClock: regions)
         if let profiler { print(profiler.formattedReport()) }
+        var serialShare: Double?
+        if let regions {
+            // The timed steps are `repeats` steps after the warm-up; the median step stands for each.
+            let parallel = regions.seconds / Double(repeats), serial = max(0, seconds - parallel)
+            serialShare = serial / seconds
+            print(String(format: "threads side by side %.2f s of the %.2f s step; one thread alone %.2f s (%.1f%%)%@",
+                         parallel, seconds, serial, 100 * serial / seconds,
+                         compute.threads == 1 ? " (one thread: every region runs inline)" : ""))
+        }
         let rate = Double(batch) / seconds, gflops = bench.flopsPerStep / seconds / 1e9
         let rss = peakResidentMiB()
         let label = precision == .bf16 ? "qcs bf16:" : "qcs:"
         print(line(label, seconds: seconds, gflops: gflops, rss: rss))
         var summary = ["quadruplets_per_s=\(fmt(rate))", "seconds_per_step=\(fmt(seconds))", "gflops=\(fmt(gflops))",
-                       "peak_rss_mib=\(Int(rss))"]
+                       "peak_rss_mib=\(Int(rss))"] + (serialShare.map { ["serial_share=\(fmt($0))"] } ?? [])
         var fp32: (seconds: Double, rss: Double)?
         if precision == .bf16 {
             let ceiling = EngineBenchmark(batch: batch, timer: BenchmarkTimer(repeats: 1), compute: compute)

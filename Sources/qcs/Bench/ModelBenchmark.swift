@@ -18,8 +18,10 @@ struct ModelBenchmark {
         Double(batch) * ModelCost(config: config).trainingForwardMultiplyAdds * 2 * 3 * 2
     }
 
-    /// With a profiler, times each op of the timed steps (the warm-up step is not counted).
-    func secondsPerStep(profiler: OpProfiler? = nil) throws -> Double {
+    /// With a profiler, times each op of the timed steps (the warm-up step is not counted), and
+    /// `regionClock` the time the pool's threads ran side by side.
+    func secondsPerStep(profiler: OpProfiler? = nil, regionClock: ParallelRegionClock? = nil) throws -> Double {
+        defer { compute.regionClock = nil }
         let (model, store) = QCSModel.build(config, seed: 0)
         let step = SAMTrainingStep(model: model, store: store, optimizer: Adam(count: store.values.count),
                                    compute: compute, precision: precision)
@@ -32,7 +34,10 @@ struct ModelBenchmark {
             negativeLabels: (0..<batch).map { ($0 + 1) % config.numClasses })
         var done = 0
         return try timer.median {
-            if done > 0, let profiler, step.graph.profiler == nil { step.graph.profiler = profiler }
+            if done > 0, let profiler, step.graph.profiler == nil {
+                step.graph.profiler = profiler
+                compute.regionClock = regionClock
+            }
             let faults = minorPageFaults()
             try step.step(quadruplets, learningRate: 1e-6, dropoutKey: UInt64(done))
             // Memory must stay flat after the warm-up: no new pages, the same pool.
