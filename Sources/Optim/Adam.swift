@@ -38,7 +38,7 @@ public final class Adam: Optimizer {
 
     public var state: [(name: String, values: UnsafeMutablePointer<Float>)] { [("exp_avg", m), ("exp_avg_sq", v)] }
 
-    public func step(_ slice: FlatSlice, learningRate lr: Float) {
+    public func step(_ slice: FlatSlice, learningRate lr: Float, compute: ComputePool?) {
         precondition(slice.count == count, "Adam state covers \(count) elements, slice has \(slice.count)")
         stepCount += 1
         let c = configuration
@@ -49,12 +49,14 @@ public final class Adam: Optimizer {
         let w = slice.values, g = slice.gradients, m = self.m, v = self.v
         let l2 = c.decoupledWeightDecay ? 0 : c.weightDecay
         let decay: Float = c.decoupledWeightDecay ? 1 - lr * c.weightDecay : 1
-        for i in 0..<count {
-            let grad = g[i] + l2 * w[i]
-            m[i] = c.beta1 * m[i] + (1 - c.beta1) * grad
-            v[i] = c.beta2 * v[i] + (1 - c.beta2) * grad * grad
-            let denominator = v[i].squareRoot() / correction2Sqrt + c.epsilon
-            w[i] = w[i] * decay - stepSize * m[i] / denominator
+        FlatPass.run(count, compute: compute) { r in
+            for i in r {
+                let grad = g[i] + l2 * w[i]
+                m[i] = c.beta1 * m[i] + (1 - c.beta1) * grad
+                v[i] = c.beta2 * v[i] + (1 - c.beta2) * grad * grad
+                let denominator = v[i].squareRoot() / correction2Sqrt + c.epsilon
+                w[i] = w[i] * decay - stepSize * m[i] / denominator
+            }
         }
     }
 }

@@ -27,20 +27,22 @@ public final class SAM {
     /// those elements move (ZeRO-1: the rank's own, the only ones whose gradient is final; the
     /// caller gathers the rest); all are saved.
     @discardableResult
-    public func perturb(_ slice: FlatSlice, globalSumOfSquares: Double? = nil, only: Range<Int>? = nil) -> Double {
+    public func perturb(_ slice: FlatSlice, globalSumOfSquares: Double? = nil, only: Range<Int>? = nil,
+                        compute: ComputePool? = nil) -> Double {
         precondition(slice.count == count && !isPerturbed, "SAM.perturb on a mismatched or perturbed slice")
-        let norm = (globalSumOfSquares ?? FlatNorm.sumOfSquares(slice.gradients, count: count)).squareRoot()
+        let norm = (globalSumOfSquares ?? FlatNorm.sumOfSquares(slice.gradients, count: count, compute: compute)).squareRoot()
         let scale = Float(Double(rho) / (norm + 1e-12))
-        saved.update(from: slice.values, count: count)
-        for i in only ?? 0..<count { slice.values[i] += scale * slice.gradients[i] }
+        FlatPass.copy(slice.values, to: saved, count: count, compute: compute)
+        let moved = only ?? 0..<count, w = slice.values + moved.lowerBound, g = slice.gradients + moved.lowerBound
+        FlatPass.run(moved.count, compute: compute) { r in for i in r { w[i] += scale * g[i] } }
         isPerturbed = true
         return norm
     }
 
     /// Puts back the parameters saved by `perturb`.
-    public func restore(_ slice: FlatSlice) {
+    public func restore(_ slice: FlatSlice, compute: ComputePool? = nil) {
         precondition(isPerturbed, "SAM.restore without perturb")
-        slice.values.update(from: saved, count: count)
+        FlatPass.copy(saved, to: slice.values, count: count, compute: compute)
         isPerturbed = false
     }
 }

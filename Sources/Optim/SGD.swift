@@ -28,19 +28,21 @@ public final class SGD: Optimizer {
 
     public var state: [(name: String, values: UnsafeMutablePointer<Float>)] { [("momentum_buffer", buffer)] }
 
-    public func step(_ slice: FlatSlice, learningRate lr: Float) {
+    public func step(_ slice: FlatSlice, learningRate lr: Float, compute: ComputePool?) {
         precondition(slice.count == count, "SGD state covers \(count) elements, slice has \(slice.count)")
         let c = configuration
         let first = stepCount == 0
         stepCount += 1
         let w = slice.values, g = slice.gradients, b = buffer
-        for i in 0..<count {
-            var d = g[i] + c.weightDecay * w[i]
-            if c.momentum != 0 {
-                b[i] = first ? d : c.momentum * b[i] + (1 - c.dampening) * d
-                d = c.nesterov ? d + c.momentum * b[i] : b[i]
+        FlatPass.run(count, compute: compute) { r in
+            for i in r {
+                var d = g[i] + c.weightDecay * w[i]
+                if c.momentum != 0 {
+                    b[i] = first ? d : c.momentum * b[i] + (1 - c.dampening) * d
+                    d = c.nesterov ? d + c.momentum * b[i] : b[i]
+                }
+                w[i] -= lr * d
             }
-            w[i] -= lr * d
         }
     }
 }

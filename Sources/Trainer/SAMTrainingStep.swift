@@ -135,7 +135,8 @@ public final class SAMTrainingStep {
         var result = try pass(batches, dropoutKey: DropoutStream.key(dropoutKey, 1), stream: 0, step: step, measure: true)
         guard result.globalSamples > 0 else { return result }
         if let sam {
-            result.gradientNorm = sam.perturb(slice, globalSumOfSquares: try gradientSumOfSquares(), only: shards?.owned)
+            result.gradientNorm = sam.perturb(slice, globalSumOfSquares: try gradientSumOfSquares(), only: shards?.owned,
+                                              compute: graph.compute)
             if let shards { result.bytesSent += try shards.allgather(store.values.data) }
             let second = try pass(batches, dropoutKey: DropoutStream.key(dropoutKey, 2), stream: 1, step: step,
                                   measure: false)
@@ -144,7 +145,7 @@ public final class SAMTrainingStep {
             result.communicationSeconds += second.communicationSeconds
             result.bytesSent += second.bytesSent
             result.fullPrecisionBytes += second.fullPrecisionBytes
-            sam.restore(slice)
+            sam.restore(slice, compute: graph.compute)
         }
         // The norm of the gradient the update would use (g′ under SAM), global like the gradient.
         let sumOfSquares = try gradientSumOfSquares()
@@ -164,13 +165,13 @@ public final class SAMTrainingStep {
     /// ‖g‖² of the global gradient (collective under ZeRO-1, where each rank holds its piece).
     private func gradientSumOfSquares() throws -> Double {
         if let shards { return try shards.sumOfSquares(store.gradients.data) }
-        return FlatNorm.sumOfSquares(store.gradients.data, count: store.gradients.count, parts: normParts)
+        return FlatNorm.sumOfSquares(store.gradients.data, count: store.gradients.count, parts: normParts, compute: graph.compute)
     }
 
     /// Step 4: the base optimizer steps with the gradient `computeGradients` left (under ZeRO-1
     /// on this rank's piece, then every rank gathers the others': collective).
     public func applyUpdate(learningRate lr: Float) throws {
-        optimizer.step(updateSlice, learningRate: lr)
+        optimizer.step(updateSlice, learningRate: lr, compute: graph.compute)
         if let shards { try shards.allgather(store.values.data) }
     }
 
@@ -201,7 +202,7 @@ public final class SAMTrainingStep {
     /// there an empty one runs as a stand-in quadruplet that contributes nothing (seed 0).
     private func pass(_ batches: [QuadrupletBatch], dropoutKey: UInt64, stream: Int, step: Int,
                       measure: Bool) throws -> LocalResult {
-        store.zeroGradients()
+        store.zeroGradients(compute: graph.compute)
         var r = LocalResult()
         r.samples = batches.reduce(0) { $0 + $1.labels.count }
         let start = DispatchTime.now().uptimeNanoseconds

@@ -110,4 +110,51 @@ final class OptimizerTests: XCTestCase {
         }
         XCTAssertEqual(run(), run())
     }
+
+    /// The flat passes on a pool (Adam, SGD, SAM's move and copies, the sum of squares, zeroing)
+    /// give the one-thread results bit for bit, over a buffer long enough to be split.
+    func testFlatPassesOnAPool_equalOneThreadBitForBit() {
+        let n = 300_007
+        func buffers(_ seed: UInt64) -> (FlatSlice, Tensor, Tensor) {
+            var rng = SeededRNG(seed: seed)
+            let w = Tensor(shape: [n]) { rng.uniform(-1, 1) }, g = Tensor(shape: [n]) { rng.uniform(-1, 1) }
+            return (FlatSlice(values: w, gradients: g), w, g)
+        }
+        let pool = ComputePool(threads: 3)
+        // A pointer does not keep its tensor alive: hold the tensors while their data is read.
+        let (_, _, g1) = buffers(1)
+        withExtendedLifetime(g1) {
+            XCTAssertEqual(FlatNorm.sumOfSquares(g1.data, count: n, compute: pool).bitPattern,
+                           FlatNorm.sumOfSquares(g1.data, count: n).bitPattern)
+            XCTAssertEqual(FlatNorm.sumOfSquares(g1.data, count: n, parts: 3, compute: pool).bitPattern,
+                           FlatNorm.sumOfSquares(g1.data, count: n, parts: 3).bitPattern)
+        }
+        func run(_ compute: ComputePool?) -> [[Float]] {
+            let (slice, w, g) = buffers(2)
+            defer { withExtendedLifetime(g) {} }
+            let adam = Adam(count: n, configuration: .init(weightDecay: 0.01)), sgd = SGD(count: n, configuration: .init(momentum: 0.9))
+            let sam = SAM(count: n, rho: 0.05)
+            var states: [[Float]] = []
+            for _ in 0..<2 {
+                sam.perturb(slice, only: 1000..<200_000, compute: compute)
+                states.append(w.array)
+                sam.restore(slice, compute: compute)
+                adam.step(slice, learningRate: 1e-3, compute: compute)
+                sgd.step(slice, learningRate: 1e-2, compute: compute)
+                states.append(w.array)
+            }
+            return states + [Array(UnsafeBufferPointer(start: adam.m, count: n))]
+        }
+        let plain = run(nil), pooled = run(pool)
+        XCTAssertEqual(pooled.count, plain.count)
+        for (k, (a, b)) in zip(pooled, plain).enumerated() {
+            XCTAssertTrue(a.elementsEqual(b) { $0.bitPattern == $1.bitPattern }, "state \(k)")
+        }
+        var layout = ParameterLayout()
+        _ = layout.parameter("p", [n], .constant(0))
+        let store = ParameterStore(layout: layout)
+        store.gradients.data.update(repeating: 7, count: n)
+        store.zeroGradients(compute: pool)
+        XCTAssertTrue(store.gradients.array.allSatisfy { $0 == 0 && $0.sign == .plus })
+    }
 }

@@ -90,8 +90,11 @@ public final class ParameterStore {
         return Tensor(shape: p.shape, storage: gradients.storage, offset: p.offset)
     }
 
-    public func zeroGradients() {
-        gradients.data.update(repeating: 0, count: gradients.count)
+    /// With `compute`, on its threads.
+    public func zeroGradients(compute: ComputePool? = nil) {
+        let g = gradients.data
+        guard let compute else { return g.update(repeating: 0, count: gradients.count) }
+        compute.parallelFor(gradients.count, grain: 1 << 16) { r in (g + r.lowerBound).update(repeating: 0, count: r.count) }
     }
 
     /// The parameters and buffers holding a NaN or an infinity, in declaration order (`only`
