@@ -141,4 +141,27 @@ final class GraphTests: XCTestCase {
             XCTAssertLessThan(worst, 1e-5, "gradient of \(name)")
         }
     }
+
+    /// Linear, GELU and PReLU store into an input's gradient when theirs is the first to arrive
+    /// and add otherwise: x feeds all three, each in turn the last on the tape (so the first in
+    /// backward), and the gradients match finite differences every way round.
+    func testFirstGradientStored_laterOnesAdded_matchFiniteDifferences() {
+        let inputs = [randomTensor([2, 3, 4, 4], seed: 21), randomTensor([4, 4], seed: 22), randomTensor([4], seed: 23),
+                      randomTensor([3], seed: 24, scale: 0.3)]
+        let orders: [[Int]] = [[0, 1, 2], [1, 2, 0], [2, 0, 1]]
+        for order in orders {
+            let report = GradientCheck.run(inputs: inputs) { _, v in
+                let x = v[0]
+                let branches = order.map { op -> Variable in
+                    switch op {
+                    case 0: return x.linear(weight: v[1], bias: v[2])
+                    case 1: return x.gelu()
+                    default: return x.prelu(slopes: v[3])
+                    }
+                }
+                return (branches[0] + branches[1]) * branches[2]
+            }
+            XCTAssertTrue(report.passed, "order \(order): \(report)")
+        }
+    }
 }

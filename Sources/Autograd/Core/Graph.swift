@@ -159,6 +159,19 @@ public final class Graph {
         return g
     }
 
+    /// Where a backward that writes every element of an input's gradient puts it: the existing
+    /// accumulator (`overwrite` false: add into it), or, when nothing has reached the input yet,
+    /// a fresh uninitialised one (`overwrite` true: store, do not add), which saves the zero fill
+    /// and a read of the buffer. nil if the input needs no gradient. A backward that may leave
+    /// elements unwritten must use `gradient(for:)` instead.
+    public func gradientDestination(for node: NodeHandle) -> (tensor: Tensor, overwrite: Bool)? {
+        guard nodes[node.id].requiresGrad else { return nil }
+        if let g = nodes[node.id].gradient { return (g, false) }
+        let g = allocate(nodes[node.id].shape)
+        nodes[node.id].gradient = g
+        return (g, true)
+    }
+
     /// Adds `dy` (as many values as the node has; an op whose input and output hold the same
     /// values in the same order) into the gradient of `node`, or, negated, subtracts it.
     ///

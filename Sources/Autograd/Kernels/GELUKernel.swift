@@ -31,13 +31,14 @@ enum GELUKernel {
         }
     }
 
-    /// dx += dy · (Φ(x) + x·φ(x)).
+    /// dx += dy · (Φ(x) + x·φ(x)), or dx = … with `overwrite`.
     static func backward(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>,
-                         count: Int, compute: ComputePool) {
+                         count: Int, overwrite: Bool = false, compute: ComputePool) {
         compute.parallelFor(count, grain: 16_384) { r in
             for i in r {
                 let (cdf, pdf) = cdfAndDensity(x[i])
-                dx[i] += dy[i] * (cdf + x[i] * pdf)
+                let d = dy[i] * (cdf + x[i] * pdf)
+                dx[i] = overwrite ? d : dx[i] + d
             }
         }
     }

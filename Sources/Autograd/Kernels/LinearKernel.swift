@@ -30,9 +30,9 @@ enum LinearKernel {
                       a: x, lda: i, b: w, ldb: i, beta: beta, c: y, ldc: o, compute: compute)
     }
 
-    /// Adds the gradients of `forward`: dx += dy·w, dw += dyᵀ·x, db += column sums of dy.
-    /// Each destination is optional; nil skips its work.
-    static func backward(dx: UnsafeMutablePointer<Float>?, dw: UnsafeMutablePointer<Float>?,
+    /// Adds the gradients of `forward`: dx += dy·w, dw += dyᵀ·x, db += column sums of dy
+    /// (`overwriteDx`: dx = dy·w). Each destination is optional; nil skips its work.
+    static func backward(dx: UnsafeMutablePointer<Float>?, overwriteDx: Bool = false, dw: UnsafeMutablePointer<Float>?,
                          db: UnsafeMutablePointer<Float>?, dy: UnsafePointer<Float>,
                          x: UnsafePointer<Float>, w: UnsafePointer<Float>,
                          rows m: Int, inFeatures i: Int, outFeatures o: Int,
@@ -40,7 +40,7 @@ enum LinearKernel {
         guard m > 0, o > 0 else { return }
         if let dx, i > 0 {
             matrixProduct(precision, transposeA: false, transposeB: false, m: m, n: i, k: o,
-                          a: dy, lda: o, b: w, ldb: i, beta: 1, c: dx, ldc: i, compute: compute)
+                          a: dy, lda: o, b: w, ldb: i, beta: overwriteDx ? 0 : 1, c: dx, ldc: i, compute: compute)
         }
         if let dw, i > 0 {
             matrixProduct(precision, transposeA: true, transposeB: false, m: o, n: i, k: m,

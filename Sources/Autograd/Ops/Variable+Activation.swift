@@ -30,14 +30,14 @@ extension Variable {
         let saved: Tensor? = compact == nil ? value : nil
         let input = handle
         return g.record(out, inputs: [self]) { g, dy in
-            guard let dx = g.gradient(for: input) else { return }
+            guard let (dx, overwrite) = g.gradientDestination(for: input) else { return }
             if let compact {
                 compact.withWidened(g) { x in
-                    GELUKernel.backward(x, dy.data, dx.data, count: dx.count, compute: g.compute)
+                    GELUKernel.backward(x, dy.data, dx.data, count: dx.count, overwrite: overwrite, compute: g.compute)
                 }
             } else if let saved {
                 withExtendedLifetime(saved) {
-                    GELUKernel.backward(saved.data, dy.data, dx.data, count: dx.count, compute: g.compute)
+                    GELUKernel.backward(saved.data, dy.data, dx.data, count: dx.count, overwrite: overwrite, compute: g.compute)
                 }
             }
         }

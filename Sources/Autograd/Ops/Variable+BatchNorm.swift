@@ -83,7 +83,11 @@ extension Variable {
             func run(_ x: UnsafePointer<Float>, isCentered: Bool) {
                 // Reading through `saved` keeps its pooled storage alive until backward.
                 let mean = saved.data, invStd = saved.data + C
-                let dx = g.gradient(for: input)?.data
+                // Without a reduction every element of dx is written below: the first gradient
+                // to reach x is stored, not added to a zero fill. Exact mode may skip dx.
+                let destination = reduction == nil
+                    ? g.gradientDestination(for: input) : g.gradient(for: input).map { (tensor: $0, overwrite: false) }
+                let dx = destination?.tensor.data, overwrite = destination?.overwrite ?? false
                 let dw = g.gradient(for: weight)?.data, db = g.gradient(for: bias)?.data
                 let gy = dy.data
                 let localSums = reduction?.contributes ?? true
@@ -107,7 +111,8 @@ extension Variable {
                         let dxs = dx + (n * C + c) * plane
                         for p in 0..<plane {
                             let xhat = (xs[p] - mu) * s
-                            dxs[p] += k * (gs[p] - meanDy - xhat * meanDyXhat)
+                            let d = k * (gs[p] - meanDy - xhat * meanDyXhat)
+                            dxs[p] = overwrite ? d : dxs[p] + d
                         }
                     }
                 }

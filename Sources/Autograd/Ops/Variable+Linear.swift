@@ -22,7 +22,8 @@ extension Variable {
         let input = handle
         return g.record(out, inputs: [self, weight] + (bias.map { [$0] } ?? [])) { g, dy in
             func run(_ x: UnsafePointer<Float>) {
-                LinearKernel.backward(dx: g.gradient(for: input)?.data, dw: g.gradient(for: weight)?.data,
+                let dx = g.gradientDestination(for: input)
+                LinearKernel.backward(dx: dx?.tensor.data, overwriteDx: dx?.overwrite ?? false, dw: g.gradient(for: weight)?.data,
                                       db: bias.flatMap { g.gradient(for: $0)?.data }, dy: dy.data,
                                       x: x, w: weight.data,
                                       rows: m, inFeatures: i, outFeatures: o, precision: g.matrixPrecision,

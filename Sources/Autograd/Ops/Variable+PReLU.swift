@@ -40,7 +40,8 @@ extension Variable {
 private func preluBackward(_ g: Graph, _ input: NodeHandle, _ slopes: Variable, x: UnsafePointer<Float>, dy: Tensor,
                            N: Int, C: Int, S: Int) {
     let shared = slopes.count == 1, a = slopes.data
-    let dx = g.gradient(for: input)?.data, da = g.gradient(for: slopes)
+    let destination = g.gradientDestination(for: input), da = g.gradient(for: slopes)
+    let dx = destination?.tensor.data, overwrite = destination?.overwrite ?? false
     let gy = dy.data
     // Per-channel slope gradients first (one writer each), then added to the slopes.
     g.withScratch(C) { s in
@@ -50,7 +51,8 @@ private func preluBackward(_ g: Graph, _ input: NodeHandle, _ slopes: Variable, 
                 var sum: Float = 0
                 for n in 0..<N {
                     let q = (n * C + c) * S
-                    sum += preluBackward(x: x + q, dy: gy + q, dx: dx.map { $0 + q }, count: S, slope: slope)
+                    sum += preluBackward(x: x + q, dy: gy + q, dx: dx.map { $0 + q }, overwrite: overwrite, count: S,
+                                         slope: slope)
                 }
                 s[c] = sum
             }
@@ -63,7 +65,7 @@ private func preluBackward(_ g: Graph, _ input: NodeHandle, _ slopes: Variable, 
 /// One plane of PReLU's backward: dx += dy where x > 0, slope·dy elsewhere; returns the slope's
 /// gradient Σ dy·x over x ≤ 0. In SIMD lanes (see `PlaneReductions` for why).
 private func preluBackward(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?,
-                           count: Int, slope: Float) -> Float {
+                           overwrite: Bool, count: Int, slope: Float) -> Float {
     typealias Lanes = PlaneReductions.Lanes
     var acc = Lanes(), i = 0
     let zero = Lanes(), a = Lanes(repeating: slope)
@@ -72,19 +74,16 @@ private func preluBackward(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, dx
         let negative = xv .<= zero
         acc += (gv * xv).replacing(with: 0, where: .!negative)
         if let dx {
-            let old = PlaneReductions.load(dx, i)
-            UnsafeMutableRawPointer(dx + i).storeBytes(of: old + gv.replacing(with: gv * a, where: negative), as: Lanes.self)
+            let d = gv.replacing(with: gv * a, where: negative)
+            UnsafeMutableRawPointer(dx + i).storeBytes(of: overwrite ? d : PlaneReductions.load(dx, i) + d, as: Lanes.self)
         }
         i += Lanes.scalarCount
     }
     var sum = acc.sum()
     while i < count {
-        if x[i] > 0 {
-            dx?[i] += dy[i]
-        } else {
-            dx?[i] += slope * dy[i]
-            sum += dy[i] * x[i]
-        }
+        let d = x[i] > 0 ? dy[i] : slope * dy[i]
+        if let dx { dx[i] = overwrite ? d : dx[i] + d }
+        if !(x[i] > 0) { sum += dy[i] * x[i] }
         i += 1
     }
     return sum
