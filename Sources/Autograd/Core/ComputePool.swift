@@ -43,6 +43,11 @@ public final class ComputePool: @unchecked Sendable {
         return max(1, onlineCores / max(1, ranksOnNode))
     }
 
+    /// Zeroes `count` floats from `pointer`, in chunks of 64 Ki floats on the pool's threads.
+    public func zero(_ pointer: UnsafeMutablePointer<Float>, count: Int) {
+        parallelFor(count, grain: 1 << 16) { r in (pointer + r.lowerBound).update(repeating: 0, count: r.count) }
+    }
+
     /// Runs `body` over `0..<count` split into contiguous chunks of at least `grain` items,
     /// one chunk per thread at most. Small jobs run inline: waking threads costs microseconds.
     public func parallelFor(_ count: Int, grain: Int = 4096, _ body: (Range<Int>) -> Void) {

@@ -153,8 +153,7 @@ public final class Graph {
         guard nodes[node.id].requiresGrad else { return nil }
         if let g = nodes[node.id].gradient { return g }
         let g = allocate(nodes[node.id].shape)
-        let p = g.data
-        compute.parallelFor(g.count, grain: 65_536) { r in (p + r.lowerBound).initialize(repeating: 0, count: r.count) }
+        compute.zero(g.data, count: g.count)
         nodes[node.id].gradient = g
         return g
     }

@@ -92,9 +92,8 @@ public final class ParameterStore {
 
     /// With `compute`, on its threads.
     public func zeroGradients(compute: ComputePool? = nil) {
-        let g = gradients.data
-        guard let compute else { return g.update(repeating: 0, count: gradients.count) }
-        compute.parallelFor(gradients.count, grain: 1 << 16) { r in (g + r.lowerBound).update(repeating: 0, count: r.count) }
+        guard let compute else { return gradients.data.update(repeating: 0, count: gradients.count) }
+        compute.zero(gradients.data, count: gradients.count)
     }
 
     /// The parameters and buffers holding a NaN or an infinity, in declaration order (`only`
