@@ -177,7 +177,11 @@ final class MPIRequest: CommunicationRequest {
     }
 
     func wait() throws {
-        try MPIError.check(MPI_Wait(&request, qcs_mpi_status_ignore()), "MPI_Wait(\(call))")
+        try RequestPolling().wait {
+            var done: Int32 = 0
+            try MPIError.check(MPI_Test(&request, &done, qcs_mpi_status_ignore()), "MPI_Test(\(call))")
+            return done != 0
+        }
     }
 }
 
