@@ -34,4 +34,12 @@ public struct Linear {
         let g = x.graph
         return x.linear(weight: g.param(weight), bias: bias.map { g.param($0) })
     }
+
+    /// GELU(self(x)), with a bias as one op (`linearGELU`): the bias and the activation in one
+    /// pass over the product's output, and one pass before the products in backward.
+    public func applyingGELU(_ x: Variable) -> Variable {
+        guard let bias else { return self(x).gelu() }
+        let g = x.graph
+        return x.linearGELU(weight: g.param(weight), bias: g.param(bias))
+    }
 }

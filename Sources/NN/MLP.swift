@@ -18,8 +18,9 @@ public struct MLP {
     }
 
     /// x [..., D] → [..., D]. Both dropouts draw from `rng`, first after fc1, then after fc2.
+    /// fc1 and GELU run as one op (`Linear.applyingGELU`): the same values, fewer passes over memory.
     public func callAsFunction(_ x: Variable, masks: inout DropoutStream) -> Variable {
-        let h = dropout(fc1(x).gelu(), masks: &masks)
+        let h = dropout(fc1.applyingGELU(x), masks: &masks)
         return dropout(fc2(h), masks: &masks)
     }
 }

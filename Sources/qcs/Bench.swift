@@ -70,7 +70,8 @@ extension QCSCommand.Bench {
             abstract: "One full training step (SAM around Adam) of the --preset model: s/step, quadruplets/s, memory.",
             discussion: """
             Seconds per step, quadruplets/s, GFLOP/s and peak memory on a batch of random quadruplets; with \
-            --torch, the same step in PyTorch eager (our reference model).
+            --torch, the same step in PyTorch eager and through torch.compile (our reference model; \
+            the compiled step's first run, which compiles, is not timed).
             """)
         @OptionGroup var common: BenchCommonOptions
         @Flag(help: "Also print where the step's time goes, op by op (forward and backward seconds summed over the timed steps).")

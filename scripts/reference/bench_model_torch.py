@@ -5,7 +5,9 @@ model (scripts/reference/qcs_reference.py) in eager mode, on random quadruplets.
 Distances use torch.cdist here (as an optimised PyTorch implementation would), not the
 reference's difference form, so the peer is as fast as plain PyTorch gets. --autocast runs the
 forward passes under torch.autocast("cpu", dtype=torch.bfloat16), as a user after speed on a CPU
-with bfloat16 units would (the backward follows the forward's dtypes).
+with bfloat16 units would (the backward follows the forward's dtypes). --compile runs the training
+loss through torch.compile (Inductor, its default mode), forward and backward; the warm-up step pays
+for the compilation, which is not timed.
 Prints one JSON object as its last line: {"step": median seconds, "rss_mib": peak RSS}.
 """
 import argparse
@@ -41,6 +43,7 @@ def main():
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--autocast", action="store_true", help="bfloat16 autocast around the forward passes")
+    parser.add_argument("--compile", action="store_true", help="the training loss through torch.compile")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     qcs_reference.pairwise_distance = cdist_distance
@@ -54,9 +57,11 @@ def main():
     y = torch.arange(b) % k
     y2 = (y + 1) % k
 
+    training_loss = torch.compile(model.training_loss) if args.compile else model.training_loss
+
     def loss():
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.autocast):
-            return model.training_loss(*images, y, y2)[0]
+            return training_loss(*images, y, y2)[0]
 
     def step():
         qcs_reference.sam_adam_step(params, adam, loss)

@@ -43,3 +43,41 @@ enum GELUKernel {
         }
     }
 }
+
+/// The bias and GELU of a linear layer as one pass on each side of its product (`linearGELU`).
+/// Shapes: h, y, dy, dh [M, N] (M rows, N out-features), bias and db [N].
+extension GELUKernel {
+    /// h += bias in every row, then y = GELU(h): the product's output is read once, where a bias
+    /// pass before it and a GELU pass after it would read and write it twice.
+    static func forwardAddingBias(_ h: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
+                                  rows m: Int, columns n: Int, compute: ComputePool) {
+        guard n > 0 else { return }
+        compute.parallelFor(m, grain: max(1, 16_384 / n)) { r in
+            for row in r {
+                let hr = h + row * n, yr = y + row * n
+                for c in 0..<n {
+                    let v = hr[c] + bias[c]
+                    hr[c] = v
+                    yr[c] = v * cdfAndDensity(v).cdf
+                }
+            }
+        }
+    }
+
+    /// dh = dy·GELU′(h), and db += the column sums of dh, in one pass. Split over columns so that
+    /// each thread owns its slice of db and adds the rows in order: the sums do not depend on the
+    /// number of threads, and equal `LinearKernel.backward`'s.
+    static func backwardSummingBias(_ h: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ dh: UnsafeMutablePointer<Float>,
+                                    db: UnsafeMutablePointer<Float>?, rows m: Int, columns n: Int, compute: ComputePool) {
+        compute.parallelFor(n, grain: 64) { r in
+            for row in 0..<m {
+                let hr = h + row * n, gr = dy + row * n, dr = dh + row * n
+                for c in r {
+                    let (cdf, pdf) = cdfAndDensity(hr[c])
+                    dr[c] = gr[c] * (cdf + hr[c] * pdf)
+                }
+                if let db { for c in r { db[c] += dr[c] } }
+            }
+        }
+    }
+}

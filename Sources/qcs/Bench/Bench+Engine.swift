@@ -37,6 +37,11 @@ extension BenchSettings {
             }
             print(line)
         }
+        let (apart, fused) = (bench.linearGELU(tokens: 148, width: 768, hidden: 3072, fused: false),
+                              bench.linearGELU(tokens: 148, width: 768, hidden: 3072, fused: true))
+        print(row(fused.name) + String(format: "%8.1f ms %8.1f GFLOP/s; as linear then GELU %.1f ms: %.3fx",
+                                       fused.seconds * 1000, fused.gflops, apart.seconds * 1000, apart.seconds / fused.seconds))
+        summary.append("fc1_gelu_fused_speedup=\(fmt(apart.seconds / fused.seconds))")
         if let torchTimes, let s = torchTimes["sgemm"] {
             print(String(format: "PyTorch sgemm 1024³: %.1f GFLOP/s (MKL on this CPU)", 2 * pow(1024.0, 3) / s / 1e9))
         }

@@ -4,8 +4,8 @@ import Foundation
 import QCS
 
 /// `qcs bench model`: one full SAM(Adam) step of the --preset model; in bf16, beside the fp32 step
-/// (run in a child process, so each peak memory is its own), and with --torch against PyTorch eager
-/// in float32 and under bf16 autocast.
+/// (run in a child process, so each peak memory is its own), and with --torch against PyTorch in
+/// float32 (eager and torch.compile) and under bf16 autocast.
 extension BenchSettings {
     func runModel(_ compute: ComputePool) throws {
         let config = QCSConfig.presets[preset]!
@@ -49,21 +49,23 @@ extension BenchSettings {
         if let torch {
             let script = "scripts/reference/bench_model_torch.py"
             let arguments = peerArguments(compute.threads) + ["--preset", preset]
-            let peer = try TorchPeer(python: torch, script: script).run(arguments)
-            if let t = peer["step"], let torchRSS = peer["rss_mib"] {
-                print(line("PyTorch:", seconds: t, gflops: bench.flopsPerStep / t / 1e9, rss: torchRSS))
-                let (ours, ourRSS) = fp32 ?? (seconds, rss)
-                print(String(format: "qcs/PyTorch (fp32): %.2fx quadruplets/s, %.2fx memory", t / ours, ourRSS / torchRSS))
-                summary.insert(precision == .bf16 ? "fp32_vs_torch=\(fmt(t / ours))" : "vs_torch=\(fmt(t / ours))", at: 0)
-                summary.insert("\(precision == .bf16 ? "fp32_" : "")rss_vs_torch=\(fmt(ourRSS / torchRSS))", at: 1)
+            let (ours, ourRSS) = fp32 ?? (seconds, rss)
+            // Eager, then the same loss through torch.compile: the strongest float32 PyTorch step.
+            for (peerLabel, flags, key) in [("PyTorch:", [String](), "torch"), ("PyTorch torch.compile:", ["--compile"], "torch_compile")] {
+                let peer = try TorchPeer(python: torch, script: script).run(arguments + flags)
+                guard let t = peer["step"], let torchRSS = peer["rss_mib"] else { continue }
+                print(line(peerLabel, seconds: t, gflops: bench.flopsPerStep / t / 1e9, rss: torchRSS))
+                print(String(format: "qcs/%@ (fp32): %.2fx quadruplets/s, %.2fx memory",
+                             String(peerLabel.dropLast()), t / ours, ourRSS / torchRSS))
+                summary += ["fp32_vs_\(key)=\(fmt(t / ours))", "fp32_rss_vs_\(key)=\(fmt(ourRSS / torchRSS))"]
             }
             if precision == .bf16 {
                 let autocast = try TorchPeer(python: torch, script: script).run(arguments + ["--autocast"])
                 if let t = autocast["step"], let torchRSS = autocast["rss_mib"] {
                     print(line("PyTorch bf16 autocast:", seconds: t, gflops: bench.flopsPerStep / t / 1e9, rss: torchRSS))
                     print(String(format: "qcs bf16/PyTorch bf16: %.2fx quadruplets/s, %.2fx memory", t / seconds, rss / torchRSS))
-                    summary.insert("bf16_vs_torch_bf16=\(fmt(t / seconds))", at: 0)
-                    summary.insert("rss_vs_torch_bf16=\(fmt(rss / torchRSS))", at: 1)
+                    summary.insert(contentsOf: ["bf16_vs_torch_bf16=\(fmt(t / seconds))", "rss_vs_torch_bf16=\(fmt(rss / torchRSS))"],
+                                   at: 0)
                 }
             }
         }

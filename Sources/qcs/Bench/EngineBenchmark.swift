@@ -96,7 +96,7 @@ struct EngineBenchmark {
                 .linear(weight: p[4], bias: p[5])
             let h = xv + attn
             let mlp = h.layerNorm(weight: p[6], bias: p[7], eps: 1e-6)
-                .linear(weight: p[8], bias: p[9]).gelu().linear(weight: p[10], bias: p[11])
+                .linearGELU(weight: p[8], bias: p[9]).linear(weight: p[10], bias: p[11])
             graph.backward(h + mlp, seedGradient: dy)
             graph.reset()
         }
@@ -105,5 +105,24 @@ struct EngineBenchmark {
         let attention = 2 * 2 * Double(batch) * Double(t) * Double(t) * dd
         return Result(name: "ViT block \(t) tokens x \(d), \(heads) heads", flops: 3 * (linear + attention),
                       seconds: seconds)
+    }
+
+    /// The MLP's first layer and its GELU on `tokens` × `width` → `hidden`, forward and backward
+    /// for the input, weight and bias: as `linear` then `gelu`, or as the fused `linearGELU`.
+    func linearGELU(tokens t: Int, width d: Int, hidden: Int, fused: Bool) -> Result {
+        let graph = Graph(compute: compute)
+        var rng = SeededRNG(seed: 3)
+        func tensor(_ shape: [Int], _ scale: Float) -> Tensor { Tensor(shape: shape) { rng.uniform(-scale, scale) } }
+        let x = tensor([batch, t, d], 1), w = tensor([hidden, d], 0.05), b = tensor([hidden], 0.5)
+        let dy = tensor([batch, t, hidden], 1)
+        let seconds = timer.median {
+            let xv = graph.input(x, requiresGrad: true)
+            let (wv, bv) = (graph.input(w, requiresGrad: true), graph.input(b, requiresGrad: true))
+            let y = fused ? xv.linearGELU(weight: wv, bias: bv) : xv.linear(weight: wv, bias: bv).gelu()
+            graph.backward(y, seedGradient: dy)
+            graph.reset()
+        }
+        return Result(name: "fc1 + GELU \(t) tokens x \(d) → \(hidden)\(fused ? ", fused" : "")",
+                      flops: 3 * 2 * Double(batch * t) * Double(d) * Double(hidden), seconds: seconds)
     }
 }
