@@ -1,4 +1,4 @@
-import Glibc
+import Foundation
 
 /// How a rank waits for a nonblocking collective. MPI_Wait spins in Open MPI's progress loop
 /// for as long as the other ranks are late, taking a core from the rank's own compute thread
@@ -16,8 +16,8 @@ struct RequestPolling {
 
     /// Calls `isDone` until it answers true: spinning first, then sleeping between calls.
     func wait(until isDone: () throws -> Bool) rethrows {
-        let start = Self.now()
-        while Self.now() - start < spinNanoseconds {
+        let start = DispatchTime.now().uptimeNanoseconds
+        while DispatchTime.now().uptimeNanoseconds - start < spinNanoseconds {
             if try isDone() { return }
         }
         var sleep = firstSleepMicroseconds
@@ -25,11 +25,5 @@ struct RequestPolling {
             usleep(sleep)
             sleep = min(sleep * 2, longestSleepMicroseconds)
         }
-    }
-
-    private static func now() -> UInt64 {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
     }
 }

@@ -51,12 +51,11 @@ extension BenchSettings {
             let arguments = peerArguments(compute.threads) + ["--preset", preset]
             let (ours, ourRSS) = fp32 ?? (seconds, rss)
             // Eager, then the same loss through torch.compile: the strongest float32 PyTorch step.
-            for (peerLabel, flags, key) in [("PyTorch:", [String](), "torch"), ("PyTorch torch.compile:", ["--compile"], "torch_compile")] {
+            for (peerName, flags, key) in [("PyTorch", [String](), "torch"), ("PyTorch torch.compile", ["--compile"], "torch_compile")] {
                 let peer = try TorchPeer(python: torch, script: script).run(arguments + flags)
                 guard let t = peer["step"], let torchRSS = peer["rss_mib"] else { continue }
-                print(line(peerLabel, seconds: t, gflops: bench.flopsPerStep / t / 1e9, rss: torchRSS))
-                print(String(format: "qcs/%@ (fp32): %.2fx quadruplets/s, %.2fx memory",
-                             String(peerLabel.dropLast()), t / ours, ourRSS / torchRSS))
+                print(line("\(peerName):", seconds: t, gflops: bench.flopsPerStep / t / 1e9, rss: torchRSS))
+                print(String(format: "qcs/%@ (fp32): %.2fx quadruplets/s, %.2fx memory", peerName, t / ours, ourRSS / torchRSS))
                 summary += ["fp32_vs_\(key)=\(fmt(t / ours))", "fp32_rss_vs_\(key)=\(fmt(ourRSS / torchRSS))"]
             }
             if precision == .bf16 {
